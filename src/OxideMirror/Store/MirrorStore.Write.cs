@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace OxideMirror;
+
+public sealed partial class MirrorStore
+{
+    /// <summary>Applies one delta in its own transaction: the conflict strategy decides, the event is logged, the record changes.</summary>
+    /// <param name="delta">The change to apply.</param>
+    /// <param name="strategy">The conflict strategy that decides whether and how the change applies.</param>
+    /// <param name="cancellationToken">A token to cancel before the write starts.</param>
+    /// <returns>What applying the delta did.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="delta"/> or <paramref name="strategy"/> is null.</exception>
+    /// <exception cref="InvalidDeltaException">A field of <paramref name="delta"/> is invalid; nothing was written.</exception>
+    /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
+    public async Task<AppliedDelta> ApplyAsync(Delta delta, IConflictStrategy strategy, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(delta);
+        var results = new List<AppliedDelta>(1);
+        await ApplyBatchCoreAsync([delta], strategy, cursor: null, results, cancellationToken).ConfigureAwait(false);
+        return results[0];
+    }
+
+    /// <summary>
+    /// Applies a batch of deltas and, optionally, advances a cursor, in one transaction: all of it commits, or none of it.
+    /// </summary>
+    /// <param name="deltas">The changes, applied in order.</param>
+    /// <param name="strategy">The conflict strategy that decides whether and how each change applies.</param>
+    /// <param name="cursor">A cursor to store in the same transaction, or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">A token to cancel; a cancelled batch commits nothing.</param>
+    /// <returns>What applying each delta did, in the batch's order.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="deltas"/>, one of its items, or <paramref name="strategy"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="cursor"/> has an empty source or resource.</exception>
+    /// <exception cref="InvalidDeltaException">A delta is invalid; nothing of the batch was written.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; nothing of the batch was written.</exception>
+    /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
+    public async Task<IReadOnlyList<AppliedDelta>> ApplyBatchAsync(IReadOnlyList<Delta> deltas, IConflictStrategy strategy, CursorUpdate? cursor = null, CancellationToken cancellationToken = default)
+    {
+        var results = new List<AppliedDelta>(deltas?.Count ?? 0);
+        await ApplyBatchCoreAsync(deltas!, strategy, cursor, results, cancellationToken).ConfigureAwait(false);
+        return results;
+    }
+
+    /// <summary>Stores a source's cursor on its own, in one transaction.</summary>
+    /// <param name="source">The source's id.</param>
+    /// <param name="cursor">The cursor; <see langword="null"/> clears it so the next sync starts from the beginning.</param>
+    /// <param name="resource">The resource the cursor belongs to, or <c>"*"</c> (the default) for the whole source.</param>
+    /// <param name="cancellationToken">A token to cancel before the write starts.</param>
+    /// <returns>A task that completes when the cursor is committed.</returns>
+    /// <exception cref="ArgumentException"><paramref name="source"/> or <paramref name="resource"/> is empty.</exception>
+    /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
+    public Task SetCursorAsync(string source, string? cursor, string resource = "*", CancellationToken cancellationToken = default) =>
+        ApplyBatchCoreAsync([], LastWriteWins.Instance, new CursorUpdate(source, cursor, resource), results: null, cancellationToken);
+
+    internal async Task ApplyBatchCoreAsync(IReadOnlyList<Delta> deltas, IConflictStrategy strategy, CursorUpdate? cursor, List<AppliedDelta>? results, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(deltas);
+        ArgumentNullException.ThrowIfNull(strategy);
+        if (cursor is not null)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(cursor.Source, "cursor.Source");
+            ArgumentException.ThrowIfNullOrWhiteSpace(cursor.Resource, "cursor.Resource");
+        }
+
+        for (var i = 0; i < deltas.Count; i++)
+        {
+            var delta = deltas[i] ?? throw new ArgumentNullException(nameof(deltas), $"Delta {i} of the batch is null. Remove it or replace it with a delta.");
+            delta.Validate(deltas.Count == 1 && cursor is null ? -1 : i);
+        }
+
+        ThrowIfDisposed();
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ThrowIfDisposed();
+            cancellationToken.ThrowIfCancellationRequested();
+            var started = Stopwatch.GetTimestamp();
+            var appliedAt = Timestamps.Write(_time.GetUtcNow());
+            using var transaction = _writer.BeginTransaction(deferred: false);
+            _records.Begin(transaction);
+            for (var i = 0; i < deltas.Count; i++)
+            {
+                if ((i & 255) == 255)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+
+                var result = _records.Apply(deltas[i], strategy, appliedAt);
+                results?.Add(result);
+            }
+
+            if (cursor is not null)
+            {
+                _records.SetCursor(cursor, appliedAt);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            transaction.Commit();
+            _records.Committed();
+            if (_logger.IsEnabled(LogLevel.Debug))
+            {
+                var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                StoreLog.BatchCommitted(_logger, deltas.Count, cursor?.Source, elapsed);
+            }
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+}

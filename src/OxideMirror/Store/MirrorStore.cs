@@ -1,0 +1,204 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace OxideMirror;
+
+/// <summary>
+/// A local, event-sourced SQLite mirror of remote API data: an append-only event log, the current records, per-source
+/// cursors, and a safe, bounded read-only SQL path for agents.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Open one store per database file and share it: the store is thread-safe. Writes (<see cref="ApplyAsync"/>,
+/// <see cref="ApplyBatchAsync"/>, <see cref="SetCursorAsync"/>) go through one writer connection, one transaction per
+/// call, in call order. Reads and queries use separate read-only connections; on a file store (WAL) they run while a
+/// write is in progress and see only committed transactions. An in-memory store serialises reads with writes.
+/// </para>
+/// <para>
+/// Microsoft.Data.Sqlite runs SQLite synchronously, so the asynchronous methods here complete their database work on the
+/// calling thread once they hold the lock they wait for; they do not hop to the thread pool.
+/// </para>
+/// </remarks>
+public sealed partial class MirrorStore : IAsyncDisposable
+{
+    private readonly SqliteConnection _writer;
+    private readonly RecordWriter _records;
+    private readonly ReaderPool _readers;
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly MirrorStoreOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly bool _inMemory;
+    private int _disposed;
+
+    private MirrorStore(string? path, SqliteConnection writer, RecordWriter records, ReaderPool readers, MirrorStoreOptions options, ILogger logger)
+    {
+        Path = path;
+        _writer = writer;
+        _records = records;
+        _readers = readers;
+        _options = options;
+        _time = options.TimeProvider;
+        _logger = logger;
+        _inMemory = path is null;
+    }
+
+    /// <summary>Gets the full path of the database file, or <see langword="null"/> for an in-memory store.</summary>
+    public string? Path { get; }
+
+    /// <summary>Gets the schema version of the open database (the highest applied migration).</summary>
+    public int SchemaVersion { get; private init; }
+
+    /// <summary>Gets the options the store was opened with.</summary>
+    public MirrorStoreOptions Options => _options;
+
+    /// <summary>Opens the mirror in a SQLite file, creating the file and applying schema migrations as needed.</summary>
+    /// <param name="path">The database file's path; its folder must exist.</param>
+    /// <param name="options">The store's options, or <see langword="null"/> for the defaults.</param>
+    /// <param name="cancellationToken">A token to cancel opening.</param>
+    /// <returns>The open store; dispose it to close the file.</returns>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    /// <exception cref="MirrorSchemaException">The file is not a SQLite database, or was written by a newer OxideMirror.</exception>
+    /// <exception cref="MirrorException">The file cannot be opened or written.</exception>
+    public static Task<MirrorStore> OpenAsync(string path, MirrorStoreOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        cancellationToken.ThrowIfCancellationRequested();
+        var full = System.IO.Path.GetFullPath(path);
+        var builder = new SqliteConnectionStringBuilder { DataSource = full, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false };
+        var reader = new SqliteConnectionStringBuilder { DataSource = full, Mode = SqliteOpenMode.ReadOnly, Pooling = false };
+        return Task.FromResult(Open(full, builder, reader, options ?? new MirrorStoreOptions()));
+    }
+
+    /// <summary>
+    /// Opens a private in-memory mirror, for tests and short-lived agents. It disappears when the store is disposed.
+    /// Reads and queries wait for a write in progress (there is no WAL in memory).
+    /// </summary>
+    /// <param name="options">The store's options, or <see langword="null"/> for the defaults.</param>
+    /// <param name="cancellationToken">A token to cancel opening.</param>
+    /// <returns>The open store.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public static Task<MirrorStore> OpenInMemoryAsync(MirrorStoreOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var name = "file:/oxidemirror-" + Guid.NewGuid().ToString("N") + "?vfs=memdb";
+        var builder = new SqliteConnectionStringBuilder { DataSource = name, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false };
+        var reader = new SqliteConnectionStringBuilder { DataSource = name, Mode = SqliteOpenMode.ReadOnly, Pooling = false };
+        return Task.FromResult(Open(null, builder, reader, options ?? new MirrorStoreOptions()));
+    }
+
+    /// <summary>Waits for a write in progress, then closes the store's connections. Safe to call more than once.</summary>
+    /// <returns>A task that completes when the store is closed.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _writeGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            _readers.Dispose();
+            _records.Dispose();
+            if (!_inMemory)
+            {
+                try
+                {
+                    using var checkpoint = _writer.CreateCommand();
+                    checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+                    checkpoint.ExecuteNonQuery();
+                }
+                catch (SqliteException ex)
+                {
+                    StoreLog.CheckpointFailed(_logger, ex.SqliteErrorCode);
+                }
+            }
+
+            _writer.Dispose();
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    private static MirrorStore Open(string? path, SqliteConnectionStringBuilder writerString, SqliteConnectionStringBuilder readerString, MirrorStoreOptions options)
+    {
+        options.Validate();
+        var where = path ?? "an in-memory database";
+        var logger = options.LoggerFactory.CreateLogger<MirrorStore>();
+        var writer = new SqliteConnection(writerString.ToString());
+        try
+        {
+            try
+            {
+                writer.Open();
+                Configure(writer, path is not null, options);
+            }
+            catch (SqliteException ex) when (ex.SqliteErrorCode is 26 /* SQLITE_NOTADB */)
+            {
+                throw new MirrorSchemaException($"The file at {where} is not a SQLite database (SQLite said: {ex.Message}). Point OpenAsync at a mirror file or at a path that does not exist yet.", ex);
+            }
+            catch (SqliteException ex)
+            {
+                throw new MirrorException($"Could not open the mirror at {where} (SQLite said: {ex.Message}). Check that the folder exists and that this process may write to it.", ex);
+            }
+
+            var applied = Migrator.Migrate(writer, options.TimeProvider, where);
+            StoreLog.Opened(logger, where, Migrator.LatestVersion, applied);
+            var records = new RecordWriter(writer, KnownResources(writer));
+            var readers = new ReaderPool(readerString.ToString(), options.MaxReaders, (int)Math.Min(int.MaxValue, Math.Max(options.MaxQueryBytes, 1_000_000)));
+            return new MirrorStore(path, writer, records, readers, options, logger) { SchemaVersion = Migrator.LatestVersion };
+        }
+        catch
+        {
+            writer.Dispose();
+            throw;
+        }
+    }
+
+    private static void Configure(SqliteConnection writer, bool file, MirrorStoreOptions options)
+    {
+        using var command = writer.CreateCommand();
+        var busy = (long)options.BusyTimeout.TotalMilliseconds;
+        command.CommandText = $"PRAGMA busy_timeout = {busy}; PRAGMA foreign_keys = OFF;";
+        command.ExecuteNonQuery();
+        if (file)
+        {
+            command.CommandText = "PRAGMA journal_mode = WAL";
+            var mode = command.ExecuteScalar() as string;
+            if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new MirrorException($"The mirror needs WAL journaling, but SQLite kept journal_mode '{mode}'. Put the file on a local file system that supports shared memory.");
+            }
+
+            // The bundled SQLite defaults to FULL even in WAL; NORMAL loses nothing to a process crash, and a mirror can
+            // re-fetch the last commits an OS crash might lose.
+            command.CommandText = "PRAGMA synchronous = NORMAL";
+        }
+        else
+        {
+            command.CommandText = "PRAGMA synchronous = OFF";
+        }
+
+        command.ExecuteNonQuery();
+    }
+
+    private static List<string> KnownResources(SqliteConnection writer)
+    {
+        using var command = writer.CreateCommand();
+        command.CommandText = "SELECT name FROM mirror_resources";
+        using var reader = command.ExecuteReader();
+        var names = new List<string>();
+        while (reader.Read())
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+}

@@ -1,0 +1,69 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace OxideMirror;
+
+/// <summary>
+/// Configures a <see cref="MirrorStore"/>. Checked once, when the store opens.
+/// </summary>
+public sealed class MirrorStoreOptions
+{
+    /// <summary>Gets or sets how long a write waits for a lock held by another process before it fails.</summary>
+    /// <value>The default is 5 seconds.</value>
+    public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Gets or sets how long one agent query may run before it is interrupted with a <see cref="QueryTimeoutException"/>.</summary>
+    /// <value>The default is 1 second. <see cref="QueryOptions.Timeout"/> overrides it per call.</value>
+    public TimeSpan QueryTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Gets or sets how many rows a query returns at most; past it the result is cut and marked <see cref="QueryResult.Truncated"/>.</summary>
+    /// <value>The default is 1,000. <see cref="QueryOptions.MaxRows"/> overrides it per call.</value>
+    public int MaxQueryRows { get; set; } = 1000;
+
+    /// <summary>Gets or sets how many bytes of values a query returns at most; past it the result is cut and marked <see cref="QueryResult.Truncated"/>.</summary>
+    /// <value>The default is 8 MiB. <see cref="QueryOptions.MaxBytes"/> overrides it per call.</value>
+    public long MaxQueryBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>Gets or sets how many read-only connections queries and reads may use at once; more callers wait.</summary>
+    /// <value>The default is 4.</value>
+    public int MaxReaders { get; set; } = 4;
+
+    /// <summary>Gets or sets the clock that stamps applied changes and cursors.</summary>
+    /// <value>The default is <see cref="TimeProvider.System"/>.</value>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Gets or sets the factory for the store's loggers. The store logs keys, counts and durations, never payloads.</summary>
+    /// <value>The default is <see cref="NullLoggerFactory.Instance"/>.</value>
+    public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
+
+    internal void Validate()
+    {
+        if (BusyTimeout < TimeSpan.Zero || BusyTimeout > TimeSpan.FromDays(1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(BusyTimeout), BusyTimeout, "MirrorStoreOptions.BusyTimeout must be between zero and one day.");
+        }
+
+        if (QueryTimeout <= TimeSpan.Zero || QueryTimeout > TimeSpan.FromHours(1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(QueryTimeout), QueryTimeout, "MirrorStoreOptions.QueryTimeout must be more than zero and at most one hour.");
+        }
+
+        if (MaxQueryRows < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxQueryRows), MaxQueryRows, "MirrorStoreOptions.MaxQueryRows must be at least 1.");
+        }
+
+        if (MaxQueryBytes < 1024)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxQueryBytes), MaxQueryBytes, "MirrorStoreOptions.MaxQueryBytes must be at least 1024.");
+        }
+
+        if (MaxReaders is < 1 or > 64)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxReaders), MaxReaders, "MirrorStoreOptions.MaxReaders must be between 1 and 64.");
+        }
+
+        ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+        ArgumentNullException.ThrowIfNull(LoggerFactory, nameof(LoggerFactory));
+    }
+}

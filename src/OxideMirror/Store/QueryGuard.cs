@@ -1,0 +1,197 @@
+using SQLitePCL;
+
+namespace OxideMirror;
+
+/// <summary>
+/// Hardens a read-only connection for untrusted SQL: defensive flags, no extensions, <c>query_only</c>, size limits,
+/// and an allow-list authorizer that SQLite consults while it prepares every statement. Also carries the per-query
+/// deadline that the progress handler enforces.
+/// </summary>
+internal sealed class QueryGuard
+{
+    // sqlite3.h authorizer action codes.
+    private const int Pragma = 19;
+    private const int Read = 20;
+    private const int Select = 21;
+    private const int Function = 31;
+    private const int Recursive = 33;
+    private const int Ok = 0;
+    private const int Deny = 1;
+
+    private static readonly HashSet<string> AllowedFunctions = new(StringComparer.OrdinalIgnoreCase)
+    {
+        // Core scalar functions.
+        "abs", "char", "coalesce", "concat", "concat_ws", "format", "glob", "hex", "if", "ifnull", "iif", "instr",
+        "length", "like", "likelihood", "likely", "lower", "ltrim", "max", "min", "nullif", "octet_length", "printf",
+        "quote", "random", "randomblob", "replace", "round", "rtrim", "sign", "soundex", "sqlite_version", "substr",
+        "substring", "trim", "typeof", "unhex", "unicode", "unistr", "unistr_quote", "unlikely", "upper", "zeroblob",
+        // Date and time.
+        "date", "time", "datetime", "julianday", "unixepoch", "strftime", "timediff", "current_date", "current_time",
+        "current_timestamp",
+        // Aggregates and window functions.
+        "avg", "count", "group_concat", "string_agg", "sum", "total", "median", "percentile", "percentile_cont",
+        "percentile_disc", "row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile", "lag", "lead",
+        "first_value", "last_value", "nth_value",
+        // Math.
+        "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "ceil", "ceiling", "cos", "cosh", "degrees", "exp",
+        "floor", "ln", "log", "log10", "log2", "mod", "pi", "pow", "power", "radians", "sin", "sinh", "sqrt", "tan",
+        "tanh", "trunc",
+        // JSON (pure functions: they compute values, they change nothing).
+        "json", "jsonb", "json_array", "jsonb_array", "json_array_length", "json_error_position", "json_extract",
+        "jsonb_extract", "json_insert", "jsonb_insert", "json_object", "jsonb_object", "json_patch", "jsonb_patch",
+        "json_pretty", "json_quote", "json_remove", "jsonb_remove", "json_replace", "jsonb_replace", "json_set",
+        "jsonb_set", "json_type", "json_valid", "json_group_array", "jsonb_group_array", "json_group_object",
+        "jsonb_group_object", "json_each", "json_tree",
+    };
+
+    private static readonly HashSet<string> AllowedPragmas = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "table_info", "table_xinfo", "table_list", "index_list", "index_info", "index_xinfo", "foreign_key_list",
+        "collation_list", "function_list", "pragma_list", "compile_options",
+    };
+
+    private readonly strdelegate_authorizer _authorizer;
+    private readonly delegate_progress _progress;
+    private long _deadline;
+    private CancellationToken _cancellation;
+
+    private QueryGuard()
+    {
+        _authorizer = Authorize;
+        _progress = Progress;
+    }
+
+    /// <summary>Gets why the authorizer refused the last statement, or null.</summary>
+    public string? Denied { get; private set; }
+
+    /// <summary>Gets a value indicating whether the last query was stopped by its deadline.</summary>
+    public bool TimedOut { get; private set; }
+
+    /// <summary>Gets a value indicating whether the last query was stopped by its cancellation token.</summary>
+    public bool Cancelled { get; private set; }
+
+    public static QueryGuard Install(sqlite3 db, int maxValueBytes)
+    {
+        Check(db, raw.sqlite3_db_config(db, raw.SQLITE_DBCONFIG_DEFENSIVE, 1, out _));
+        Check(db, raw.sqlite3_db_config(db, raw.SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, out _));
+        Check(db, raw.sqlite3_db_config(db, raw.SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, out _));
+        Check(db, raw.sqlite3_db_config(db, raw.SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, out _));
+        Check(db, raw.sqlite3_enable_load_extension(db, 0));
+        Check(db, raw.sqlite3_exec(db, "PRAGMA query_only = 1; PRAGMA temp_store = MEMORY;"));
+
+        raw.sqlite3_limit(db, raw.SQLITE_LIMIT_LENGTH, maxValueBytes);
+        raw.sqlite3_limit(db, raw.SQLITE_LIMIT_SQL_LENGTH, 100_000);
+        raw.sqlite3_limit(db, raw.SQLITE_LIMIT_EXPR_DEPTH, 200);
+        raw.sqlite3_limit(db, raw.SQLITE_LIMIT_COMPOUND_SELECT, 100);
+        raw.sqlite3_limit(db, raw.SQLITE_LIMIT_ATTACHED, 0);
+        raw.sqlite3_limit(db, raw.SQLITE_LIMIT_FUNCTION_ARG, 100);
+        raw.sqlite3_limit(db, raw.SQLITE_LIMIT_LIKE_PATTERN_LENGTH, 1000);
+        raw.sqlite3_limit(db, raw.SQLITE_LIMIT_VARIABLE_NUMBER, 500);
+        raw.sqlite3_limit(db, raw.SQLITE_LIMIT_TRIGGER_DEPTH, 1);
+
+        var guard = new QueryGuard();
+        Check(db, raw.sqlite3_set_authorizer(db, guard._authorizer, null));
+        return guard;
+    }
+
+    /// <summary>Arms the deadline and cancellation for one query; the progress handler checks them every few thousand VM steps.</summary>
+    public void Arm(sqlite3 db, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        Denied = null;
+        TimedOut = false;
+        Cancelled = false;
+        _deadline = Environment.TickCount64 + (long)Math.Ceiling(timeout.TotalMilliseconds);
+        _cancellation = cancellationToken;
+        raw.sqlite3_progress_handler(db, 1000, _progress, null);
+    }
+
+    public void Disarm(sqlite3 db)
+    {
+        raw.sqlite3_progress_handler(db, 0, null, null);
+        _cancellation = default;
+    }
+
+    public void ResetDenied() => Denied = null;
+
+    private static void Check(sqlite3 db, int rc)
+    {
+        if (rc != raw.SQLITE_OK)
+        {
+            throw new MirrorException($"Could not harden the query connection (SQLite error {rc}: {raw.sqlite3_errmsg(db).utf8_to_string()}).");
+        }
+    }
+
+    private int Progress(object userData)
+    {
+        if (_cancellation.IsCancellationRequested)
+        {
+            Cancelled = true;
+            return 1;
+        }
+
+        if (Environment.TickCount64 > _deadline)
+        {
+            TimedOut = true;
+            return 1;
+        }
+
+        return 0;
+    }
+
+    private int Authorize(object userData, int action, string param0, string param1, string dbName, string trigger)
+    {
+        switch (action)
+        {
+            case Select:
+            case Read:
+            case Recursive:
+                return Ok;
+            case Function:
+                if (AllowedFunctions.Contains(param1))
+                {
+                    return Ok;
+                }
+
+                Denied ??= $"the function {param1}() is not allowed in agent queries";
+                return Deny;
+            case Pragma:
+                if (AllowedPragmas.Contains(param0))
+                {
+                    return Ok;
+                }
+
+                Denied ??= param1 is null
+                    ? $"PRAGMA {param0} is not allowed in agent queries (only schema-reading pragmas such as table_info are)"
+                    : $"PRAGMA {param0} = {param1} would change the connection, and agent queries may only read";
+                return Deny;
+            default:
+                Denied ??= $"{Describe(action, param0)} would change the database or reach outside it, and agent queries may only read";
+                return Deny;
+        }
+    }
+
+    private static string Describe(int action, string? name) => action switch
+    {
+        1 or 3 => $"CREATE INDEX {name}",
+        2 or 4 => $"CREATE TABLE {name}",
+        5 or 7 => $"CREATE TRIGGER {name}",
+        6 or 8 => $"CREATE VIEW {name}",
+        9 => $"DELETE FROM {name}",
+        10 or 12 => $"DROP INDEX {name}",
+        11 or 13 => $"DROP TABLE {name}",
+        14 or 16 => $"DROP TRIGGER {name}",
+        15 or 17 => $"DROP VIEW {name}",
+        18 => $"INSERT INTO {name}",
+        22 => "a transaction statement (BEGIN, COMMIT or ROLLBACK)",
+        23 => $"UPDATE {name}",
+        24 => "ATTACH",
+        25 => "DETACH",
+        26 => "ALTER TABLE",
+        27 => "REINDEX",
+        28 => "ANALYZE",
+        29 => "CREATE VIRTUAL TABLE",
+        30 => "DROP VIRTUAL TABLE",
+        32 => "a SAVEPOINT statement",
+        _ => $"an operation SQLite calls action {action}",
+    };
+}

@@ -1,0 +1,245 @@
+using System.Globalization;
+using System.Text;
+using SQLitePCL;
+
+namespace OxideMirror;
+
+/// <summary>
+/// Runs one untrusted SQL statement on a hardened read-only connection, stepping it itself under a deadline,
+/// a row cap and a byte cap. Microsoft.Data.Sqlite's command and reader are deliberately not used here: disposing
+/// its reader runs the rest of a multi-statement batch.
+/// </summary>
+internal static class QueryRunner
+{
+    private const int SqliteRow = 100;
+    private const int SqliteDone = 101;
+    private const int SqliteAuth = 23;
+    private const int SqliteInterrupt = 9;
+    private const int SqliteInteger = 1;
+    private const int SqliteFloat = 2;
+    private const int SqliteText = 3;
+    private const int SqliteBlob = 4;
+    private const int RowOverheadBytes = 16;
+    private static readonly System.Buffers.SearchValues<byte> Blank = System.Buffers.SearchValues.Create(" \t\r\n\f\v;"u8);
+
+    public static QueryResult Run(ReaderPool.Reader reader, string sql, Dictionary<string, object?> parameters, TimeSpan timeout, int maxRows, long maxBytes, CancellationToken cancellationToken)
+    {
+        var db = reader.Connection.Handle!;
+        var guard = reader.Guard;
+        var bytes = Encoding.UTF8.GetBytes(sql);
+        guard.Arm(db, timeout, cancellationToken);
+        sqlite3_stmt? statement = null;
+        try
+        {
+            statement = Prepare(db, guard, bytes, sql, out var tail);
+            RefuseTail(db, guard, tail);
+            if (raw.sqlite3_stmt_readonly(statement) == 0)
+            {
+                throw new QueryNotReadOnlyException(
+                    $"The query was refused because SQLite judges it able to change the database: {Excerpt(sql)}. Agent queries may only read; send a SELECT (a WITH … SELECT is fine).");
+            }
+
+            Bind(statement, parameters);
+            return Step(db, guard, statement, sql, timeout, maxRows, maxBytes, cancellationToken);
+        }
+        finally
+        {
+            statement?.Dispose();
+            guard.Disarm(db);
+        }
+    }
+
+    private static sqlite3_stmt Prepare(sqlite3 db, QueryGuard guard, ReadOnlySpan<byte> sql, string text, out ReadOnlySpan<byte> tail)
+    {
+        var rc = raw.sqlite3_prepare_v2(db, sql, out var statement, out tail);
+        if (rc != raw.SQLITE_OK)
+        {
+            statement?.Dispose();
+            throw Failure(db, guard, rc, text, preparing: true);
+        }
+
+        if (statement is null || statement.IsInvalid)
+        {
+            statement?.Dispose();
+            throw new QueryException("The query is empty (only whitespace or comments). Send one SELECT statement.");
+        }
+
+        return statement;
+    }
+
+    private static void RefuseTail(sqlite3 db, QueryGuard guard, ReadOnlySpan<byte> tail)
+    {
+        if (tail.IsEmpty || tail.IndexOfAnyExcept(Blank) < 0)
+        {
+            return;
+        }
+
+        // The parser decides whether the rest holds another statement: comments and trailing semicolons do not.
+        var rc = raw.sqlite3_prepare_v2(db, tail, out var next, out _);
+        var another = rc != raw.SQLITE_OK || (next is not null && !next.IsInvalid);
+        next?.Dispose();
+        guard.ResetDenied();
+        if (another)
+        {
+            throw new QueryNotReadOnlyException(
+                $"The query holds more than one statement (the second begins: {Excerpt(Encoding.UTF8.GetString(tail))}). Send exactly one SELECT per call.");
+        }
+    }
+
+    private static void Bind(sqlite3_stmt statement, Dictionary<string, object?> parameters)
+    {
+        var count = raw.sqlite3_bind_parameter_count(statement);
+        for (var i = 1; i <= count; i++)
+        {
+            var name = raw.sqlite3_bind_parameter_name(statement, i).utf8_to_string();
+            if (string.IsNullOrEmpty(name) || name.Length < 2)
+            {
+                throw new QueryException($"The query uses a positional parameter ('?' at position {i}). Name every parameter, for example @customer_id, and pass its value by that name.");
+            }
+
+            var key = name[1..];
+            if (!parameters.TryGetValue(key, out var value))
+            {
+                throw new QueryException($"The query uses the parameter {name}, but no value named '{key}' was passed. Pass it in the parameters object, for example new {{ {key} = ... }}.");
+            }
+
+            var rc = QueryParameters.ToSqlite(key, value) switch
+            {
+                null => raw.sqlite3_bind_null(statement, i),
+                long l => raw.sqlite3_bind_int64(statement, i, l),
+                double d => raw.sqlite3_bind_double(statement, i, d),
+                string s => raw.sqlite3_bind_text(statement, i, s),
+                byte[] b => raw.sqlite3_bind_blob(statement, i, b),
+                _ => raw.SQLITE_MISUSE,
+            };
+            if (rc != raw.SQLITE_OK)
+            {
+                throw new QueryException($"The value for parameter {name} could not be bound (SQLite error {rc}).");
+            }
+        }
+    }
+
+    private static QueryResult Step(sqlite3 db, QueryGuard guard, sqlite3_stmt statement, string sql, TimeSpan timeout, int maxRows, long maxBytes, CancellationToken cancellationToken)
+    {
+        var columnCount = raw.sqlite3_column_count(statement);
+        var names = new string[columnCount];
+        var index = new Dictionary<string, int>(columnCount, StringComparer.Ordinal);
+        for (var c = 0; c < columnCount; c++)
+        {
+            var name = raw.sqlite3_column_name(statement, c).utf8_to_string() ?? string.Empty;
+            var unique = name;
+            for (var n = 2; index.ContainsKey(unique); n++)
+            {
+                unique = string.Create(CultureInfo.InvariantCulture, $"{name}_{n}");
+            }
+
+            names[c] = unique;
+            index[unique] = c;
+        }
+
+        var rows = new List<IReadOnlyDictionary<string, object?>>();
+        long total = 0;
+        var truncated = false;
+        while (true)
+        {
+            var rc = raw.sqlite3_step(statement);
+            if (rc == SqliteDone)
+            {
+                break;
+            }
+
+            if (rc != SqliteRow)
+            {
+                throw Failure(db, guard, rc, sql, preparing: false, timeout, cancellationToken);
+            }
+
+            if (rows.Count >= maxRows)
+            {
+                truncated = true;
+                break;
+            }
+
+            var values = new object?[columnCount];
+            long size = RowOverheadBytes;
+            for (var c = 0; c < columnCount; c++)
+            {
+                switch (raw.sqlite3_column_type(statement, c))
+                {
+                    case SqliteInteger:
+                        values[c] = raw.sqlite3_column_int64(statement, c);
+                        size += 8;
+                        break;
+                    case SqliteFloat:
+                        values[c] = raw.sqlite3_column_double(statement, c);
+                        size += 8;
+                        break;
+                    case SqliteText:
+                        size += raw.sqlite3_column_bytes(statement, c);
+                        if (total + size > maxBytes)
+                        {
+                            break;
+                        }
+
+                        values[c] = raw.sqlite3_column_text(statement, c).utf8_to_string();
+                        break;
+                    case SqliteBlob:
+                        size += raw.sqlite3_column_bytes(statement, c);
+                        if (total + size > maxBytes)
+                        {
+                            break;
+                        }
+
+                        values[c] = raw.sqlite3_column_blob(statement, c).ToArray();
+                        break;
+                    default:
+                        size += 1;
+                        break;
+                }
+            }
+
+            if (total + size > maxBytes)
+            {
+                truncated = true;
+                break;
+            }
+
+            total += size;
+            rows.Add(new QueryRow(names, index, values));
+        }
+
+        return new QueryResult(names, rows, truncated);
+    }
+
+    private static Exception Failure(sqlite3 db, QueryGuard guard, int rc, string sql, bool preparing, TimeSpan timeout = default, CancellationToken cancellationToken = default)
+    {
+        var message = raw.sqlite3_errmsg(db).utf8_to_string();
+        if ((rc & 0xFF) == SqliteInterrupt)
+        {
+            if (guard.Cancelled)
+            {
+                return new OperationCanceledException("The query was cancelled.", cancellationToken);
+            }
+
+            if (guard.TimedOut)
+            {
+                return new QueryTimeoutException(
+                    string.Create(CultureInfo.InvariantCulture, $"The query ran past its time limit of {timeout.TotalMilliseconds:0} ms and was stopped: {Excerpt(sql)}. Narrow it: filter with WHERE on indexed columns, add LIMIT, aggregate before joining, or avoid joining large resources on unindexed fields."),
+                    timeout);
+            }
+        }
+
+        if ((rc & 0xFF) == SqliteAuth && guard.Denied is { } denied)
+        {
+            return new QueryNotReadOnlyException($"The query was refused: {denied}. Send a single SELECT that only reads the mirror.");
+        }
+
+        var stage = preparing ? "could not be prepared" : "failed while running";
+        return new QueryException($"The query {stage} (SQLite error {rc}: {message}): {Excerpt(sql)}. Fix the SQL and send it again.");
+    }
+
+    internal static string Excerpt(string sql)
+    {
+        var flat = sql.ReplaceLineEndings(" ").Trim();
+        return flat.Length <= 200 ? "\"" + flat + "\"" : "\"" + flat[..200] + "…\"";
+    }
+}

@@ -1,0 +1,252 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+
+namespace OxideMirror;
+
+/// <summary>
+/// The apply path: prepared, reused commands on the store's single writer connection that look a record up, log the
+/// delta, change the record and advance cursors, all inside the caller's transaction. Not thread-safe; the store's
+/// write gate serialises its use.
+/// </summary>
+internal sealed class RecordWriter : IDisposable
+{
+    private static readonly string[] DecisionText = ["insert", "update", "merge", "delete", "skip", "unchanged", "duplicate"];
+
+    private readonly SqliteCommand _findRecord;
+    private readonly SqliteCommand _findDuplicate;
+    private readonly SqliteCommand _insertEvent;
+    private readonly SqliteCommand _writeRecord;
+    private readonly SqliteCommand _ensureResource;
+    private readonly SqliteCommand _setCursor;
+    private readonly SqliteCommand[] _all;
+
+    private readonly HashSet<string> _knownResources;
+    private readonly List<string> _newResources = [];
+    private readonly ArrayBufferWriter<byte> _buffer = new(1024);
+    private readonly Utf8JsonWriter _json;
+
+    public RecordWriter(SqliteConnection connection, IEnumerable<string> knownResources)
+    {
+        _knownResources = new HashSet<string>(knownResources, StringComparer.Ordinal);
+        _json = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true });
+
+        _findRecord = Command(connection, "SELECT payload, source, last_synced_at, occurred_at, confidence, version, deleted_at FROM mirror_records WHERE resource = $resource AND record_id = $record_id", "$resource", "$record_id");
+        _findDuplicate = Command(connection, "SELECT 1 FROM mirror_events WHERE source = $source AND delta_id = $delta_id", "$source", "$delta_id");
+        _insertEvent = Command(
+            connection,
+            "INSERT INTO mirror_events (resource, record_id, op, payload, merged_payload, source, confidence, occurred_at, applied_at, applied, decision, strategy, delta_id, version) " +
+            "VALUES ($resource, $record_id, $op, $payload, $merged_payload, $source, $confidence, $occurred_at, $applied_at, $applied, $decision, $strategy, $delta_id, $version)",
+            "$resource", "$record_id", "$op", "$payload", "$merged_payload", "$source", "$confidence", "$occurred_at", "$applied_at", "$applied", "$decision", "$strategy", "$delta_id", "$version");
+        _writeRecord = Command(
+            connection,
+            "INSERT INTO mirror_records (resource, record_id, payload, source, last_synced_at, occurred_at, confidence, version, deleted_at) " +
+            "VALUES ($resource, $record_id, $payload, $source, $last_synced_at, $occurred_at, $confidence, $version, $deleted_at) " +
+            "ON CONFLICT (resource, record_id) DO UPDATE SET payload = excluded.payload, source = excluded.source, last_synced_at = excluded.last_synced_at, " +
+            "occurred_at = excluded.occurred_at, confidence = excluded.confidence, version = excluded.version, deleted_at = excluded.deleted_at",
+            "$resource", "$record_id", "$payload", "$source", "$last_synced_at", "$occurred_at", "$confidence", "$version", "$deleted_at");
+        _ensureResource = Command(connection, "INSERT OR IGNORE INTO mirror_resources (name, first_seen_at) VALUES ($name, $at)", "$name", "$at");
+        _setCursor = Command(
+            connection,
+            "INSERT INTO mirror_cursors (source, resource, cursor, updated_at) VALUES ($source, $resource, $cursor, $at) " +
+            "ON CONFLICT (source, resource) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
+            "$source", "$resource", "$cursor", "$at");
+        _all = [_findRecord, _findDuplicate, _insertEvent, _writeRecord, _ensureResource, _setCursor];
+    }
+
+    /// <summary>Binds every command to the batch's transaction.</summary>
+    public void Begin(SqliteTransaction transaction)
+    {
+        foreach (var command in _all)
+        {
+            command.Transaction = transaction;
+        }
+
+        _newResources.Clear();
+    }
+
+    /// <summary>Makes the batch's new resources known once its transaction committed.</summary>
+    public void Committed()
+    {
+        foreach (var resource in _newResources)
+        {
+            _knownResources.Add(resource);
+        }
+
+        _newResources.Clear();
+    }
+
+    public AppliedDelta Apply(Delta delta, IConflictStrategy strategy, string appliedAt)
+    {
+        var resource = delta.Resource;
+        var recordId = delta.RecordId;
+        var source = delta.Provenance.Source;
+        var existing = Find(resource, recordId);
+        var currentVersion = existing?.Version ?? 0;
+
+        if (delta.DeltaId is { } deltaId && IsDuplicate(source, deltaId))
+        {
+            return new AppliedDelta(false, ApplyDecision.Duplicate, currentVersion);
+        }
+
+        if (!_knownResources.Contains(resource) && !_newResources.Contains(resource))
+        {
+            _ensureResource.Parameters[0].Value = resource;
+            _ensureResource.Parameters[1].Value = appliedAt;
+            _ensureResource.ExecuteNonQuery();
+            _newResources.Add(resource);
+        }
+
+        var resolution = strategy.Resolve(existing, delta)
+            ?? throw new InvalidOperationException($"The conflict strategy '{strategy.Label}' returned null for {resource}/{recordId}. Return ConflictResolution.Apply, Skip or ApplyMerged(...).");
+
+        var incoming = delta.Op == DeltaOp.Upsert ? Compact(delta.Payload) : null;
+        string? merged = null;
+        ApplyDecision decision;
+        if (resolution.Kind == ConflictResolutionKind.Skip)
+        {
+            decision = ApplyDecision.Skipped;
+        }
+        else if (delta.Op == DeltaOp.Delete)
+        {
+            decision = existing is { IsDeleted: true } ? ApplyDecision.Unchanged : ApplyDecision.Deleted;
+        }
+        else
+        {
+            var result = incoming;
+            if (resolution.Kind == ConflictResolutionKind.ApplyMerged)
+            {
+                merged = Compact(resolution.MergedPayload);
+                result = merged;
+            }
+
+            if (existing is { IsDeleted: false } && string.Equals(existing.RawPayload, result, StringComparison.Ordinal))
+            {
+                decision = ApplyDecision.Unchanged;
+            }
+            else if (existing is null or { IsDeleted: true })
+            {
+                decision = ApplyDecision.Inserted;
+            }
+            else
+            {
+                decision = merged is not null ? ApplyDecision.Merged : ApplyDecision.Updated;
+            }
+        }
+
+        var applied = decision is ApplyDecision.Inserted or ApplyDecision.Updated or ApplyDecision.Merged or ApplyDecision.Deleted;
+        var version = applied ? currentVersion + 1 : currentVersion;
+        var occurredAt = Timestamps.Write(delta.OccurredAt);
+        var confidence = delta.Provenance.Confidence;
+
+        var p = _insertEvent.Parameters;
+        p[0].Value = resource;
+        p[1].Value = recordId;
+        p[2].Value = delta.Op == DeltaOp.Upsert ? "upsert" : "delete";
+        p[3].Value = (object?)incoming ?? DBNull.Value;
+        p[4].Value = (object?)merged ?? DBNull.Value;
+        p[5].Value = source;
+        p[6].Value = confidence;
+        p[7].Value = occurredAt;
+        p[8].Value = appliedAt;
+        p[9].Value = applied ? 1L : 0L;
+        p[10].Value = DecisionText[(int)decision];
+        p[11].Value = strategy.Label;
+        p[12].Value = (object?)delta.DeltaId ?? DBNull.Value;
+        p[13].Value = version;
+        _insertEvent.ExecuteNonQuery();
+
+        if (applied)
+        {
+            var r = _writeRecord.Parameters;
+            var deleted = decision == ApplyDecision.Deleted;
+            r[0].Value = resource;
+            r[1].Value = recordId;
+            r[2].Value = deleted ? DBNull.Value : (merged ?? incoming);
+            r[3].Value = source;
+            r[4].Value = appliedAt;
+            r[5].Value = occurredAt;
+            r[6].Value = confidence;
+            r[7].Value = version;
+            r[8].Value = deleted ? appliedAt : DBNull.Value;
+            _writeRecord.ExecuteNonQuery();
+        }
+
+        return new AppliedDelta(applied, decision, version);
+    }
+
+    public void SetCursor(CursorUpdate cursor, string at)
+    {
+        var p = _setCursor.Parameters;
+        p[0].Value = cursor.Source;
+        p[1].Value = cursor.Resource;
+        p[2].Value = (object?)cursor.Cursor ?? DBNull.Value;
+        p[3].Value = at;
+        _setCursor.ExecuteNonQuery();
+    }
+
+    public void Dispose()
+    {
+        foreach (var command in _all)
+        {
+            command.Dispose();
+        }
+
+        _json.Dispose();
+    }
+
+    private MirroredRecord? Find(string resource, string recordId)
+    {
+        _findRecord.Parameters[0].Value = resource;
+        _findRecord.Parameters[1].Value = recordId;
+        using var reader = _findRecord.ExecuteReader();
+        if (!reader.Read())
+        {
+            return null;
+        }
+
+        var deleted = !reader.IsDBNull(6);
+        return new MirroredRecord
+        {
+            Resource = resource,
+            RecordId = recordId,
+            RawPayload = deleted ? null : reader.GetString(0),
+            Source = reader.GetString(1),
+            LastSyncedAt = Timestamps.Read(reader.GetString(2)),
+            OccurredAt = Timestamps.Read(reader.GetString(3)),
+            Confidence = reader.GetDouble(4),
+            Version = reader.GetInt64(5),
+            IsDeleted = deleted,
+        };
+    }
+
+    private bool IsDuplicate(string source, string deltaId)
+    {
+        _findDuplicate.Parameters[0].Value = source;
+        _findDuplicate.Parameters[1].Value = deltaId;
+        return _findDuplicate.ExecuteScalar() is not null;
+    }
+
+    private string Compact(JsonElement element)
+    {
+        _buffer.ResetWrittenCount();
+        _json.Reset(_buffer);
+        element.WriteTo(_json);
+        _json.Flush();
+        return Encoding.UTF8.GetString(_buffer.WrittenSpan);
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, string sql, params string[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var name in parameters)
+        {
+            command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        return command;
+    }
+}

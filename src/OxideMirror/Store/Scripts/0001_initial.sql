@@ -1,0 +1,56 @@
+-- OxideMirror schema, version 1: the event log, the records projection, cursors and resources.
+-- Timestamps are UTC ISO-8601 text (yyyy-MM-ddTHH:mm:ss.fffffffZ): sortable, and readable by SQLite's date functions.
+
+CREATE TABLE mirror_schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT    NOT NULL,
+    applied_at TEXT    NOT NULL
+);
+
+CREATE TABLE mirror_resources (
+    name          TEXT PRIMARY KEY,
+    first_seen_at TEXT NOT NULL
+);
+
+-- The append-only log: every delta, applied or not, with the strategy's decision.
+CREATE TABLE mirror_events (
+    seq            INTEGER PRIMARY KEY,
+    resource       TEXT    NOT NULL,
+    record_id      TEXT    NOT NULL,
+    op             TEXT    NOT NULL CHECK (op IN ('upsert', 'delete')),
+    payload        TEXT,
+    merged_payload TEXT,
+    source         TEXT    NOT NULL,
+    confidence     REAL    NOT NULL,
+    occurred_at    TEXT    NOT NULL,
+    applied_at     TEXT    NOT NULL,
+    applied        INTEGER NOT NULL CHECK (applied IN (0, 1)),
+    decision       TEXT    NOT NULL,
+    strategy       TEXT    NOT NULL,
+    delta_id       TEXT,
+    version        INTEGER NOT NULL
+);
+
+CREATE UNIQUE INDEX mirror_events_delta_id ON mirror_events (source, delta_id) WHERE delta_id IS NOT NULL;
+
+-- The current state, a projection of the log. A deleted record keeps a tombstone row (payload NULL, deleted_at set).
+CREATE TABLE mirror_records (
+    resource       TEXT    NOT NULL,
+    record_id      TEXT    NOT NULL,
+    payload        TEXT,
+    source         TEXT    NOT NULL,
+    last_synced_at TEXT    NOT NULL,
+    occurred_at    TEXT    NOT NULL,
+    confidence     REAL    NOT NULL,
+    version        INTEGER NOT NULL,
+    deleted_at     TEXT,
+    PRIMARY KEY (resource, record_id)
+);
+
+CREATE TABLE mirror_cursors (
+    source     TEXT NOT NULL,
+    resource   TEXT NOT NULL DEFAULT '*',
+    cursor     TEXT,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (source, resource)
+);
