@@ -78,25 +78,37 @@ public sealed partial class MirrorStore
             var appliedAt = Timestamps.Write(_time.GetUtcNow());
             using var transaction = _writer.BeginTransaction(deferred: false);
             _records.Begin(transaction);
-            for (var i = 0; i < deltas.Count; i++)
+            var committed = false;
+            try
             {
-                if ((i & 255) == 255)
+                for (var i = 0; i < deltas.Count; i++)
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
+                    if ((i & 255) == 255)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                    }
+
+                    var result = _records.Apply(deltas[i], strategy, appliedAt);
+                    results?.Add(result);
                 }
 
-                var result = _records.Apply(deltas[i], strategy, appliedAt);
-                results?.Add(result);
-            }
+                if (cursor is not null)
+                {
+                    _records.SetCursor(cursor, appliedAt);
+                }
 
-            if (cursor is not null)
+                cancellationToken.ThrowIfCancellationRequested();
+                transaction.Commit();
+                committed = true;
+            }
+            finally
             {
-                _records.SetCursor(cursor, appliedAt);
+                if (!committed)
+                {
+                    _records.RolledBack();
+                }
             }
 
-            cancellationToken.ThrowIfCancellationRequested();
-            transaction.Commit();
-            _records.Committed();
             if (_logger.IsEnabled(LogLevel.Debug))
             {
                 var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;

@@ -148,7 +148,7 @@ public sealed partial class MirrorStore : IAsyncDisposable
 
             var applied = Migrator.Migrate(writer, options.TimeProvider, where);
             StoreLog.Opened(logger, where, Migrator.LatestVersion, applied);
-            var records = new RecordWriter(writer, KnownResources(writer));
+            var records = new RecordWriter(writer);
             var readers = new ReaderPool(readerString.ToString(), options.MaxReaders, (int)Math.Min(int.MaxValue, Math.Max(options.MaxQueryBytes, 1_000_000)));
             return new MirrorStore(path, writer, records, readers, options, logger) { SchemaVersion = Migrator.LatestVersion };
         }
@@ -184,20 +184,6 @@ public sealed partial class MirrorStore : IAsyncDisposable
         }
 
         command.ExecuteNonQuery();
-    }
-
-    private static List<string> KnownResources(SqliteConnection writer)
-    {
-        using var command = writer.CreateCommand();
-        command.CommandText = "SELECT name FROM mirror_resources";
-        using var reader = command.ExecuteReader();
-        var names = new List<string>();
-        while (reader.Read())
-        {
-            names.Add(reader.GetString(0));
-        }
-
-        return names;
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);

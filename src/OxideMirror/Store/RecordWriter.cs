@@ -19,18 +19,20 @@ internal sealed class RecordWriter : IDisposable
     private readonly SqliteCommand _findDuplicate;
     private readonly SqliteCommand _insertEvent;
     private readonly SqliteCommand _writeRecord;
-    private readonly SqliteCommand _ensureResource;
     private readonly SqliteCommand _setCursor;
     private readonly SqliteCommand[] _all;
 
-    private readonly HashSet<string> _knownResources;
-    private readonly List<string> _newResources = [];
+    private readonly SqliteConnection _connection;
+    private readonly Dictionary<string, ResourceTable> _tables = new(StringComparer.Ordinal);
+    private SqliteTransaction? _transaction;
     private readonly ArrayBufferWriter<byte> _buffer = new(1024);
     private readonly Utf8JsonWriter _json;
+    private readonly Func<JsonElement, string> _compact;
 
-    public RecordWriter(SqliteConnection connection, IEnumerable<string> knownResources)
+    public RecordWriter(SqliteConnection connection)
     {
-        _knownResources = new HashSet<string>(knownResources, StringComparer.Ordinal);
+        _connection = connection;
+        _compact = Compact;
         _json = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true });
 
         _findRecord = Command(connection, "SELECT payload, source, last_synced_at, occurred_at, confidence, version, deleted_at FROM mirror_records WHERE resource = $resource AND record_id = $record_id", "$resource", "$record_id");
@@ -47,35 +49,38 @@ internal sealed class RecordWriter : IDisposable
             "ON CONFLICT (resource, record_id) DO UPDATE SET payload = excluded.payload, source = excluded.source, last_synced_at = excluded.last_synced_at, " +
             "occurred_at = excluded.occurred_at, confidence = excluded.confidence, version = excluded.version, deleted_at = excluded.deleted_at",
             "$resource", "$record_id", "$payload", "$source", "$last_synced_at", "$occurred_at", "$confidence", "$version", "$deleted_at");
-        _ensureResource = Command(connection, "INSERT OR IGNORE INTO mirror_resources (name, first_seen_at) VALUES ($name, $at)", "$name", "$at");
         _setCursor = Command(
             connection,
             "INSERT INTO mirror_cursors (source, resource, cursor, updated_at) VALUES ($source, $resource, $cursor, $at) " +
             "ON CONFLICT (source, resource) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
             "$source", "$resource", "$cursor", "$at");
-        _all = [_findRecord, _findDuplicate, _insertEvent, _writeRecord, _ensureResource, _setCursor];
+        _all = [_findRecord, _findDuplicate, _insertEvent, _writeRecord, _setCursor];
     }
 
     /// <summary>Binds every command to the batch's transaction.</summary>
     public void Begin(SqliteTransaction transaction)
     {
+        _transaction = transaction;
         foreach (var command in _all)
         {
             command.Transaction = transaction;
         }
 
-        _newResources.Clear();
+        foreach (var table in _tables.Values)
+        {
+            table.Begin(transaction);
+        }
     }
 
-    /// <summary>Makes the batch's new resources known once its transaction committed.</summary>
-    public void Committed()
+    /// <summary>Forgets the cached resource tables after a rollback, since the rolled-back batch may have changed their schema.</summary>
+    public void RolledBack()
     {
-        foreach (var resource in _newResources)
+        foreach (var table in _tables.Values)
         {
-            _knownResources.Add(resource);
+            table.Dispose();
         }
 
-        _newResources.Clear();
+        _tables.Clear();
     }
 
     public AppliedDelta Apply(Delta delta, IConflictStrategy strategy, string appliedAt)
@@ -91,14 +96,7 @@ internal sealed class RecordWriter : IDisposable
             return new AppliedDelta(false, ApplyDecision.Duplicate, currentVersion);
         }
 
-        if (!_knownResources.Contains(resource) && !_newResources.Contains(resource))
-        {
-            _ensureResource.Parameters[0].Value = resource;
-            _ensureResource.Parameters[1].Value = appliedAt;
-            _ensureResource.ExecuteNonQuery();
-            _newResources.Add(resource);
-        }
-
+        var table = Table(resource, appliedAt);
         var resolution = strategy.Resolve(existing, delta)
             ?? throw new InvalidOperationException($"The conflict strategy '{strategy.Label}' returned null for {resource}/{recordId}. Return ConflictResolution.Apply, Skip or ApplyMerged(...).");
 
@@ -172,6 +170,15 @@ internal sealed class RecordWriter : IDisposable
             r[7].Value = version;
             r[8].Value = deleted ? appliedAt : DBNull.Value;
             _writeRecord.ExecuteNonQuery();
+            if (deleted)
+            {
+                table.Delete(recordId);
+            }
+            else
+            {
+                var payload = resolution.Kind == ConflictResolutionKind.ApplyMerged ? resolution.MergedPayload : delta.Payload;
+                table.Upsert(recordId, payload, source, confidence, version, appliedAt, occurredAt, _compact);
+            }
         }
 
         return new AppliedDelta(applied, decision, version);
@@ -194,6 +201,7 @@ internal sealed class RecordWriter : IDisposable
             command.Dispose();
         }
 
+        RolledBack();
         _json.Dispose();
     }
 
@@ -220,6 +228,18 @@ internal sealed class RecordWriter : IDisposable
             Version = reader.GetInt64(5),
             IsDeleted = deleted,
         };
+    }
+
+    private ResourceTable Table(string resource, string at)
+    {
+        if (!_tables.TryGetValue(resource, out var table))
+        {
+            table = ResourceTable.Load(_connection, _transaction, resource) ?? ResourceTable.Create(_connection, _transaction!, resource, at);
+            table.Begin(_transaction!);
+            _tables[resource] = table;
+        }
+
+        return table;
     }
 
     private bool IsDuplicate(string source, string deltaId)

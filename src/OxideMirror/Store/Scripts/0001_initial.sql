@@ -7,9 +7,32 @@ CREATE TABLE mirror_schema_migrations (
     applied_at TEXT    NOT NULL
 );
 
+-- Every resource seen, with the table an agent reads it through (named by the rule in Store/Identifiers.cs).
 CREATE TABLE mirror_resources (
     name          TEXT PRIMARY KEY,
+    table_name    TEXT NOT NULL UNIQUE COLLATE NOCASE,
     first_seen_at TEXT NOT NULL
+);
+
+-- The columns of each resource's table: one per top-level payload key seen so far, in order of first appearance.
+CREATE TABLE mirror_columns (
+    resource    TEXT    NOT NULL,
+    key         TEXT    NOT NULL,
+    column_name TEXT    NOT NULL COLLATE NOCASE,
+    position    INTEGER NOT NULL,
+    added_at    TEXT    NOT NULL,
+    PRIMARY KEY (resource, key),
+    UNIQUE (resource, column_name)
+);
+
+-- Every change to the agent-facing schema: a resource table created, a column added, an index created.
+CREATE TABLE mirror_schema_changes (
+    seq         INTEGER PRIMARY KEY,
+    resource    TEXT NOT NULL,
+    change      TEXT NOT NULL CHECK (change IN ('create_table', 'add_column', 'create_index')),
+    key         TEXT,
+    column_name TEXT,
+    changed_at  TEXT NOT NULL
 );
 
 -- The append-only log: every delta, applied or not, with the strategy's decision.
