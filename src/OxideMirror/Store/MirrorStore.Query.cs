@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Dapper;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 
 namespace OxideMirror;
@@ -64,7 +66,7 @@ public sealed partial class MirrorStore
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var result = QueryRunner.Run(lease.Reader, sql, values, timeout, maxRows, maxBytes, cancellationToken);
+            var result = QueryRunner.Run(lease.Reader, _catalog, sql, values, timeout, maxRows, maxBytes, cancellationToken);
             if (_logger.IsEnabled(LogLevel.Debug))
             {
                 var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
@@ -86,6 +88,73 @@ public sealed partial class MirrorStore
         {
             lease.Healthy = false;
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Runs one read-only SQL statement written by an agent on the same safe path as
+    /// <see cref="QueryAsync(string, object?, CancellationToken)"/>, mapping rows to <typeparamref name="T"/> with Dapper
+    /// (columns to properties or constructor parameters by name). The time limit and row cap apply; the byte cap does not.
+    /// </summary>
+    /// <typeparam name="T">The row type, or a scalar type for a single-column result.</typeparam>
+    /// <param name="sql">One SELECT (or WITH … SELECT) statement. Parameters are written <c>@name</c>.</param>
+    /// <param name="parameters">The parameters' values: an anonymous object, a dictionary, or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">A token that interrupts the query inside SQLite.</param>
+    /// <returns>The rows, with <see cref="QueryResult{T}.Truncated"/> set when the row cap cut them short.</returns>
+    /// <exception cref="ArgumentException"><paramref name="sql"/> is empty or holds a NUL character.</exception>
+    /// <exception cref="QueryNotReadOnlyException">The SQL could change the database, reach outside it, or holds more than one statement; nothing ran.</exception>
+    /// <exception cref="QueryTimeoutException">The query ran past its time limit and was stopped.</exception>
+    /// <exception cref="QueryException">The SQL is invalid or failed, or a row could not be mapped to <typeparamref name="T"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
+#pragma warning disable RS0027 // Typed queries mirror the short form of QueryAsync.
+    public async Task<QueryResult<T>> QueryAsync<T>(string sql, object? parameters = null, CancellationToken cancellationToken = default)
+#pragma warning restore RS0027
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sql);
+        if (sql.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new ArgumentException("The SQL holds a NUL character, which SQLite would treat as the end of the text. Remove it.", nameof(sql));
+        }
+
+        ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
+        var timeout = _options.QueryTimeout;
+        var maxRows = _options.MaxQueryRows;
+        using var lease = await LeaseReaderAsync(cancellationToken).ConfigureAwait(false);
+        var reader = lease.Reader;
+        var db = reader.Connection.Handle!;
+        reader.Guard.Arm(db, timeout, cancellationToken);
+        try
+        {
+            QueryRunner.Check(reader, sql);
+            var tables = reader.Guard.TablesRead.ToList();
+            var rows = new List<T>();
+            var truncated = false;
+            foreach (var row in reader.Connection.Query<T>(new CommandDefinition(sql, parameters, flags: CommandFlags.None, cancellationToken: cancellationToken)))
+            {
+                if (rows.Count >= maxRows)
+                {
+                    truncated = true;
+                    break;
+                }
+
+                rows.Add(row);
+            }
+
+            return new QueryResult<T>(rows, truncated, _catalog.Freshness(tables));
+        }
+        catch (SqliteException ex)
+        {
+            throw QueryRunner.Translate(ex, reader.Guard, sql, timeout, cancellationToken);
+        }
+        catch (Exception ex) when (ex is InvalidCastException or FormatException or InvalidOperationException or System.Data.DataException)
+        {
+            throw new QueryException($"A row of the query could not be mapped to {typeof(T).Name} ({ex.Message}). Alias the columns to match its properties, or query into QueryResult with QueryAsync(sql).", ex);
+        }
+        finally
+        {
+            reader.Guard.Disarm(db);
         }
     }
 }

@@ -166,6 +166,16 @@ public sealed partial class MirrorStore
         {
             ThrowIfDisposed();
             var reader = await _readers.RentAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                reader.Refresh(_catalog);
+            }
+            catch
+            {
+                _readers.Return(reader, healthy: false);
+                throw;
+            }
+
             return new ReaderLease(this, reader);
         }
         catch

@@ -75,7 +75,8 @@ public sealed partial class MirrorStore
             ThrowIfDisposed();
             cancellationToken.ThrowIfCancellationRequested();
             var started = Stopwatch.GetTimestamp();
-            var appliedAt = Timestamps.Write(_time.GetUtcNow());
+            var now = _time.GetUtcNow();
+            var appliedAt = Timestamps.Write(now);
             using var transaction = _writer.BeginTransaction(deferred: false);
             _records.Begin(transaction);
             var committed = false;
@@ -97,9 +98,11 @@ public sealed partial class MirrorStore
                     _records.SetCursor(cursor, appliedAt);
                 }
 
+                _records.Finish(appliedAt);
                 cancellationToken.ThrowIfCancellationRequested();
                 transaction.Commit();
                 committed = true;
+                _records.Committed(now);
             }
             finally
             {

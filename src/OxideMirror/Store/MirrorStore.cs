@@ -29,6 +29,7 @@ public sealed partial class MirrorStore : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly bool _inMemory;
+    private Catalog _catalog = null!;
     private int _disposed;
 
     private MirrorStore(string? path, SqliteConnection writer, RecordWriter records, ReaderPool readers, MirrorStoreOptions options, ILogger logger)
@@ -148,9 +149,10 @@ public sealed partial class MirrorStore : IAsyncDisposable
 
             var applied = Migrator.Migrate(writer, options.TimeProvider, where);
             StoreLog.Opened(logger, where, Migrator.LatestVersion, applied);
-            var records = new RecordWriter(writer);
+            var catalog = Catalog.Load(writer);
+            var records = new RecordWriter(writer, catalog);
             var readers = new ReaderPool(readerString.ToString(), options.MaxReaders, (int)Math.Min(int.MaxValue, Math.Max(options.MaxQueryBytes, 1_000_000)));
-            return new MirrorStore(path, writer, records, readers, options, logger) { SchemaVersion = Migrator.LatestVersion };
+            return new MirrorStore(path, writer, records, readers, options, logger) { SchemaVersion = Migrator.LatestVersion, _catalog = catalog };
         }
         catch
         {

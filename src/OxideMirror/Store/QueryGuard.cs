@@ -61,6 +61,9 @@ internal sealed class QueryGuard
         _progress = Progress;
     }
 
+    /// <summary>Gets the tables the armed query reads, as the authorizer saw them while it was prepared.</summary>
+    public HashSet<string> TablesRead { get; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Gets why the authorizer refused the last statement, or null.</summary>
     public string? Denied { get; private set; }
 
@@ -98,6 +101,7 @@ internal sealed class QueryGuard
     public void Arm(sqlite3 db, TimeSpan timeout, CancellationToken cancellationToken)
     {
         Denied = null;
+        TablesRead.Clear();
         TimedOut = false;
         Cancelled = false;
         _deadline = Environment.TickCount64 + (long)Math.Ceiling(timeout.TotalMilliseconds);
@@ -142,8 +146,14 @@ internal sealed class QueryGuard
     {
         switch (action)
         {
-            case Select:
             case Read:
+                if (param0 is not null)
+                {
+                    TablesRead.Add(param0);
+                }
+
+                return Ok;
+            case Select:
             case Recursive:
                 return Ok;
             case Function:

@@ -14,12 +14,22 @@ namespace OxideMirror;
 /// </remarks>
 public sealed class QueryResult
 {
-    internal QueryResult(IReadOnlyList<string> columns, IReadOnlyList<IReadOnlyDictionary<string, object?>> rows, bool truncated)
+    private readonly JsonColumnMode[] _modes;
+
+    internal QueryResult(IReadOnlyList<string> columns, IReadOnlyList<IReadOnlyDictionary<string, object?>> rows, bool truncated, JsonColumnMode[] modes, IReadOnlyList<ResourceFreshness> freshness)
     {
         Columns = columns;
         Rows = rows;
         Truncated = truncated;
+        _modes = modes;
+        Freshness = freshness;
     }
+
+    /// <summary>
+    /// Gets how fresh the data the query read is: for every resource table it read, when each source feeding that
+    /// resource last committed a sync page. Empty when the query read no resource table.
+    /// </summary>
+    public IReadOnlyList<ResourceFreshness> Freshness { get; }
 
     /// <summary>Gets the result's column names, in order, each unique.</summary>
     public IReadOnlyList<string> Columns { get; }
@@ -34,8 +44,10 @@ public sealed class QueryResult
     public int RowCount => Rows.Count;
 
     /// <summary>
-    /// Returns the result as JSON: <c>{"columns":[…],"rows":[{…}],"row_count":n,"truncated":false}</c>, with numbers as
-    /// JSON numbers, text as strings, blobs as base64 strings and NULL as null.
+    /// Returns the result as JSON: <c>{"columns":[…],"rows":[{…}],"row_count":n,"truncated":false,"freshness":[…]}</c>,
+    /// with numbers as JSON numbers, text as strings, blobs as base64 strings and NULL as null. Nested objects and arrays
+    /// come out as JSON, not as escaped strings: a column read from a resource column that holds objects or arrays, and
+    /// a computed column (such as <c>json_group_array(...)</c>) whose text is a JSON object or array.
     /// </summary>
     /// <param name="indented">Whether to indent the JSON for people; agents read compact JSON fine.</param>
     /// <returns>The JSON text.</returns>
@@ -56,10 +68,12 @@ public sealed class QueryResult
             foreach (var row in Rows)
             {
                 writer.WriteStartObject();
+                var i = 0;
                 foreach (var (name, value) in row)
                 {
                     writer.WritePropertyName(name);
-                    WriteValue(writer, value);
+                    WriteValue(writer, value, i < _modes.Length ? _modes[i] : JsonColumnMode.Text);
+                    i++;
                 }
 
                 writer.WriteEndObject();
@@ -68,16 +82,29 @@ public sealed class QueryResult
             writer.WriteEndArray();
             writer.WriteNumber("row_count", Rows.Count);
             writer.WriteBoolean("truncated", Truncated);
+            writer.WriteStartArray("freshness");
+            foreach (var f in Freshness)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("resource", f.Resource);
+                writer.WriteString("source", f.Source);
+                writer.WriteString("last_synced_at", f.LastSyncedAt);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
             writer.WriteEndObject();
         }
 
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private static void WriteValue(Utf8JsonWriter writer, object? value)
+    private static void WriteValue(Utf8JsonWriter writer, object? value, JsonColumnMode mode)
     {
         switch (value)
         {
+            case string s when mode != JsonColumnMode.Text && s.Length > 1 && (s[0] == '{' || s[0] == '[') && TryWriteJson(writer, s):
+                break;
             case null:
                 writer.WriteNullValue();
                 break;
@@ -99,6 +126,20 @@ public sealed class QueryResult
             default:
                 writer.WriteStringValue(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture));
                 break;
+        }
+    }
+
+    private static bool TryWriteJson(Utf8JsonWriter writer, string text)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(text);
+            document.RootElement.WriteTo(writer);
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
         }
     }
 }

@@ -22,7 +22,7 @@ internal static class QueryRunner
     private const int RowOverheadBytes = 16;
     private static readonly System.Buffers.SearchValues<byte> Blank = System.Buffers.SearchValues.Create(" \t\r\n\f\v;"u8);
 
-    public static QueryResult Run(ReaderPool.Reader reader, string sql, Dictionary<string, object?> parameters, TimeSpan timeout, int maxRows, long maxBytes, CancellationToken cancellationToken)
+    public static QueryResult Run(ReaderPool.Reader reader, Catalog catalog, string sql, Dictionary<string, object?> parameters, TimeSpan timeout, int maxRows, long maxBytes, CancellationToken cancellationToken)
     {
         var db = reader.Connection.Handle!;
         var guard = reader.Guard;
@@ -40,7 +40,17 @@ internal static class QueryRunner
             }
 
             Bind(statement, parameters);
-            return Step(db, guard, statement, sql, timeout, maxRows, maxBytes, cancellationToken);
+            var modes = new JsonColumnMode[raw.sqlite3_column_count(statement)];
+            for (var c = 0; c < modes.Length; c++)
+            {
+                var table = raw.sqlite3_column_table_name(statement, c).utf8_to_string();
+                modes[c] = table is null
+                    ? JsonColumnMode.Detect
+                    : catalog.IsJsonColumn(table, raw.sqlite3_column_origin_name(statement, c).utf8_to_string()) ? JsonColumnMode.Json : JsonColumnMode.Text;
+            }
+
+            var (names, rows, truncated) = Step(db, guard, statement, sql, timeout, maxRows, maxBytes, cancellationToken);
+            return new QueryResult(names, rows, truncated, modes, catalog.Freshness(guard.TablesRead));
         }
         finally
         {
@@ -48,6 +58,58 @@ internal static class QueryRunner
             guard.Disarm(db);
         }
     }
+
+    /// <summary>
+    /// Checks, without running it, that <paramref name="sql"/> is one statement the guard and SQLite accept as read-only,
+    /// and returns the tables it reads. The caller then runs it through Microsoft.Data.Sqlite with the guard armed.
+    /// </summary>
+    public static void Check(ReaderPool.Reader reader, string sql)
+    {
+        var db = reader.Connection.Handle!;
+        var guard = reader.Guard;
+        var bytes = Encoding.UTF8.GetBytes(sql);
+        sqlite3_stmt? statement = null;
+        try
+        {
+            statement = Prepare(db, guard, bytes, sql, out var tail);
+            RefuseTail(db, guard, tail);
+            if (raw.sqlite3_stmt_readonly(statement) == 0)
+            {
+                throw new QueryNotReadOnlyException(
+                    $"The query was refused because SQLite judges it able to change the database: {Excerpt(sql)}. Agent queries may only read; send a SELECT (a WITH … SELECT is fine).");
+            }
+        }
+        finally
+        {
+            statement?.Dispose();
+        }
+    }
+
+    /// <summary>Turns a failure of a statement run through Microsoft.Data.Sqlite under an armed guard into the query path's exceptions.</summary>
+    public static Exception Translate(Microsoft.Data.Sqlite.SqliteException exception, QueryGuard guard, string sql, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if ((exception.SqliteErrorCode & 0xFF) == SqliteInterrupt && guard.Cancelled)
+        {
+            return new OperationCanceledException("The query was cancelled.", exception, cancellationToken);
+        }
+
+        if ((exception.SqliteErrorCode & 0xFF) == SqliteInterrupt && guard.TimedOut)
+        {
+            return TimedOut(sql, timeout);
+        }
+
+        if ((exception.SqliteErrorCode & 0xFF) == SqliteAuth && guard.Denied is { } denied)
+        {
+            return new QueryNotReadOnlyException($"The query was refused: {denied}. Send a single SELECT that only reads the mirror.");
+        }
+
+        return new QueryException($"The query failed (SQLite error {exception.SqliteErrorCode}: {exception.Message}): {Excerpt(sql)}. Fix the SQL and send it again.", exception);
+    }
+
+    private static QueryTimeoutException TimedOut(string sql, TimeSpan timeout) =>
+        new(
+            string.Create(CultureInfo.InvariantCulture, $"The query ran past its time limit of {timeout.TotalMilliseconds:0} ms and was stopped: {Excerpt(sql)}. Narrow it: filter with WHERE on indexed columns, add LIMIT, aggregate before joining, or avoid joining large resources on unindexed fields."),
+            timeout);
 
     private static sqlite3_stmt Prepare(sqlite3 db, QueryGuard guard, ReadOnlySpan<byte> sql, string text, out ReadOnlySpan<byte> tail)
     {
@@ -119,7 +181,7 @@ internal static class QueryRunner
         }
     }
 
-    private static QueryResult Step(sqlite3 db, QueryGuard guard, sqlite3_stmt statement, string sql, TimeSpan timeout, int maxRows, long maxBytes, CancellationToken cancellationToken)
+    private static (string[] Names, List<IReadOnlyDictionary<string, object?>> Rows, bool Truncated) Step(sqlite3 db, QueryGuard guard, sqlite3_stmt statement, string sql, TimeSpan timeout, int maxRows, long maxBytes, CancellationToken cancellationToken)
     {
         var columnCount = raw.sqlite3_column_count(statement);
         var names = new string[columnCount];
@@ -207,7 +269,7 @@ internal static class QueryRunner
             rows.Add(new QueryRow(names, index, values));
         }
 
-        return new QueryResult(names, rows, truncated);
+        return (names, rows, truncated);
     }
 
     private static Exception Failure(sqlite3 db, QueryGuard guard, int rc, string sql, bool preparing, TimeSpan timeout = default, CancellationToken cancellationToken = default)
@@ -222,9 +284,7 @@ internal static class QueryRunner
 
             if (guard.TimedOut)
             {
-                return new QueryTimeoutException(
-                    string.Create(CultureInfo.InvariantCulture, $"The query ran past its time limit of {timeout.TotalMilliseconds:0} ms and was stopped: {Excerpt(sql)}. Narrow it: filter with WHERE on indexed columns, add LIMIT, aggregate before joining, or avoid joining large resources on unindexed fields."),
-                    timeout);
+                return TimedOut(sql, timeout);
             }
         }
 

@@ -77,6 +77,27 @@ internal sealed class ReaderPool : IDisposable
 
         public QueryGuard Guard { get; }
 
+        /// <summary>Gets or sets the catalog's schema generation this connection last refreshed at.</summary>
+        public int SchemaGeneration { get; set; }
+
+        /// <summary>
+        /// Makes the connection reload the schema if the writer changed it. Statements re-prepare on a schema change by
+        /// themselves, but <c>EXPLAIN QUERY PLAN</c> starts no read transaction and would explain against the old schema.
+        /// </summary>
+        public void Refresh(Catalog catalog)
+        {
+            var generation = catalog.SchemaGeneration;
+            if (generation == SchemaGeneration)
+            {
+                return;
+            }
+
+            using var command = Connection.CreateCommand();
+            command.CommandText = "SELECT count(*) FROM sqlite_schema";
+            command.ExecuteScalar();
+            SchemaGeneration = generation;
+        }
+
         public static Reader Open(string connectionString, int maxValueBytes)
         {
             var connection = new SqliteConnection(connectionString);

@@ -24,14 +24,32 @@ internal sealed class RecordWriter : IDisposable
 
     private readonly SqliteConnection _connection;
     private readonly Dictionary<string, ResourceTable> _tables = new(StringComparer.Ordinal);
+    private readonly Catalog _catalog;
+    private readonly HashSet<ResourceTable> _touched = [];
+    private readonly HashSet<(string Resource, string Source)> _feeds = [];
+    private readonly HashSet<(string Resource, string Source)> _newFeeds = [];
+    private readonly HashSet<string> _sources = new(StringComparer.Ordinal);
+    private readonly SqliteCommand _addFeed;
+    private readonly SqliteCommand _touchSource;
     private SqliteTransaction? _transaction;
     private readonly ArrayBufferWriter<byte> _buffer = new(1024);
     private readonly Utf8JsonWriter _json;
     private readonly Func<JsonElement, string> _compact;
 
-    public RecordWriter(SqliteConnection connection)
+    public RecordWriter(SqliteConnection connection, Catalog catalog)
     {
         _connection = connection;
+        _catalog = catalog;
+        using (var load = connection.CreateCommand())
+        {
+            load.CommandText = "SELECT resource, source FROM mirror_resource_sources";
+            using var reader = load.ExecuteReader();
+            while (reader.Read())
+            {
+                _feeds.Add((reader.GetString(0), reader.GetString(1)));
+            }
+        }
+
         _compact = Compact;
         _json = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true });
 
@@ -54,7 +72,12 @@ internal sealed class RecordWriter : IDisposable
             "INSERT INTO mirror_cursors (source, resource, cursor, updated_at) VALUES ($source, $resource, $cursor, $at) " +
             "ON CONFLICT (source, resource) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
             "$source", "$resource", "$cursor", "$at");
-        _all = [_findRecord, _findDuplicate, _insertEvent, _writeRecord, _setCursor];
+        _addFeed = Command(connection, "INSERT OR IGNORE INTO mirror_resource_sources (resource, source) VALUES ($resource, $source)", "$resource", "$source");
+        _touchSource = Command(
+            connection,
+            "INSERT INTO mirror_sources (source, last_synced_at) VALUES ($source, $at) ON CONFLICT (source) DO UPDATE SET last_synced_at = excluded.last_synced_at",
+            "$source", "$at");
+        _all = [_findRecord, _findDuplicate, _insertEvent, _writeRecord, _setCursor, _addFeed, _touchSource];
     }
 
     /// <summary>Binds every command to the batch's transaction.</summary>
@@ -70,6 +93,45 @@ internal sealed class RecordWriter : IDisposable
         {
             table.Begin(transaction);
         }
+
+        _touched.Clear();
+        _newFeeds.Clear();
+        _sources.Clear();
+    }
+
+    /// <summary>Records, inside the batch's transaction, when each source in the batch last committed.</summary>
+    public void Finish(string appliedAt)
+    {
+        foreach (var source in _sources)
+        {
+            _touchSource.Parameters[0].Value = source;
+            _touchSource.Parameters[1].Value = appliedAt;
+            _touchSource.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>Publishes the committed batch's schema and freshness changes to the catalog.</summary>
+    public void Committed(DateTimeOffset appliedAt)
+    {
+        foreach (var feed in _newFeeds)
+        {
+            _feeds.Add(feed);
+        }
+
+        _catalog.Publish(_touched.Select(t => (t.TableName, t.Resource, t.JsonColumns)).ToList(), _newFeeds, _sources, appliedAt);
+        if (_touched.Any(t => t.SchemaChanged))
+        {
+            _catalog.SchemaChanged();
+        }
+
+        foreach (var table in _touched)
+        {
+            table.SchemaChanged = false;
+        }
+
+        _touched.Clear();
+        _newFeeds.Clear();
+        _sources.Clear();
     }
 
     /// <summary>Forgets the cached resource tables after a rollback, since the rolled-back batch may have changed their schema.</summary>
@@ -81,6 +143,9 @@ internal sealed class RecordWriter : IDisposable
         }
 
         _tables.Clear();
+        _touched.Clear();
+        _newFeeds.Clear();
+        _sources.Clear();
     }
 
     public AppliedDelta Apply(Delta delta, IConflictStrategy strategy, string appliedAt)
@@ -97,6 +162,14 @@ internal sealed class RecordWriter : IDisposable
         }
 
         var table = Table(resource, appliedAt);
+        _touched.Add(table);
+        _sources.Add(source);
+        if (!_feeds.Contains((resource, source)) && _newFeeds.Add((resource, source)))
+        {
+            _addFeed.Parameters[0].Value = resource;
+            _addFeed.Parameters[1].Value = source;
+            _addFeed.ExecuteNonQuery();
+        }
         var resolution = strategy.Resolve(existing, delta)
             ?? throw new InvalidOperationException($"The conflict strategy '{strategy.Label}' returned null for {resource}/{recordId}. Return ConflictResolution.Apply, Skip or ApplyMerged(...).");
 
@@ -186,6 +259,7 @@ internal sealed class RecordWriter : IDisposable
 
     public void SetCursor(CursorUpdate cursor, string at)
     {
+        _sources.Add(cursor.Source);
         var p = _setCursor.Parameters;
         p[0].Value = cursor.Source;
         p[1].Value = cursor.Resource;
@@ -228,6 +302,25 @@ internal sealed class RecordWriter : IDisposable
             Version = reader.GetInt64(5),
             IsDeleted = deleted,
         };
+    }
+
+    /// <summary>Creates an index on a known resource's field, inside the caller's transaction; null when the resource is unknown.</summary>
+    public string? CreateIndex(string resource, string field, string at)
+    {
+        if (!_tables.TryGetValue(resource, out var table))
+        {
+            table = ResourceTable.Load(_connection, _transaction, resource);
+            if (table is null)
+            {
+                return null;
+            }
+
+            table.Begin(_transaction!);
+            _tables[resource] = table;
+        }
+
+        _touched.Add(table);
+        return table.CreateIndex(field, at);
     }
 
     private ResourceTable Table(string resource, string at)

@@ -13,6 +13,7 @@ internal sealed class ResourceTable : IDisposable
 {
     private readonly SqliteConnection _connection;
     private readonly List<string> _columns = [];
+    private readonly List<bool> _isJson = [];
     private readonly Dictionary<string, int> _keys = new(StringComparer.Ordinal);
     private SqliteCommand? _upsert;
     private SqliteCommand? _delete;
@@ -30,6 +31,12 @@ internal sealed class ResourceTable : IDisposable
 
     public string TableName { get; }
 
+    /// <summary>Gets or sets a value indicating whether this table's schema changed in the current transaction.</summary>
+    public bool SchemaChanged { get; set; }
+
+    /// <summary>Gets the columns that have held a JSON object or array.</summary>
+    public IEnumerable<string> JsonColumns => _columns.Where((_, i) => _isJson[i]);
+
     /// <summary>Loads the table of a known resource, or returns null when the resource was never seen.</summary>
     public static ResourceTable? Load(SqliteConnection connection, SqliteTransaction? transaction, string resource)
     {
@@ -43,12 +50,13 @@ internal sealed class ResourceTable : IDisposable
         }
 
         var table = new ResourceTable(connection, resource, tableName);
-        command.CommandText = "SELECT key, column_name FROM mirror_columns WHERE resource = $name ORDER BY position";
+        command.CommandText = "SELECT key, column_name, is_json FROM mirror_columns WHERE resource = $name ORDER BY position";
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
             table._keys[reader.GetString(0)] = table._columns.Count;
             table._columns.Add(reader.GetString(1));
+            table._isJson.Add(reader.GetInt64(2) != 0);
         }
 
         return table;
@@ -81,7 +89,46 @@ internal sealed class ResourceTable : IDisposable
         command.Parameters.AddWithValue("$table", tableName);
         command.Parameters.AddWithValue("$at", at);
         command.ExecuteNonQuery();
-        return new ResourceTable(connection, resource, tableName);
+        return new ResourceTable(connection, resource, tableName) { SchemaChanged = true };
+    }
+
+    /// <summary>Creates an index on one column of the resource's table (a payload key or a system column); returns its name.</summary>
+    public string CreateIndex(string field, string at)
+    {
+        var column = _keys.TryGetValue(field, out var index) ? _columns[index]
+            : _columns.Concat(Identifiers.SystemColumns).FirstOrDefault(c => string.Equals(c, field, StringComparison.OrdinalIgnoreCase));
+        if (column is null)
+        {
+            throw new ArgumentException(
+                $"Resource '{Resource}' has no field '{field}'. Its fields are: {string.Join(", ", _keys.Keys.Order(StringComparer.Ordinal))} (and the columns {string.Join(", ", Identifiers.SystemColumns)}). Pass a payload key or a column name.",
+                nameof(field));
+        }
+
+        var name = "ix_" + TableName + "_" + column;
+        if (name.Length > 120)
+        {
+            name = name[..120];
+        }
+
+        using var command = _connection.CreateCommand();
+        command.Transaction = _transaction;
+        command.CommandText = "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = $name";
+        command.Parameters.AddWithValue("$name", name);
+        if ((long)command.ExecuteScalar()! > 0)
+        {
+            return name;
+        }
+
+        command.CommandText =
+            $"CREATE INDEX {Identifiers.Quote(name)} ON {Identifiers.Quote(TableName)} ({Identifiers.Quote(column)}); " +
+            "INSERT INTO mirror_schema_changes (resource, change, key, column_name, changed_at) VALUES ($resource, 'create_index', $key, $column, $at)";
+        command.Parameters.AddWithValue("$resource", Resource);
+        command.Parameters.AddWithValue("$key", field);
+        command.Parameters.AddWithValue("$column", column);
+        command.Parameters.AddWithValue("$at", at);
+        command.ExecuteNonQuery();
+        SchemaChanged = true;
+        return name;
     }
 
     public void Begin(SqliteTransaction transaction)
@@ -114,7 +161,13 @@ internal sealed class ResourceTable : IDisposable
         foreach (var property in payload.EnumerateObject())
         {
             var value = property.Value;
-            _values[_keys[property.Name]] = value.ValueKind switch
+            var index = _keys[property.Name];
+            if (value.ValueKind is JsonValueKind.Object or JsonValueKind.Array && !_isJson[index])
+            {
+                MarkJson(index);
+            }
+
+            _values[index] = value.ValueKind switch
             {
                 JsonValueKind.String => value.GetString(),
                 JsonValueKind.Number => value.TryGetInt64(out var l) ? l : value.GetDouble(),
@@ -176,8 +229,21 @@ internal sealed class ResourceTable : IDisposable
 
         _keys[key] = _columns.Count;
         _columns.Add(column);
+        _isJson.Add(false);
+        SchemaChanged = true;
         _upsert?.Dispose();
         _upsert = null;
+    }
+
+    private void MarkJson(int index)
+    {
+        using var command = _connection.CreateCommand();
+        command.Transaction = _transaction;
+        command.CommandText = "UPDATE mirror_columns SET is_json = 1 WHERE resource = $resource AND column_name = $column";
+        command.Parameters.AddWithValue("$resource", Resource);
+        command.Parameters.AddWithValue("$column", _columns[index]);
+        command.ExecuteNonQuery();
+        _isJson[index] = true;
     }
 
     private SqliteCommand BuildUpsert()

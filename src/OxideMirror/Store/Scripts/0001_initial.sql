@@ -20,6 +20,7 @@ CREATE TABLE mirror_columns (
     key         TEXT    NOT NULL,
     column_name TEXT    NOT NULL COLLATE NOCASE,
     position    INTEGER NOT NULL,
+    is_json     INTEGER NOT NULL DEFAULT 0,
     added_at    TEXT    NOT NULL,
     PRIMARY KEY (resource, key),
     UNIQUE (resource, column_name)
@@ -33,6 +34,18 @@ CREATE TABLE mirror_schema_changes (
     key         TEXT,
     column_name TEXT,
     changed_at  TEXT NOT NULL
+);
+
+-- When each source last committed changes or a cursor, and which resources each source feeds: QueryResult.Freshness.
+CREATE TABLE mirror_sources (
+    source         TEXT PRIMARY KEY,
+    last_synced_at TEXT NOT NULL
+);
+
+CREATE TABLE mirror_resource_sources (
+    resource TEXT NOT NULL,
+    source   TEXT NOT NULL,
+    PRIMARY KEY (resource, source)
 );
 
 -- The append-only log: every delta, applied or not, with the strategy's decision.

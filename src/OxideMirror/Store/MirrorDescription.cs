@@ -1,0 +1,92 @@
+using System.Globalization;
+using System.Text;
+
+namespace OxideMirror;
+
+/// <summary>
+/// Describes the mirror's agent-facing schema: what <see cref="MirrorStore.DescribeAsync"/> returns.
+/// </summary>
+public sealed class MirrorDescription
+{
+    internal MirrorDescription(IReadOnlyList<ResourceDescription> resources, IReadOnlyList<JoinKey> joinKeys, IReadOnlyDictionary<string, string> internalTables, TimeSpan queryTimeout, int maxRows, long maxBytes)
+    {
+        Resources = resources;
+        JoinKeys = joinKeys;
+        InternalTables = internalTables;
+        QueryTimeout = queryTimeout;
+        MaxRows = maxRows;
+        MaxBytes = maxBytes;
+    }
+
+    /// <summary>Gets every resource, in name order.</summary>
+    public IReadOnlyList<ResourceDescription> Resources { get; }
+
+    /// <summary>Gets the likely join keys between resources, best first.</summary>
+    public IReadOnlyList<JoinKey> JoinKeys { get; }
+
+    /// <summary>Gets the internal tables worth knowing, with what each holds.</summary>
+    public IReadOnlyDictionary<string, string> InternalTables { get; }
+
+    /// <summary>Gets the time limit of one query.</summary>
+    public TimeSpan QueryTimeout { get; }
+
+    /// <summary>Gets the row cap of one query.</summary>
+    public int MaxRows { get; }
+
+    /// <summary>Gets the byte cap of one query's result.</summary>
+    public long MaxBytes { get; }
+
+    /// <summary>Renders the description as compact Markdown, sized for an LLM prompt.</summary>
+    /// <returns>The Markdown text.</returns>
+    public string ToMarkdown()
+    {
+        var md = new StringBuilder();
+        var c = CultureInfo.InvariantCulture;
+        md.AppendLine("# Mirror schema (SQLite)");
+        md.Append(c, $"Read-only SQL, one statement per call, parameters as @name. Limits per query: {QueryTimeout.TotalSeconds:0.###} s, {MaxRows} rows, {MaxBytes / 1024} KiB; a cut result says truncated.").AppendLine();
+        md.AppendLine("Nested objects and arrays are JSON text: use json_extract(col, '$.path') or json_each(col).");
+        foreach (var resource in Resources)
+        {
+            md.AppendLine();
+            md.Append(c, $"## {resource.Table} ({resource.RowCount} rows)");
+            if (!string.Equals(resource.Table, resource.Name, StringComparison.Ordinal))
+            {
+                md.Append(c, $" — resource \"{resource.Name}\"");
+            }
+
+            if (resource.Freshness.Count > 0)
+            {
+                md.Append(" — synced from ").AppendJoin(", ", resource.Freshness.Select(f => string.Create(c, $"{f.Source} at {f.LastSyncedAt:yyyy-MM-dd HH:mm:ss}Z")));
+            }
+
+            md.AppendLine();
+            md.AppendLine("| column | type | null % | examples |");
+            md.AppendLine("|---|---|---|---|");
+            foreach (var column in resource.Columns)
+            {
+                var type = column.Type + (column.Name == "record_id" ? ", primary key" : column.Indexed ? ", indexed" : string.Empty);
+                var examples = string.Join(", ", column.Examples.Select(e => e.Replace("|", "\\|", StringComparison.Ordinal)));
+                md.Append(c, $"| {column.Name} | {type} | {column.NullRate * 100:0} | {examples} |").AppendLine();
+            }
+        }
+
+        if (JoinKeys.Count > 0)
+        {
+            md.AppendLine();
+            md.AppendLine("## Join keys");
+            foreach (var key in JoinKeys)
+            {
+                md.Append(c, $"- {key.FromTable}.{key.FromColumn} = {key.ToTable}.{key.ToColumn} ({key.MatchRate * 100:0}% of sampled values match{(key.Indexed ? "; indexed" : "; not indexed: slow on large tables")})").AppendLine();
+            }
+        }
+
+        md.AppendLine();
+        md.AppendLine("## Internal tables");
+        foreach (var (name, purpose) in InternalTables)
+        {
+            md.Append(c, $"- {name}: {purpose}").AppendLine();
+        }
+
+        return md.ToString();
+    }
+}

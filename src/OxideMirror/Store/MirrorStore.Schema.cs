@@ -1,0 +1,74 @@
+using Dapper;
+
+namespace OxideMirror;
+
+public sealed partial class MirrorStore
+{
+    /// <summary>
+    /// Creates an index on a resource's field, so that a point lookup or a join on that field is an index seek rather
+    /// than a scan. Idempotent: an existing index is kept. The change is recorded in <c>mirror_schema_changes</c>, and
+    /// <see cref="DescribeAsync"/> lists indexed columns as preferred join keys.
+    /// </summary>
+    /// <param name="resource">The resource, for example <c>invoices</c>.</param>
+    /// <param name="field">A top-level payload key (for example <c>customer_id</c>) or a column of the resource's table.</param>
+    /// <param name="cancellationToken">A token to cancel before the index is built.</param>
+    /// <returns>The index's name.</returns>
+    /// <exception cref="ArgumentException"><paramref name="resource"/> or <paramref name="field"/> is empty, or the resource has no such field.</exception>
+    /// <exception cref="MirrorException">The resource has never been synced.</exception>
+    /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
+    public async Task<string> CreateIndexAsync(string resource, string field, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(resource);
+        ArgumentException.ThrowIfNullOrWhiteSpace(field);
+        ThrowIfDisposed();
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ThrowIfDisposed();
+            var at = Timestamps.Write(_time.GetUtcNow());
+            using var transaction = _writer.BeginTransaction(deferred: false);
+            _records.Begin(transaction);
+            string? name;
+            try
+            {
+                name = _records.CreateIndex(resource, field, at);
+            }
+            catch
+            {
+                _records.RolledBack();
+                throw;
+            }
+
+            if (name is null)
+            {
+                var known = _writer.Query<string>("SELECT name FROM mirror_resources ORDER BY name", transaction: transaction).AsList();
+                throw new MirrorException(
+                    $"Resource '{resource}' has not been synced, so it has no table to index. Known resources: {(known.Count == 0 ? "none yet" : string.Join(", ", known))}. Sync it first, or check the name.");
+            }
+
+            transaction.Commit();
+            _records.Committed(_time.GetUtcNow());
+            return name;
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Describes the mirror as an agent needs it: every resource's table with its columns, inferred types, null rates and
+    /// example values, row counts, indexes, likely join keys between resources, the internal tables worth knowing, and
+    /// the query limits. <see cref="MirrorDescription.ToMarkdown"/> renders it compactly for a prompt.
+    /// </summary>
+    /// <param name="cancellationToken">A token to cancel.</param>
+    /// <returns>The description.</returns>
+    /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
+    /// <remarks>Types, null rates, examples and join keys are inferred from a sample of each table (up to 1,000 rows).</remarks>
+    public async Task<MirrorDescription> DescribeAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        using var lease = await LeaseReaderAsync(cancellationToken).ConfigureAwait(false);
+        return Describer.Describe(lease.Reader.Connection, _catalog, _options, cancellationToken);
+    }
+}

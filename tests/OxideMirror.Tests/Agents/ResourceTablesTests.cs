@@ -1,0 +1,180 @@
+namespace OxideMirror.Tests.Agents;
+
+public sealed class ResourceTablesTests
+{
+    [Fact]
+    public async Task QueryAsync_ResourceByName_HasRecordIdPayloadColumnsAndSystemColumns()
+    {
+        await using var store = await TwoServiceMirror.OpenAsync();
+
+        var result = await store.QueryAsync("SELECT * FROM customers WHERE record_id = 'c2'");
+
+        result.Columns.Should().StartWith(["record_id", "_source", "_confidence", "_version", "_synced_at", "_occurred_at"]);
+        result.Columns.Should().Contain(["name", "tier", "country", "active", "address", "tags"]);
+        var row = result.Rows.Should().ContainSingle().Subject;
+        row["name"].Should().Be("Customer 2");
+        row["active"].Should().Be(1L);
+        row["_source"].Should().Be("crm");
+        row["_version"].Should().Be(1L);
+        row["address"].Should().Be("{\"city\":\"Berlin\",\"zip\":\"10002\"}");
+    }
+
+    [Fact]
+    public async Task QueryAsync_JoinAcrossResources_ByName()
+    {
+        await using var store = await TwoServiceMirror.OpenAsync();
+
+        var result = await store.QueryAsync(
+            "SELECT c.name, count(*) AS n, sum(i.amount) AS total FROM invoices i JOIN customers c ON c.record_id = i.customer_id " +
+            "WHERE c.tier = @tier GROUP BY c.record_id ORDER BY total DESC LIMIT 3",
+            new { tier = "enterprise" });
+
+        result.Rows.Should().HaveCount(3);
+        result.Rows.Should().OnlyContain(r => (long)r["n"]! == 3);
+        result.Rows[0]["total"].Should().BeOfType<double>();
+    }
+
+    [Fact]
+    public async Task Apply_NewKey_AddsColumnAndRecordsSchemaChange()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        await store.ApplyAsync(Delta.Upsert("pets", "p1", new { name = "Rex" }, "shop"), LastWriteWins.Instance);
+        await store.ApplyAsync(Delta.Upsert("pets", "p2", new { name = "Tom", species = "cat" }, "shop"), LastWriteWins.Instance);
+
+        var rows = await store.QueryAsync("SELECT record_id, name, species FROM pets ORDER BY record_id");
+        rows.Rows.Select(r => r["species"]).Should().Equal(new object?[] { null, "cat" });
+        var changes = await store.QueryAsync("SELECT change, key FROM mirror_schema_changes WHERE resource = 'pets' ORDER BY seq");
+        changes.Rows.Select(r => $"{r["change"]}:{r["key"]}").Should().Equal("create_table:", "add_column:name", "add_column:species");
+    }
+
+    [Fact]
+    public async Task Apply_DeleteAndUpdate_KeepTableInStepWithRecords()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        await store.ApplyAsync(Delta.Upsert("pets", "p1", new { name = "Rex", age = 3 }, "shop"), LastWriteWins.Instance);
+        await store.ApplyAsync(Delta.Upsert("pets", "p2", new { name = "Tom" }, "shop"), LastWriteWins.Instance);
+        await store.ApplyAsync(Delta.Upsert("pets", "p1", new { name = "Rex" }, "shop"), LastWriteWins.Instance);
+        await store.ApplyAsync(Delta.Delete("pets", "p2", "shop"), LastWriteWins.Instance);
+
+        var rows = await store.QueryAsync("SELECT record_id, name, age, _version FROM pets");
+        var row = rows.Rows.Should().ContainSingle().Subject;
+        row["record_id"].Should().Be("p1");
+        row["age"].Should().BeNull("the key was removed from the payload");
+        row["_version"].Should().Be(2L);
+    }
+
+    [Fact]
+    public async Task Apply_RolledBackBatchWithNewColumns_LeavesSchemaAndCacheConsistent()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        await store.ApplyAsync(Delta.Upsert("pets", "p1", new { name = "Rex" }, "shop"), LastWriteWins.Instance);
+        var bad = new[]
+        {
+            Delta.Upsert("pets", "p2", new { name = "Tom", color = "grey" }, "shop"),
+            Delta.Upsert("pets", "p3", new { name = "Kit" }, "shop"),
+        };
+        var failing = new ThrowingStrategy("p3");
+
+        var act = () => store.ApplyBatchAsync(bad, failing);
+
+        await act.Should().ThrowAsync<InvalidOperationException>();
+        var columns = await store.QueryAsync("SELECT name FROM pragma_table_info('pets')");
+        columns.Rows.Select(r => r["name"]).Should().NotContain("color");
+        await store.ApplyAsync(Delta.Upsert("pets", "p4", new { name = "Max", color = "black" }, "shop"), LastWriteWins.Instance);
+        var rows = await store.QueryAsync("SELECT record_id, color FROM pets ORDER BY record_id");
+        rows.Rows.Select(r => r["color"]).Should().Equal(new object?[] { null, "black" });
+    }
+
+    [Theory]
+    [InlineData("x\"; DROP TABLE mirror_events; --", "x_drop_table_mirror_events")]
+    [InlineData("mirror_events", "r_mirror_events")]
+    [InlineData("sqlite_master", "r_sqlite_master")]
+    [InlineData("order", "r_order")]
+    [InlineData("GitHub Issues", "github_issues")]
+    [InlineData("2024-sales", "r_2024_sales")]
+    [InlineData("Überweisungen", "berweisungen")]
+    [InlineData("???", "r_")]
+    public async Task Apply_HostileResourceName_MapsToSafeTable(string resource, string table)
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+
+        await store.ApplyAsync(Delta.Upsert(resource, "1", new { v = 1 }, "s"), LastWriteWins.Instance);
+
+        var mapped = await store.QueryAsync("SELECT table_name FROM mirror_resources WHERE name = @resource", new { resource });
+        mapped.Rows.Should().ContainSingle().Which["table_name"].Should().Be(table);
+        var rows = await store.QueryAsync($"SELECT v FROM \"{table}\"");
+        rows.Rows.Should().ContainSingle().Which["v"].Should().Be(1L);
+        (await store.EventCountAsync()).Should().Be(1, "mirror_events is intact");
+    }
+
+    [Fact]
+    public async Task Apply_LongAndCollidingNames_GetDistinctTables()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        var longName = new string('a', 200);
+
+        await store.ApplyAsync(Delta.Upsert(longName, "1", new { v = 1 }, "s"), LastWriteWins.Instance);
+        await store.ApplyAsync(Delta.Upsert("My Pets", "1", new { v = 2 }, "s"), LastWriteWins.Instance);
+        await store.ApplyAsync(Delta.Upsert("my-pets", "1", new { v = 3 }, "s"), LastWriteWins.Instance);
+        await store.ApplyAsync(Delta.Upsert("MY_PETS", "1", new { v = 4 }, "s"), LastWriteWins.Instance);
+
+        var mapped = await store.QueryAsync("SELECT name, table_name FROM mirror_resources ORDER BY rowid");
+        mapped.Rows.Select(r => (string)r["table_name"]!).Should().Equal(new string('a', 60), "my_pets", "my_pets_2", "my_pets_3");
+        (await store.QueryAsync("SELECT v FROM my_pets_3")).Rows.Single()["v"].Should().Be(4L);
+    }
+
+    [Fact]
+    public async Task Apply_HostileAndCollidingKeys_MapToDistinctColumns()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        using var doc = System.Text.Json.JsonDocument.Parse("""{"Name":"a","name":"b","record_id":"x","_source":"y","select":1,"a\"; DROP TABLE mirror_events; --":2,"":3}""");
+
+        await store.ApplyAsync(Delta.Upsert("things", "t1", doc.RootElement, "s"), LastWriteWins.Instance);
+
+        var row = (await store.QueryAsync("SELECT * FROM things")).Rows.Single();
+        row["record_id"].Should().Be("t1");
+        row["_source"].Should().Be("s");
+        row["name"].Should().Be("a");
+        row["name_2"].Should().Be("b");
+        row["f_record_id"].Should().Be("x");
+        row["f_source"].Should().Be("y");
+        row["f_select"].Should().Be(1L);
+        row["a_drop_table_mirror_events"].Should().Be(2L);
+        row["f_"].Should().Be(3L);
+    }
+
+    [Fact]
+    public async Task CreateIndexAsync_PointLookupAndJoin_UseTheIndex()
+    {
+        await using var store = await TwoServiceMirror.OpenAsync();
+
+        var name = await store.CreateIndexAsync("invoices", "customer_id");
+        (await store.CreateIndexAsync("invoices", "customer_id")).Should().Be(name, "creating it again is a no-op");
+
+        var point = await store.QueryAsync("EXPLAIN QUERY PLAN SELECT * FROM invoices WHERE customer_id = 'c3'");
+        point.Rows.Select(r => (string)r["detail"]!).Should().Contain(d => d.Contains($"USING INDEX {name}", StringComparison.Ordinal));
+        var join = await store.QueryAsync("EXPLAIN QUERY PLAN SELECT * FROM customers c JOIN invoices i ON i.customer_id = c.record_id");
+        join.Rows.Select(r => (string)r["detail"]!).Should().Contain(d => d.Contains("INDEX", StringComparison.Ordinal) && !d.StartsWith("SCAN i", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task CreateIndexAsync_UnknownResourceOrField_NamesTheProblem()
+    {
+        await using var store = await TwoServiceMirror.OpenAsync();
+
+        var unknownResource = () => store.CreateIndexAsync("nope", "x");
+        var unknownField = () => store.CreateIndexAsync("invoices", "nope");
+
+        (await unknownResource.Should().ThrowAsync<MirrorException>()).Which.Message.Should().Contain("'nope'").And.Contain("customers, invoices");
+        (await unknownField.Should().ThrowAsync<ArgumentException>()).Which.Message.Should().Contain("'nope'").And.Contain("customer_id");
+        (await store.QueryAsync("SELECT count(*) AS n FROM invoices")).Rows.Single()["n"].Should().Be(120L, "the store stays usable");
+    }
+
+    private sealed class ThrowingStrategy(string failOn) : IConflictStrategy
+    {
+        public string Label => "throwing";
+
+        public ConflictResolution Resolve(MirroredRecord? existing, Delta incoming) =>
+            incoming.RecordId == failOn ? throw new InvalidOperationException("boom") : ConflictResolution.Apply;
+    }
+}
