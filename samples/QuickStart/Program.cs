@@ -42,18 +42,15 @@ foreach (var report in await syncer.SyncAllAsync())
     Console.WriteLine($"2. {report}");
 }
 
-// 4. Ask a question that spans both services, with read-only SQL (what an agent would send).
+// 4. Ask a question that spans both services, with read-only SQL (what an agent would send). Each resource is a table
+//    under its own name, with one column per payload key; an index makes the join key a seek.
+await store.CreateIndexAsync("invoices", "customer_id");
 var result = await store.QueryAsync(
     """
-    SELECT json_extract(c.payload, '$.name')            AS customer,
-           count(*)                                      AS invoices,
-           sum(json_extract(i.payload, '$.amount'))      AS billed
-    FROM mirror_records c
-    JOIN mirror_records i
-      ON i.resource = 'invoices' AND i.deleted_at IS NULL
-     AND json_extract(i.payload, '$.customer_id') = c.record_id
-    WHERE c.resource = 'customers' AND c.deleted_at IS NULL
-      AND json_extract(c.payload, '$.tier') = @tier
+    SELECT c.name AS customer, count(*) AS invoices, sum(i.amount) AS billed
+    FROM customers c
+    JOIN invoices i ON i.customer_id = c.record_id
+    WHERE c.tier = @tier
     GROUP BY c.record_id
     HAVING billed > @minimum
     ORDER BY billed DESC
@@ -81,3 +78,7 @@ catch (QueryNotReadOnlyException ex)
 // 6. Deletes keep a tombstone, so "deleted" differs from "never seen".
 var tombstone = await store.GetTombstoneAsync("invoices", "inv-3");
 Console.WriteLine($"6. invoices/inv-3 was deleted by {tombstone?.Source} at {tombstone?.DeletedAt:O} (version {tombstone?.Version})");
+
+// 7. What an agent reads first: the schema, sized for a prompt, with the join key between the two services.
+Console.WriteLine("7. DescribeAsync().ToMarkdown():");
+Console.WriteLine((await store.DescribeAsync()).ToMarkdown());

@@ -45,6 +45,7 @@ public sealed class MirrorDescription
         md.AppendLine("# Mirror schema (SQLite)");
         md.Append(c, $"Read-only SQL, one statement per call, parameters as @name. Limits per query: {QueryTimeout.TotalSeconds:0.###} s, {MaxRows} rows, {MaxBytes / 1024} KiB; a cut result says truncated.").AppendLine();
         md.AppendLine("Nested objects and arrays are JSON text: use json_extract(col, '$.path') or json_each(col).");
+        md.AppendLine("Every table also has _source, _confidence (0-1), _version, _synced_at and _occurred_at (UTC ISO-8601 text); deleted records are absent.");
         foreach (var resource in Resources)
         {
             md.AppendLine();
@@ -64,6 +65,11 @@ public sealed class MirrorDescription
             md.AppendLine("|---|---|---|---|");
             foreach (var column in resource.Columns)
             {
+                if (column.Key is null && column.Name != "record_id" && !column.Indexed)
+                {
+                    continue;
+                }
+
                 var type = column.Type + (column.Name == "record_id" ? ", primary key" : column.Indexed ? ", indexed" : string.Empty);
                 var examples = string.Join(", ", column.Examples.Select(e => e.Replace("|", "\\|", StringComparison.Ordinal)));
                 md.Append(c, $"| {column.Name} | {type} | {column.NullRate * 100:0} | {examples} |").AppendLine();
