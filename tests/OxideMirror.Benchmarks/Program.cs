@@ -1,0 +1,17 @@
+using BenchmarkDotNet.Running;
+using OxideMirror.Benchmarks;
+
+// dotnet run -c Release --project tests/OxideMirror.Benchmarks -- --quick     the side-by-side comparison (< 2 min)
+// dotnet run -c Release --project tests/OxideMirror.Benchmarks -- --filter *  the BenchmarkDotNet suites
+if (args.Length > 0 && args[0] == "--quick")
+{
+    return await QuickComparison.RunAsync();
+}
+
+if (args.Length > 1 && args[0] == "--sync-million")
+{
+    return await QuickComparison.SyncMillionAsync(args[1]);
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(QuickComparison).Assembly).Run(args);
+return 0;
