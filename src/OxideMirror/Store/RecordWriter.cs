@@ -15,12 +15,12 @@ internal sealed class RecordWriter : IDisposable
 {
     private static readonly string[] DecisionText = ["insert", "update", "merge", "delete", "skip", "unchanged", "duplicate"];
 
-    private readonly SqliteCommand _findRecord;
-    private readonly SqliteCommand _findDuplicate;
-    private readonly SqliteCommand _insertEvent;
-    private readonly SqliteCommand _writeRecord;
-    private readonly SqliteCommand _setCursor;
-    private readonly SqliteCommand[] _all;
+    private readonly RawStatement _findRecord;
+    private readonly RawStatement _findDuplicate;
+    private readonly RawStatement _insertEvent;
+    private readonly RawStatement _writeRecord;
+    private readonly RawStatement _setCursor;
+    private readonly RawStatement[] _all;
 
     private readonly SqliteConnection _connection;
     private readonly Dictionary<string, ResourceTable> _tables = new(StringComparer.Ordinal);
@@ -29,8 +29,8 @@ internal sealed class RecordWriter : IDisposable
     private readonly HashSet<(string Resource, string Source)> _feeds = [];
     private readonly HashSet<(string Resource, string Source)> _newFeeds = [];
     private readonly HashSet<string> _sources = new(StringComparer.Ordinal);
-    private readonly SqliteCommand _addFeed;
-    private readonly SqliteCommand _touchSource;
+    private readonly RawStatement _addFeed;
+    private readonly RawStatement _touchSource;
     private SqliteTransaction? _transaction;
     private readonly ArrayBufferWriter<byte> _buffer = new(1024);
     private readonly Utf8JsonWriter _json;
@@ -53,30 +53,18 @@ internal sealed class RecordWriter : IDisposable
         _compact = Compact;
         _json = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true });
 
-        _findRecord = Command(connection, "SELECT payload, source, last_synced_at, occurred_at, confidence, version, deleted_at FROM mirror_records WHERE resource = $resource AND record_id = $record_id", "$resource", "$record_id");
-        _findDuplicate = Command(connection, "SELECT 1 FROM mirror_events WHERE source = $source AND delta_id = $delta_id", "$source", "$delta_id");
-        _insertEvent = Command(
-            connection,
-            "INSERT INTO mirror_events (resource, record_id, op, payload, merged_payload, source, confidence, occurred_at, applied_at, applied, decision, strategy, delta_id, version) " +
-            "VALUES ($resource, $record_id, $op, $payload, $merged_payload, $source, $confidence, $occurred_at, $applied_at, $applied, $decision, $strategy, $delta_id, $version)",
-            "$resource", "$record_id", "$op", "$payload", "$merged_payload", "$source", "$confidence", "$occurred_at", "$applied_at", "$applied", "$decision", "$strategy", "$delta_id", "$version");
-        _writeRecord = Command(
-            connection,
-            "INSERT INTO mirror_records (resource, record_id, payload, source, last_synced_at, occurred_at, confidence, version, deleted_at) " +
+        _findRecord = new RawStatement(connection, "SELECT payload, source, last_synced_at, occurred_at, confidence, version, deleted_at FROM mirror_records WHERE resource = $resource AND record_id = $record_id");
+        _findDuplicate = new RawStatement(connection, "SELECT 1 FROM mirror_events WHERE source = $source AND delta_id = $delta_id");
+        _insertEvent = new RawStatement(connection, "INSERT INTO mirror_events (resource, record_id, op, payload, merged_payload, source, confidence, occurred_at, applied_at, applied, decision, strategy, delta_id, version) " +
+            "VALUES ($resource, $record_id, $op, $payload, $merged_payload, $source, $confidence, $occurred_at, $applied_at, $applied, $decision, $strategy, $delta_id, $version)");
+        _writeRecord = new RawStatement(connection, "INSERT INTO mirror_records (resource, record_id, payload, source, last_synced_at, occurred_at, confidence, version, deleted_at) " +
             "VALUES ($resource, $record_id, $payload, $source, $last_synced_at, $occurred_at, $confidence, $version, $deleted_at) " +
             "ON CONFLICT (resource, record_id) DO UPDATE SET payload = excluded.payload, source = excluded.source, last_synced_at = excluded.last_synced_at, " +
-            "occurred_at = excluded.occurred_at, confidence = excluded.confidence, version = excluded.version, deleted_at = excluded.deleted_at",
-            "$resource", "$record_id", "$payload", "$source", "$last_synced_at", "$occurred_at", "$confidence", "$version", "$deleted_at");
-        _setCursor = Command(
-            connection,
-            "INSERT INTO mirror_cursors (source, resource, cursor, updated_at) VALUES ($source, $resource, $cursor, $at) " +
-            "ON CONFLICT (source, resource) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
-            "$source", "$resource", "$cursor", "$at");
-        _addFeed = Command(connection, "INSERT OR IGNORE INTO mirror_resource_sources (resource, source) VALUES ($resource, $source)", "$resource", "$source");
-        _touchSource = Command(
-            connection,
-            "INSERT INTO mirror_sources (source, last_synced_at) VALUES ($source, $at) ON CONFLICT (source) DO UPDATE SET last_synced_at = excluded.last_synced_at",
-            "$source", "$at");
+            "occurred_at = excluded.occurred_at, confidence = excluded.confidence, version = excluded.version, deleted_at = excluded.deleted_at");
+        _setCursor = new RawStatement(connection, "INSERT INTO mirror_cursors (source, resource, cursor, updated_at) VALUES ($source, $resource, $cursor, $at) " +
+            "ON CONFLICT (source, resource) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at");
+        _addFeed = new RawStatement(connection, "INSERT OR IGNORE INTO mirror_resource_sources (resource, source) VALUES ($resource, $source)");
+        _touchSource = new RawStatement(connection, "INSERT INTO mirror_sources (source, last_synced_at) VALUES ($source, $at) ON CONFLICT (source) DO UPDATE SET last_synced_at = excluded.last_synced_at");
         _all = [_findRecord, _findDuplicate, _insertEvent, _writeRecord, _setCursor, _addFeed, _touchSource];
     }
 
@@ -84,10 +72,6 @@ internal sealed class RecordWriter : IDisposable
     public void Begin(SqliteTransaction transaction)
     {
         _transaction = transaction;
-        foreach (var command in _all)
-        {
-            command.Transaction = transaction;
-        }
 
         foreach (var table in _tables.Values)
         {
@@ -104,9 +88,9 @@ internal sealed class RecordWriter : IDisposable
     {
         foreach (var source in _sources)
         {
-            _touchSource.Parameters[0].Value = source;
-            _touchSource.Parameters[1].Value = appliedAt;
-            _touchSource.ExecuteNonQuery();
+            _touchSource.Text(1, source);
+            _touchSource.Text(2, appliedAt);
+            _touchSource.Execute();
         }
     }
 
@@ -166,9 +150,9 @@ internal sealed class RecordWriter : IDisposable
         _sources.Add(source);
         if (!_feeds.Contains((resource, source)) && _newFeeds.Add((resource, source)))
         {
-            _addFeed.Parameters[0].Value = resource;
-            _addFeed.Parameters[1].Value = source;
-            _addFeed.ExecuteNonQuery();
+            _addFeed.Text(1, resource);
+            _addFeed.Text(2, source);
+            _addFeed.Execute();
         }
         var resolution = strategy.Resolve(existing, delta)
             ?? throw new InvalidOperationException($"The conflict strategy '{strategy.Label}' returned null for {resource}/{recordId}. Return ConflictResolution.Apply, Skip or ApplyMerged(...).");
@@ -212,37 +196,37 @@ internal sealed class RecordWriter : IDisposable
         var occurredAt = Timestamps.Write(delta.OccurredAt);
         var confidence = delta.Provenance.Confidence;
 
-        var p = _insertEvent.Parameters;
-        p[0].Value = resource;
-        p[1].Value = recordId;
-        p[2].Value = delta.Op == DeltaOp.Upsert ? "upsert" : "delete";
-        p[3].Value = (object?)incoming ?? DBNull.Value;
-        p[4].Value = (object?)merged ?? DBNull.Value;
-        p[5].Value = source;
-        p[6].Value = confidence;
-        p[7].Value = occurredAt;
-        p[8].Value = appliedAt;
-        p[9].Value = applied ? 1L : 0L;
-        p[10].Value = DecisionText[(int)decision];
-        p[11].Value = strategy.Label;
-        p[12].Value = (object?)delta.DeltaId ?? DBNull.Value;
-        p[13].Value = version;
-        _insertEvent.ExecuteNonQuery();
+        var e = _insertEvent;
+        e.Text(1, resource);
+        e.Text(2, recordId);
+        e.Text(3, delta.Op == DeltaOp.Upsert ? "upsert" : "delete");
+        e.Text(4, incoming);
+        e.Text(5, merged);
+        e.Text(6, source);
+        e.Real(7, confidence);
+        e.Text(8, occurredAt);
+        e.Text(9, appliedAt);
+        e.Integer(10, applied ? 1 : 0);
+        e.Text(11, DecisionText[(int)decision]);
+        e.Text(12, strategy.Label);
+        e.Text(13, delta.DeltaId);
+        e.Integer(14, version);
+        e.Execute();
 
         if (applied)
         {
-            var r = _writeRecord.Parameters;
+            var r = _writeRecord;
             var deleted = decision == ApplyDecision.Deleted;
-            r[0].Value = resource;
-            r[1].Value = recordId;
-            r[2].Value = deleted ? DBNull.Value : (merged ?? incoming);
-            r[3].Value = source;
-            r[4].Value = appliedAt;
-            r[5].Value = occurredAt;
-            r[6].Value = confidence;
-            r[7].Value = version;
-            r[8].Value = deleted ? appliedAt : DBNull.Value;
-            _writeRecord.ExecuteNonQuery();
+            r.Text(1, resource);
+            r.Text(2, recordId);
+            r.Text(3, deleted ? null : (merged ?? incoming));
+            r.Text(4, source);
+            r.Text(5, appliedAt);
+            r.Text(6, occurredAt);
+            r.Real(7, confidence);
+            r.Integer(8, version);
+            r.Text(9, deleted ? appliedAt : null);
+            r.Execute();
             if (deleted)
             {
                 table.Delete(recordId);
@@ -260,12 +244,11 @@ internal sealed class RecordWriter : IDisposable
     public void SetCursor(CursorUpdate cursor, string at)
     {
         _sources.Add(cursor.Source);
-        var p = _setCursor.Parameters;
-        p[0].Value = cursor.Source;
-        p[1].Value = cursor.Resource;
-        p[2].Value = (object?)cursor.Cursor ?? DBNull.Value;
-        p[3].Value = at;
-        _setCursor.ExecuteNonQuery();
+        _setCursor.Text(1, cursor.Source);
+        _setCursor.Text(2, cursor.Resource);
+        _setCursor.Text(3, cursor.Cursor);
+        _setCursor.Text(4, at);
+        _setCursor.Execute();
     }
 
     public void Dispose()
@@ -281,27 +264,34 @@ internal sealed class RecordWriter : IDisposable
 
     private MirroredRecord? Find(string resource, string recordId)
     {
-        _findRecord.Parameters[0].Value = resource;
-        _findRecord.Parameters[1].Value = recordId;
-        using var reader = _findRecord.ExecuteReader();
-        if (!reader.Read())
+        _findRecord.Text(1, resource);
+        _findRecord.Text(2, recordId);
+        if (!_findRecord.Step())
         {
+            _findRecord.Reset();
             return null;
         }
 
-        var deleted = !reader.IsDBNull(6);
-        return new MirroredRecord
+        try
         {
-            Resource = resource,
-            RecordId = recordId,
-            RawPayload = deleted ? null : reader.GetString(0),
-            Source = reader.GetString(1),
-            LastSyncedAt = Timestamps.Read(reader.GetString(2)),
-            OccurredAt = Timestamps.Read(reader.GetString(3)),
-            Confidence = reader.GetDouble(4),
-            Version = reader.GetInt64(5),
-            IsDeleted = deleted,
-        };
+            var deleted = !_findRecord.IsNull(6);
+            return new MirroredRecord
+            {
+                Resource = resource,
+                RecordId = recordId,
+                RawPayload = deleted ? null : _findRecord.GetText(0),
+                Source = _findRecord.GetText(1),
+                LastSyncedAt = Timestamps.Read(_findRecord.GetText(2)),
+                OccurredAt = Timestamps.Read(_findRecord.GetText(3)),
+                Confidence = _findRecord.GetReal(4),
+                Version = _findRecord.GetInteger(5),
+                IsDeleted = deleted,
+            };
+        }
+        finally
+        {
+            _findRecord.Reset();
+        }
     }
 
     /// <summary>Creates an index on a known resource's field, inside the caller's transaction; null when the resource is unknown.</summary>
@@ -337,9 +327,11 @@ internal sealed class RecordWriter : IDisposable
 
     private bool IsDuplicate(string source, string deltaId)
     {
-        _findDuplicate.Parameters[0].Value = source;
-        _findDuplicate.Parameters[1].Value = deltaId;
-        return _findDuplicate.ExecuteScalar() is not null;
+        _findDuplicate.Text(1, source);
+        _findDuplicate.Text(2, deltaId);
+        var found = _findDuplicate.Step();
+        _findDuplicate.Reset();
+        return found;
     }
 
     private string Compact(JsonElement element)
@@ -349,17 +341,5 @@ internal sealed class RecordWriter : IDisposable
         element.WriteTo(_json);
         _json.Flush();
         return Encoding.UTF8.GetString(_buffer.WrittenSpan);
-    }
-
-    private static SqliteCommand Command(SqliteConnection connection, string sql, params string[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var name in parameters)
-        {
-            command.Parameters.Add(new SqliteParameter { ParameterName = name });
-        }
-
-        return command;
     }
 }

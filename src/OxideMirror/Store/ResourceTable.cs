@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 
@@ -15,8 +16,8 @@ internal sealed class ResourceTable : IDisposable
     private readonly List<string> _columns = [];
     private readonly List<bool> _isJson = [];
     private readonly Dictionary<string, int> _keys = new(StringComparer.Ordinal);
-    private SqliteCommand? _upsert;
-    private SqliteCommand? _delete;
+    private RawStatement? _upsert;
+    private RawStatement? _delete;
     private SqliteTransaction? _transaction;
     private object?[] _values = [];
 
@@ -134,15 +135,6 @@ internal sealed class ResourceTable : IDisposable
     public void Begin(SqliteTransaction transaction)
     {
         _transaction = transaction;
-        if (_upsert is not null)
-        {
-            _upsert.Transaction = transaction;
-        }
-
-        if (_delete is not null)
-        {
-            _delete.Transaction = transaction;
-        }
     }
 
     /// <summary>Writes a record's row, adding a column for each payload key not seen before.</summary>
@@ -178,26 +170,25 @@ internal sealed class ResourceTable : IDisposable
             };
         }
 
-        var p = command.Parameters;
-        p[0].Value = recordId;
-        p[1].Value = source;
-        p[2].Value = confidence;
-        p[3].Value = version;
-        p[4].Value = syncedAt;
-        p[5].Value = occurredAt;
+        command.Text(1, recordId);
+        command.Text(2, source);
+        command.Real(3, confidence);
+        command.Integer(4, version);
+        command.Text(5, syncedAt);
+        command.Text(6, occurredAt);
         for (var i = 0; i < _values.Length; i++)
         {
-            p[6 + i].Value = _values[i] ?? DBNull.Value;
+            command.Value(7 + i, _values[i]);
         }
 
-        command.ExecuteNonQuery();
+        command.Execute();
     }
 
     public void Delete(string recordId)
     {
-        _delete ??= Build($"DELETE FROM {Identifiers.Quote(TableName)} WHERE record_id = $p0", 1);
-        _delete.Parameters[0].Value = recordId;
-        _delete.ExecuteNonQuery();
+        _delete ??= new RawStatement(_connection, $"DELETE FROM {Identifiers.Quote(TableName)} WHERE record_id = ?1");
+        _delete.Text(1, recordId);
+        _delete.Execute();
     }
 
     public void Dispose()
@@ -246,7 +237,7 @@ internal sealed class ResourceTable : IDisposable
         _isJson[index] = true;
     }
 
-    private SqliteCommand BuildUpsert()
+    private RawStatement BuildUpsert()
     {
         _values = new object?[_columns.Count];
         var names = new List<string>(Identifiers.SystemColumns);
@@ -254,21 +245,8 @@ internal sealed class ResourceTable : IDisposable
         var quoted = names.Select(Identifiers.Quote).ToList();
         var sql =
             $"INSERT INTO {Identifiers.Quote(TableName)} ({string.Join(", ", quoted)}) " +
-            $"VALUES ({string.Join(", ", Enumerable.Range(0, names.Count).Select(i => "$p" + i))}) " +
+            $"VALUES ({string.Join(", ", Enumerable.Range(1, names.Count).Select(i => "?" + i.ToString(CultureInfo.InvariantCulture)))}) " +
             $"ON CONFLICT (record_id) DO UPDATE SET {string.Join(", ", quoted.Skip(1).Select(q => q + " = excluded." + q))}";
-        return Build(sql, names.Count);
-    }
-
-    private SqliteCommand Build(string sql, int parameters)
-    {
-        var command = _connection.CreateCommand();
-        command.CommandText = sql;
-        command.Transaction = _transaction;
-        for (var i = 0; i < parameters; i++)
-        {
-            command.Parameters.Add(new SqliteParameter { ParameterName = "$p" + i });
-        }
-
-        return command;
+        return new RawStatement(_connection, sql);
     }
 }
