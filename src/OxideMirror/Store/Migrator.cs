@@ -21,17 +21,7 @@ internal sealed class Migrator
     /// <summary>Brings the database up to <see cref="LatestVersion"/> and returns how many scripts ran.</summary>
     public static int Migrate(SqliteConnection connection, TimeProvider time, string where)
     {
-        var current = CurrentVersion(connection, where);
-        if (current > LatestVersion)
-        {
-            throw new MirrorSchemaException(
-                $"The mirror at {where} has schema version {current}, but this OxideMirror supports versions up to {LatestVersion}. Open it with a newer OxideMirror, or use another path.")
-            {
-                FoundVersion = current,
-                SupportedVersion = LatestVersion,
-            };
-        }
-
+        var current = ThrowIfUnsupported(connection, where);
         var applied = 0;
         foreach (var migration in Migrations)
         {
@@ -58,6 +48,23 @@ internal sealed class Migrator
         }
 
         return applied;
+    }
+
+    /// <summary>Reads the database's schema version, changing nothing, and throws when this build cannot use it.</summary>
+    public static int ThrowIfUnsupported(SqliteConnection connection, string where)
+    {
+        var current = CurrentVersion(connection, where);
+        if (current > LatestVersion)
+        {
+            throw new MirrorSchemaException(
+                $"The mirror at {where} has schema version {current}, but this OxideMirror supports versions up to {LatestVersion}. Open it with a newer OxideMirror, or use another path.")
+            {
+                FoundVersion = current,
+                SupportedVersion = LatestVersion,
+            };
+        }
+
+        return current;
     }
 
     private static int CurrentVersion(SqliteConnection connection, string where)

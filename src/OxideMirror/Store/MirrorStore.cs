@@ -136,7 +136,7 @@ public sealed partial class MirrorStore : IAsyncDisposable
             try
             {
                 writer.Open();
-                Configure(writer, path is not null, options);
+                Configure(writer, path is not null, options, where);
             }
             catch (SqliteException ex) when (ex.SqliteErrorCode is 26 /* SQLITE_NOTADB */)
             {
@@ -161,7 +161,7 @@ public sealed partial class MirrorStore : IAsyncDisposable
         }
     }
 
-    private static void Configure(SqliteConnection writer, bool file, MirrorStoreOptions options)
+    private static void Configure(SqliteConnection writer, bool file, MirrorStoreOptions options, string where)
     {
         using var command = writer.CreateCommand();
         var busy = (long)options.BusyTimeout.TotalMilliseconds;
@@ -169,6 +169,8 @@ public sealed partial class MirrorStore : IAsyncDisposable
         command.ExecuteNonQuery();
         if (file)
         {
+            // Refuse a database this build cannot use before switching it to WAL, which rewrites its header.
+            Migrator.ThrowIfUnsupported(writer, where);
             command.CommandText = "PRAGMA journal_mode = WAL";
             var mode = command.ExecuteScalar() as string;
             if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))

@@ -52,11 +52,15 @@ internal sealed class QueryGuard
 
     private readonly strdelegate_authorizer _authorizer;
     private readonly delegate_progress _progress;
+    private readonly int _maxValueBytes;
+    private readonly int _defaultMaxLength;
     private long _deadline;
     private CancellationToken _cancellation;
 
-    private QueryGuard()
+    private QueryGuard(int maxValueBytes, int defaultMaxLength)
     {
+        _maxValueBytes = maxValueBytes;
+        _defaultMaxLength = defaultMaxLength;
         _authorizer = Authorize;
         _progress = Progress;
     }
@@ -82,7 +86,8 @@ internal sealed class QueryGuard
         Check(db, raw.sqlite3_enable_load_extension(db, 0));
         Check(db, raw.sqlite3_exec(db, "PRAGMA query_only = 1; PRAGMA temp_store = MEMORY;"));
 
-        raw.sqlite3_limit(db, raw.SQLITE_LIMIT_LENGTH, maxValueBytes);
+        // The value-size cap (SQLITE_LIMIT_LENGTH) is set only while an agent query runs (Arm/Disarm): the store's own
+        // reads on this connection must be able to return any record the writer accepted.
         raw.sqlite3_limit(db, raw.SQLITE_LIMIT_SQL_LENGTH, 100_000);
         raw.sqlite3_limit(db, raw.SQLITE_LIMIT_EXPR_DEPTH, 200);
         raw.sqlite3_limit(db, raw.SQLITE_LIMIT_COMPOUND_SELECT, 100);
@@ -92,7 +97,7 @@ internal sealed class QueryGuard
         raw.sqlite3_limit(db, raw.SQLITE_LIMIT_VARIABLE_NUMBER, 500);
         raw.sqlite3_limit(db, raw.SQLITE_LIMIT_TRIGGER_DEPTH, 1);
 
-        var guard = new QueryGuard();
+        var guard = new QueryGuard(maxValueBytes, raw.sqlite3_limit(db, raw.SQLITE_LIMIT_LENGTH, -1));
         Check(db, raw.sqlite3_set_authorizer(db, guard._authorizer, null));
         return guard;
     }
@@ -106,12 +111,14 @@ internal sealed class QueryGuard
         Cancelled = false;
         _deadline = Environment.TickCount64 + (long)Math.Ceiling(timeout.TotalMilliseconds);
         _cancellation = cancellationToken;
+        raw.sqlite3_limit(db, raw.SQLITE_LIMIT_LENGTH, _maxValueBytes);
         raw.sqlite3_progress_handler(db, 1000, _progress, null);
     }
 
     public void Disarm(sqlite3 db)
     {
         raw.sqlite3_progress_handler(db, 0, null, null);
+        raw.sqlite3_limit(db, raw.SQLITE_LIMIT_LENGTH, _defaultMaxLength);
         _cancellation = default;
     }
 

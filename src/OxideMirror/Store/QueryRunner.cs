@@ -288,7 +288,9 @@ internal static class QueryRunner
             }
         }
 
-        if ((rc & 0xFF) == SqliteAuth && guard.Denied is { } denied)
+        // SQLite reports most denials as SQLITE_AUTH, but a denied function as a plain SQLITE_ERROR while preparing
+        // ("not authorized to use function"); both are refusals.
+        if (guard.Denied is { } denied && ((rc & 0xFF) == SqliteAuth || preparing))
         {
             return new QueryNotReadOnlyException($"The query was refused: {denied}. Send a single SELECT that only reads the mirror.");
         }

@@ -1,0 +1,177 @@
+using System.Text.Json;
+using static OxideMirror.Tests.Store.StoreTestKit;
+
+namespace OxideMirror.Tests.Store;
+
+/// <summary>DESIGN guarantee 5: bad input gets a clear error and loses nothing.</summary>
+public sealed class DeltaValidationTests
+{
+    public static TheoryData<string, string, string> InvalidDeltas => new()
+    {
+        // case, expected Field, text the message must hold
+        { "empty resource", "Resource", "empty Resource (\"\")" },
+        { "blank resource", "Resource", "empty Resource (\"  \")" },
+        { "empty record id", "RecordId", "empty RecordId (\"\")" },
+        { "array payload", "Payload", "Payload is a JSON array" },
+        { "string payload", "Payload", "Payload is a JSON string" },
+        { "number payload", "Payload", "Payload is a JSON number" },
+        { "null payload", "Payload", "Payload is JSON null" },
+        { "undefined payload", "Payload", "Payload is missing" },
+        { "NaN confidence", "Provenance.Confidence", "Confidence NaN" },
+        { "negative confidence", "Provenance.Confidence", "Confidence -0.25" },
+        { "confidence above 1", "Provenance.Confidence", "Confidence 1.5" },
+        { "infinite confidence", "Provenance.Confidence", "Confidence Infinity" },
+        { "empty source", "Provenance.Source", "empty Provenance.Source (\"\")" },
+        { "null provenance", "Provenance", "has no Provenance" },
+        { "unknown op", "Op", "has Op 7" },
+        { "empty delta id", "DeltaId", "empty DeltaId" },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidDeltas))]
+    public async Task ApplyAsync_InvalidDelta_ThrowsNamingFieldAndWritesNothing(string scenario, string field, string quoted)
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+
+        var act = () => store.ApplyAsync(Invalid(scenario), LastWriteWins.Instance);
+
+        var thrown = await act.Should().ThrowExactlyAsync<InvalidDeltaException>();
+        thrown.Which.Field.Should().Be(field);
+        thrown.Which.Index.Should().Be(-1);
+        thrown.Which.Message.Should().Contain(quoted).And.StartWith("The delta");
+        (await store.EventCountAsync()).Should().Be(0);
+        (await store.ListResourcesAsync()).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task ApplyAsync_ConfidenceAtBounds_IsAccepted()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+
+        var zero = await store.ApplyAsync(Customer("c1", "Ada").WithConfidence(0), LastWriteWins.Instance);
+        var one = await store.ApplyAsync(Customer("c2", "Grace").WithConfidence(1), LastWriteWins.Instance);
+
+        zero.Applied.Should().BeTrue();
+        one.Applied.Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task ApplyAsync_DeleteWithoutPayload_IsValid()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        await store.ApplyAsync(Customer("c1", "Ada"), LastWriteWins.Instance);
+
+        var result = await store.ApplyAsync(Delta.Delete("customers", "c1", "crm"), LastWriteWins.Instance);
+
+        result.Decision.Should().Be(ApplyDecision.Deleted);
+    }
+
+    [Fact]
+    public async Task ApplyBatchAsync_BadDeltaInMiddle_CommitsNothingAndStoreStaysUsable()
+    {
+        using var dir = new TempDirectory();
+        await using var store = await MirrorStore.OpenAsync(dir.File());
+        await store.ApplyBatchAsync([Customer("c1", "Ada")], LastWriteWins.Instance, new CursorUpdate("crm", "page-1"));
+        var before = Snapshot(store.Path!);
+
+        var act = () => store.ApplyBatchAsync(
+            [Customer("c2", "Grace"), Customer("c1", "Ada").WithConfidence(double.NaN), Delta.Upsert("orders", "o1", new { total = 1 }, "crm")],
+            LastWriteWins.Instance,
+            new CursorUpdate("crm", "page-2"));
+
+        var thrown = await act.Should().ThrowExactlyAsync<InvalidDeltaException>();
+        thrown.Which.Index.Should().Be(1);
+        thrown.Which.Field.Should().Be("Provenance.Confidence");
+        thrown.Which.Message.Should().StartWith("Delta 1 of the batch").And.Contain("NaN");
+        (await store.EventCountAsync()).Should().Be(1);
+        (await store.RecordCountsAsync()).Should().BeEquivalentTo(new Dictionary<string, long> { ["customers"] = 1 });
+        (await store.GetRecordAsync("customers", "c2")).Should().BeNull();
+        (await store.GetCursorAsync("crm")).Should().Be("page-1");
+        Snapshot(store.Path!).Should().Be(before);
+
+        var good = await store.ApplyBatchAsync(
+            [Customer("c2", "Grace"), Delta.Upsert("orders", "o1", new { total = 1 }, "crm")],
+            LastWriteWins.Instance,
+            new CursorUpdate("crm", "page-2"));
+
+        good.Select(r => r.Decision).Should().Equal(ApplyDecision.Inserted, ApplyDecision.Inserted);
+        (await store.EventCountAsync()).Should().Be(3);
+        (await store.RecordCountsAsync()).Should().BeEquivalentTo(new Dictionary<string, long> { ["customers"] = 2, ["orders"] = 1 });
+        (await store.GetCursorAsync("crm")).Should().Be("page-2");
+    }
+
+    [Fact]
+    public async Task ApplyBatchAsync_StrategyFailsMidBatch_RollsBackEverythingAndStoreStaysUsable()
+    {
+        using var dir = new TempDirectory();
+        await using var store = await MirrorStore.OpenAsync(dir.File());
+        await store.ApplyBatchAsync([Customer("c1", "Ada")], LastWriteWins.Instance, new CursorUpdate("crm", "page-1"));
+        var before = Snapshot(store.Path!);
+        using var failing = ScriptedStrategy.ThrowOn(3);
+
+        // The first two deltas are written inside the open transaction (one to a new resource) before the third fails.
+        var act = () => store.ApplyBatchAsync(
+            [Customer("c1", "Ada L."), Delta.Upsert("orders", "o1", new { total = 1 }, "crm"), Customer("c2", "Grace")],
+            failing,
+            new CursorUpdate("crm", "page-2"));
+
+        await act.Should().ThrowAsync<InvalidOperationException>();
+        Snapshot(store.Path!).Should().Be(before);
+        (await store.ListResourcesAsync()).Should().Equal("customers");
+
+        // A later batch for the rolled-back resource must register it again.
+        await store.ApplyBatchAsync([Delta.Upsert("orders", "o1", new { total = 1 }, "crm")], LastWriteWins.Instance, new CursorUpdate("crm", "page-2"));
+        (await store.ListResourcesAsync()).Should().Equal("customers", "orders");
+        (await store.RecordCountsAsync()).Should().BeEquivalentTo(new Dictionary<string, long> { ["customers"] = 1, ["orders"] = 1 });
+        (await store.GetCursorAsync("crm")).Should().Be("page-2");
+    }
+
+    [Fact]
+    public async Task ApplyBatchAsync_NullDeltaInBatch_ThrowsArgumentNullAndWritesNothing()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+
+        var act = () => store.ApplyBatchAsync([Customer("c1", "Ada"), null!], LastWriteWins.Instance);
+
+        await act.Should().ThrowAsync<ArgumentNullException>().WithMessage("*Delta 1 of the batch is null*");
+        (await store.EventCountAsync()).Should().Be(0);
+    }
+
+    [Theory]
+    [InlineData("", "page")]
+    [InlineData("crm", " ")]
+    public async Task ApplyBatchAsync_CursorWithEmptyName_ThrowsAndWritesNothing(string source, string resource)
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+
+        var act = () => store.ApplyBatchAsync([Customer("c1", "Ada")], LastWriteWins.Instance, new CursorUpdate(source, "c", resource));
+
+        await act.Should().ThrowAsync<ArgumentException>();
+        (await store.EventCountAsync()).Should().Be(0);
+    }
+
+    private static Delta Invalid(string scenario)
+    {
+        var good = Customer("c1", "Ada");
+        return scenario switch
+        {
+            "empty resource" => good with { Resource = "" },
+            "blank resource" => good with { Resource = "  " },
+            "empty record id" => good with { RecordId = "" },
+            "array payload" => good with { Payload = Json("""[{"name":"Ada"}]""") },
+            "string payload" => good with { Payload = Json("\"Ada\"") },
+            "number payload" => good with { Payload = Json("42") },
+            "null payload" => good with { Payload = Json("null") },
+            "undefined payload" => good with { Payload = default(JsonElement) },
+            "NaN confidence" => good.WithConfidence(double.NaN),
+            "negative confidence" => good.WithConfidence(-0.25),
+            "confidence above 1" => good.WithConfidence(1.5),
+            "infinite confidence" => good.WithConfidence(double.PositiveInfinity),
+            "empty source" => Delta.Upsert("customers", "c1", new { name = "Ada" }, ""),
+            "null provenance" => good with { Provenance = null! },
+            "unknown op" => good with { Op = (DeltaOp)7 },
+            "empty delta id" => good.WithId(""),
+            _ => throw new ArgumentOutOfRangeException(nameof(scenario), scenario, "Unknown scenario."),
+        };
+    }
+}

@@ -1,0 +1,249 @@
+using System.Text.Json;
+using static OxideMirror.Tests.Store.StoreTestKit;
+
+namespace OxideMirror.Tests.Store;
+
+/// <summary>The agent query path: typed results, parameters and limits (DESIGN guarantee 4).</summary>
+public sealed class QueryTests
+{
+    private const string Endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT count(*) FROM c";
+
+    [Fact]
+    public async Task QueryAsync_Record_ReturnsJsonTypedRows()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        await store.ApplyAsync(
+            Delta.Upsert("customers", "c1", Json("""{"name":"Ada","age":36,"score":9.5,"nick":null}"""), "crm"),
+            LastWriteWins.Instance);
+
+        var result = await store.QueryAsync(
+            "SELECT record_id, json_extract(payload, '$.name') AS name, json_extract(payload, '$.age') AS age, " +
+            "json_extract(payload, '$.score') AS score, json_extract(payload, '$.nick') AS nick, version, x'0102ff' AS bytes FROM mirror_records");
+
+        result.Columns.Should().Equal("record_id", "name", "age", "score", "nick", "version", "bytes");
+        result.Truncated.Should().BeFalse();
+        var row = result.Rows.Should().ContainSingle().Subject;
+        row["age"].Should().BeOfType<long>().Which.Should().Be(36);
+        row["score"].Should().BeOfType<double>().Which.Should().Be(9.5);
+        row["nick"].Should().BeNull();
+        row["bytes"].Should().BeEquivalentTo(new byte[] { 1, 2, 255 });
+
+        using var json = JsonDocument.Parse(result.ToJson());
+        var root = json.RootElement;
+        root.GetProperty("columns").EnumerateArray().Select(c => c.GetString()).Should().Equal(result.Columns);
+        root.GetProperty("row_count").GetInt32().Should().Be(1);
+        root.GetProperty("truncated").ValueKind.Should().Be(JsonValueKind.False);
+        var first = root.GetProperty("rows")[0];
+        first.GetProperty("record_id").GetString().Should().Be("c1");
+        first.GetProperty("name").GetString().Should().Be("Ada");
+        first.GetProperty("age").ValueKind.Should().Be(JsonValueKind.Number);
+        first.GetProperty("age").GetInt64().Should().Be(36);
+        first.GetProperty("score").ValueKind.Should().Be(JsonValueKind.Number);
+        first.GetProperty("score").GetDouble().Should().Be(9.5);
+        first.GetProperty("nick").ValueKind.Should().Be(JsonValueKind.Null);
+        first.GetProperty("version").GetInt64().Should().Be(1);
+        first.GetProperty("bytes").GetString().Should().Be(Convert.ToBase64String(new byte[] { 1, 2, 255 }));
+    }
+
+    [Fact]
+    public async Task QueryAsync_DuplicateColumnNames_AreMadeUnique()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+
+        var result = await store.QueryAsync("SELECT 1 AS a, 2 AS a, 3 AS a");
+
+        result.Columns.Should().Equal("a", "a_2", "a_3");
+        result.Rows[0]["a_3"].Should().Be(3L);
+    }
+
+    [Fact]
+    public async Task QueryAsync_ParametersFromAnonymousObject_AreBound()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        await store.ApplyBatchAsync([Customer("c1", "Ada"), Customer("c2", "Grace"), Customer("c3", "Edsger")], LastWriteWins.Instance);
+
+        var result = await store.QueryAsync(
+            "SELECT record_id FROM mirror_records WHERE json_extract(payload, '$.name') = @name OR record_id = @id ORDER BY record_id",
+            new { name = "Grace", id = "c3" });
+
+        result.Rows.Select(r => r["record_id"]).Should().Equal("c2", "c3");
+    }
+
+    [Fact]
+    public async Task QueryAsync_ParametersFromDictionary_AreBound()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        var parameters = new Dictionary<string, object?> { ["text"] = "hi", ["@number"] = 41, ["nothing"] = null, ["flag"] = true };
+
+        var result = await store.QueryAsync("SELECT @text AS t, @number + 1 AS n, @nothing IS NULL AS is_null, @flag AS f", parameters);
+
+        var row = result.Rows.Should().ContainSingle().Subject;
+        row["t"].Should().Be("hi");
+        row["n"].Should().Be(42L);
+        row["is_null"].Should().Be(1L);
+        row["f"].Should().Be(1L);
+    }
+
+    [Fact]
+    public async Task QueryAsync_MissingParameter_ThrowsQueryExceptionNamingIt()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+
+        var act = () => store.QueryAsync("SELECT @present AS p, @absent AS a", new { present = 1 });
+
+        (await act.Should().ThrowAsync<QueryException>())
+            .Where(e => e.GetType() == typeof(QueryException))
+            .WithMessage("*@absent*");
+    }
+
+    [Fact]
+    public async Task QueryAsync_MoreRowsThanMaxRows_IsTruncatedToExactlyMaxRows()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+
+        var result = await store.QueryAsync(
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 100) SELECT x FROM c",
+            null,
+            new QueryOptions { MaxRows = 10 },
+            CancellationToken.None);
+
+        result.Truncated.Should().BeTrue();
+        result.RowCount.Should().Be(10);
+        result.Rows.Select(r => r["x"]).Should().Equal(Enumerable.Range(1, 10).Select(x => (object)(long)x));
+        using var json = JsonDocument.Parse(result.ToJson());
+        json.RootElement.GetProperty("truncated").GetBoolean().Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task QueryAsync_ExactlyMaxRows_IsNotTruncated()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+
+        var result = await store.QueryAsync(
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 10) SELECT x FROM c",
+            null,
+            new QueryOptions { MaxRows = 10 },
+            CancellationToken.None);
+
+        result.Truncated.Should().BeFalse();
+        result.RowCount.Should().Be(10);
+    }
+
+    [Fact]
+    public async Task QueryAsync_StoreMaxQueryRows_AppliesWithoutQueryOptions()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync(new MirrorStoreOptions { MaxQueryRows = 3 });
+
+        var result = await store.QueryAsync("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 100) SELECT x FROM c");
+
+        result.Truncated.Should().BeTrue();
+        result.RowCount.Should().Be(3);
+    }
+
+    [Fact]
+    public async Task QueryAsync_MoreBytesThanMaxBytes_IsTruncatedWithinCap()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+
+        var result = await store.QueryAsync(
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 100) SELECT x, hex(zeroblob(100)) AS text FROM c",
+            null,
+            new QueryOptions { MaxBytes = 2048 },
+            CancellationToken.None);
+
+        result.Truncated.Should().BeTrue();
+        result.RowCount.Should().BeInRange(1, 99);
+        result.Rows.Sum(r => ((string)r["text"]!).Length).Should().BeLessThanOrEqualTo(2048);
+        result.Rows.Should().OnlyContain(r => ((string)r["text"]!).Length == 200);
+    }
+
+    [Fact]
+    public async Task QueryAsync_RunsPastTimeout_ThrowsQueryTimeoutException()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+
+        var act = () => store.QueryAsync(Endless, null, new QueryOptions { Timeout = TimeSpan.FromMilliseconds(200) }, CancellationToken.None);
+
+        (await act.Should().ThrowExactlyAsync<QueryTimeoutException>()).Which.Timeout.Should().Be(TimeSpan.FromMilliseconds(200));
+        (await store.QueryAsync("SELECT 7 AS x")).Rows[0]["x"].Should().Be(7L);
+    }
+
+    [Fact]
+    public async Task QueryAsync_HugeBlob_ThrowsQueryExceptionNotOutOfMemory()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+
+        var act = () => store.QueryAsync("SELECT randomblob(1000000000) AS b");
+
+        (await act.Should().ThrowAsync<QueryException>())
+            .Where(e => e.GetType() == typeof(QueryException))
+            .WithMessage("*too big*");
+        (await store.QueryAsync("SELECT 7 AS x")).Rows[0]["x"].Should().Be(7L);
+    }
+
+    [Fact]
+    public async Task QueryAsync_CancelledMidQuery_ThrowsOperationCanceled()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        await store.QueryAsync("SELECT 1 AS warm");
+        using var cancellation = new CancellationTokenSource();
+
+        // The endless query only stops if the token interrupts it inside SQLite; the long time limit would give a
+        // QueryTimeoutException instead, failing the test.
+        cancellation.CancelAfter(TimeSpan.FromMilliseconds(250));
+        var act = () => store.QueryAsync(Endless, null, new QueryOptions { Timeout = TimeSpan.FromSeconds(60) }, cancellation.Token);
+
+        (await act.Should().ThrowAsync<OperationCanceledException>()).Which.CancellationToken.Should().Be(cancellation.Token);
+        (await store.QueryAsync("SELECT 7 AS x")).Rows[0]["x"].Should().Be(7L);
+    }
+
+    [Fact]
+    public async Task QueryAsync_TokenCancelledBefore_ThrowsOperationCanceled()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+
+        var act = () => store.QueryAsync("SELECT 1", null, cancellationToken: new CancellationToken(canceled: true));
+
+        await act.Should().ThrowAsync<OperationCanceledException>();
+    }
+
+    [Theory]
+    [InlineData(";")]
+    [InlineData("-- only a comment")]
+    [InlineData("/* only a comment */ ;")]
+    public async Task QueryAsync_NoStatement_ThrowsQueryException(string sql)
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+
+        var act = () => store.QueryAsync(sql);
+
+        (await act.Should().ThrowAsync<QueryException>()).Which.Message.Should().Contain("empty");
+    }
+
+    [Fact]
+    public async Task QueryAsync_InvalidSql_ThrowsQueryExceptionQuotingSqlite()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+
+        var act = () => store.QueryAsync("SELECT * FROM no_such_table");
+
+        (await act.Should().ThrowAsync<QueryException>())
+            .Where(e => e.GetType() == typeof(QueryException))
+            .WithMessage("*no such table: no_such_table*");
+    }
+
+    [Theory]
+    [InlineData(0, 10, 4096)]
+    [InlineData(-1, 10, 4096)]
+    [InlineData(100, 0, 4096)]
+    [InlineData(100, 10, 1000)]
+    public async Task QueryAsync_OptionOutOfRange_ThrowsArgumentOutOfRange(int timeoutMs, int maxRows, long maxBytes)
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        var options = new QueryOptions { Timeout = TimeSpan.FromMilliseconds(timeoutMs), MaxRows = maxRows, MaxBytes = maxBytes };
+
+        var act = () => store.QueryAsync("SELECT 1", null, options, CancellationToken.None);
+
+        await act.Should().ThrowAsync<ArgumentOutOfRangeException>();
+    }
+}
