@@ -177,7 +177,7 @@ internal sealed class RecordWriter : IDisposable
                 result = merged;
             }
 
-            if (existing is { IsDeleted: false } && string.Equals(existing.RawPayload, result, StringComparison.Ordinal))
+            if (existing is { IsDeleted: false } && SamePayload(existing, result!))
             {
                 decision = ApplyDecision.Unchanged;
             }
@@ -323,6 +323,28 @@ internal sealed class RecordWriter : IDisposable
         }
 
         return table;
+    }
+
+    /// <summary>
+    /// Says whether a record already holds a payload: the same compact text, or the same JSON with keys in another order
+    /// (which compacts to the same length, so only then is the stored payload parsed).
+    /// </summary>
+    private static bool SamePayload(MirroredRecord existing, string payload)
+    {
+        var stored = existing.RawPayload;
+        if (stored is null || stored.Length != payload.Length)
+        {
+            return false;
+        }
+
+        if (string.Equals(stored, payload, StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        using var left = JsonDocument.Parse(stored);
+        using var right = JsonDocument.Parse(payload);
+        return JsonElement.DeepEquals(left.RootElement, right.RootElement);
     }
 
     private bool IsDuplicate(string source, string deltaId)

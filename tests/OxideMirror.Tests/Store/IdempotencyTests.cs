@@ -91,4 +91,20 @@ public sealed class IdempotencyTests
         again.Should().Be(new AppliedDelta(false, ApplyDecision.Unchanged, 2));
         (await EventsAsync(store, "customers", "c1")).Select(e => e.Decision).Should().Equal("insert", "delete", "unchanged");
     }
+
+    [Fact]
+    public async Task ApplyAsync_SamePayloadWithKeysReordered_IsUnchanged()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        using var first = System.Text.Json.JsonDocument.Parse("""{"name":"Ada","tier":"gold","nested":{"a":1,"b":2}}""");
+        using var reordered = System.Text.Json.JsonDocument.Parse("""{ "tier": "gold", "nested": {"b":2,"a":1}, "name": "Ada" }""");
+        using var changed = System.Text.Json.JsonDocument.Parse("""{"tier":"gold","nested":{"b":2,"a":1},"name":"Adb"}""");
+        await store.ApplyAsync(Delta.Upsert("customers", "c1", first.RootElement, "crm"), LastWriteWins.Instance);
+
+        var same = await store.ApplyAsync(Delta.Upsert("customers", "c1", reordered.RootElement, "crm"), LastWriteWins.Instance);
+        var different = await store.ApplyAsync(Delta.Upsert("customers", "c1", changed.RootElement, "crm"), LastWriteWins.Instance);
+
+        same.Should().Be(new AppliedDelta(false, ApplyDecision.Unchanged, 1));
+        different.Should().Be(new AppliedDelta(true, ApplyDecision.Updated, 2), "a value that changed but kept its length is still a change");
+    }
 }
