@@ -40,10 +40,15 @@ internal static class QuickComparison
                 Console.WriteLine(string.Create(c, $"round {round + 1}: apply {apply:0} deltas/s, baseline {baseline:0} rows/s (best so far)"));
             }
 
-            var naive = await NaiveAsync(Path.Combine(dir, "naive.db"), batches.Take(NaiveDeltas / BatchSize).ToList());
+            double naive = 0;
+            for (var round = 0; round < Rounds; round++)
+            {
+                naive = Math.Max(naive, await NaiveAsync(Path.Combine(dir, $"naive-{round}.db"), batches.Take(NaiveDeltas / BatchSize).ToList()));
+            }
+
             Console.WriteLine(string.Create(c, $"apply:    {apply,10:0} deltas/s  (Syncer into a WAL file store, batches of {BatchSize})"));
             Console.WriteLine(string.Create(c, $"baseline: {baseline,10:0} rows/s    (plain Microsoft.Data.Sqlite: lookup, event insert, record upsert, cursor per batch)"));
-            Console.WriteLine(string.Create(c, $"naive:    {naive,10:0} deltas/s  (one transaction per delta, cursor per delta)"));
+            Console.WriteLine(string.Create(c, $"naive:    {naive,10:0} deltas/s  (the Rust crate's design: one transaction per delta, cursor written after it in its own)"));
             Console.WriteLine(string.Create(c, $"apply/baseline = {apply / baseline:0.00} (target >= 0.5), apply/naive = {apply / naive:0.00} (target >= 2.5)"));
 
             var million = Path.Combine(dir, "million.db");

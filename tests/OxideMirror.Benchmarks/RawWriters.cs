@@ -57,17 +57,25 @@ internal sealed class RawWriters : IDisposable
         transaction.Commit();
     }
 
+    /// <summary>
+    /// The Rust crate's design: each delta in its own transaction, and the cursor written after it, outside that
+    /// transaction (its own autocommit write), for every delta.
+    /// </summary>
     public void Naive(IReadOnlyList<Delta> batch, string cursor)
     {
         var i = 0;
         foreach (var delta in batch)
         {
-            using var transaction = _connection.BeginTransaction(deferred: false);
-            Bind(transaction);
             var at = DateTimeOffset.UtcNow.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
-            Write(delta, at);
+            using (var transaction = _connection.BeginTransaction(deferred: false))
+            {
+                Bind(transaction);
+                Write(delta, at);
+                transaction.Commit();
+            }
+
+            Bind(null);
             WriteCursor(delta, cursor + "." + (i++).ToString(CultureInfo.InvariantCulture), at);
-            transaction.Commit();
         }
     }
 
@@ -121,7 +129,7 @@ internal sealed class RawWriters : IDisposable
         _cursor.ExecuteNonQuery();
     }
 
-    private void Bind(SqliteTransaction transaction)
+    private void Bind(SqliteTransaction? transaction)
     {
         _find.Transaction = transaction;
         _event.Transaction = transaction;
