@@ -154,7 +154,8 @@ public sealed class Syncer
         var report = new SyncReport(source.Id, cursor);
         var batch = new List<Delta>(Math.Min(_options.StreamBatchSize, 4096));
         var results = new List<AppliedDelta>(batch.Capacity);
-        var enumerator = source.SubscribeAsync(cursor, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var enumerator = source.SubscribeAsync(cursor, stop.Token).GetAsyncEnumerator(stop.Token);
         await using (enumerator.ConfigureAwait(false))
         {
             while (true)
@@ -162,7 +163,19 @@ public sealed class Syncer
                 var next = enumerator.MoveNextAsync();
                 if (!next.IsCompleted && batch.Count > 0)
                 {
-                    await FlushAsync().ConfigureAwait(false);
+                    try
+                    {
+                        await FlushAsync().ConfigureAwait(false);
+                    }
+                    catch
+                    {
+                        // An enumerator must not be disposed while a MoveNextAsync is pending: a compiler-generated iterator
+                        // then throws NotSupportedException, which would replace this exception. End the stream, let the
+                        // pending call finish, and only then dispose and rethrow.
+                        await stop.CancelAsync().ConfigureAwait(false);
+                        await ObserveEndAsync(next).ConfigureAwait(false);
+                        throw;
+                    }
                 }
 
                 if (!await next.ConfigureAwait(false))
@@ -193,6 +206,18 @@ public sealed class Syncer
             report.Count(batch, results);
             report.Pages++;
             batch.Clear();
+        }
+    }
+
+    private static async Task ObserveEndAsync(ValueTask<bool> pending)
+    {
+        try
+        {
+            await pending.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // How the cancelled stream ends (usually OperationCanceledException) is not the failure being reported.
         }
     }
 
