@@ -13,6 +13,9 @@ public sealed class KeepLocal : IConflictStrategy
     public string Label => "keep-local";
 
     /// <inheritdoc />
-    public ConflictResolution Resolve(MirroredRecord? existing, Delta incoming) =>
-        existing is null || existing.IsDeleted ? ConflictResolution.Apply : ConflictResolution.Skip;
+    public ConflictResolution Resolve(MirroredRecord? existing, Delta incoming)
+    {
+        ArgumentNullException.ThrowIfNull(incoming);
+        return existing is null || existing.IsDeleted ? ConflictResolution.Apply : ConflictResolution.Skip;
+    }
 }

@@ -12,5 +12,9 @@ public sealed class LastWriteWins : IConflictStrategy
     public string Label => "last-write-wins";
 
     /// <inheritdoc />
-    public ConflictResolution Resolve(MirroredRecord? existing, Delta incoming) => ConflictResolution.Apply;
+    public ConflictResolution Resolve(MirroredRecord? existing, Delta incoming)
+    {
+        ArgumentNullException.ThrowIfNull(incoming);
+        return ConflictResolution.Apply;
+    }
 }

@@ -25,6 +25,7 @@ public sealed partial class MirrorStore : IAsyncDisposable
     private readonly RecordWriter _records;
     private readonly ReaderPool _readers;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> _sourceGates = new(StringComparer.Ordinal);
     private readonly MirrorStoreOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -189,6 +190,9 @@ public sealed partial class MirrorStore : IAsyncDisposable
 
         command.ExecuteNonQuery();
     }
+
+    /// <summary>Gets the lock that keeps two syncs of one source from overlapping, whichever syncer runs them.</summary>
+    internal SemaphoreSlim SourceGate(string sourceId) => _sourceGates.GetOrAdd(sourceId, static _ => new SemaphoreSlim(1, 1));
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 }

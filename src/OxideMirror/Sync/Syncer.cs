@@ -11,12 +11,12 @@ namespace OxideMirror;
 /// </summary>
 /// <remarks>
 /// The syncer is thread-safe. Syncs of different sources may run at once (their writes take turns on the store's single
-/// writer); a sync of a source that is already syncing waits for the first to finish, then resumes from its cursor.
+/// writer); a sync of a source that is already syncing — through this syncer or any other on the same store — waits for
+/// the first to finish, then resumes from its cursor.
 /// </remarks>
 public sealed class Syncer
 {
     private readonly ConcurrentDictionary<string, ISyncSource> _sources = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _running = new(StringComparer.Ordinal);
     private readonly SyncerOptions _options;
     private readonly ILogger _logger;
 
@@ -108,7 +108,7 @@ public sealed class Syncer
 
     private async Task<SyncReport> SyncExclusiveAsync(ISyncSource source, bool throwOnError, CancellationToken cancellationToken)
     {
-        var gate = _running.GetOrAdd(source.Id, _ => new SemaphoreSlim(1, 1));
+        var gate = Store.SourceGate(source.Id);
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -241,9 +241,9 @@ public sealed class Syncer
                     throw new MirrorException($"Source '{source.Id}' returned a page whose Deltas is null for cursor '{cursor}'. Return an empty list when a page has no changes.");
                 }
 
-                if (page.HasMore && page.Deltas.Count == 0 && page.NextCursor == cursor)
+                if (page.HasMore && page.NextCursor == cursor)
                 {
-                    throw new MirrorException($"Source '{source.Id}' returned an empty page that says HasMore but keeps the cursor '{cursor}', so the sync would never end. Advance NextCursor, or set HasMore to false.");
+                    throw new MirrorException($"Source '{source.Id}' returned a page that says HasMore but keeps the cursor '{cursor}', so the next pull would return the same page and the sync would never end. Advance NextCursor, or set HasMore to false. Nothing of this page was applied.");
                 }
 
                 results.Clear();

@@ -33,6 +33,32 @@ public sealed partial class SyncerTests
     }
 
     [Fact]
+    public async Task SyncAsync_SameSourceThroughTwoSyncersOnOneStore_ApplyEachDeltaOnce()
+    {
+        using var dir = new TempDirectory();
+        await using var store = await MirrorStore.OpenAsync(dir.File());
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var inner = StaticSource.FromDeltas("shop", Items("orders", 10), pageSize: 4);
+        var source = new DelegateSource("shop", async (n, cursor, token) =>
+        {
+            if (n == 1)
+            {
+                await release.Task;
+            }
+
+            return await inner.PullAsync(cursor, token);
+        });
+
+        var first = new Syncer(store).SyncAsync(source);
+        var second = new Syncer(store).SyncAsync(source);
+        release.SetResult();
+        var reports = await Task.WhenAll(first, second);
+
+        (await store.EventCountAsync()).Should().Be(10);
+        reports.Select(r => r.Pulled).Should().BeEquivalentTo([10L, 0L]);
+    }
+
+    [Fact]
     public async Task SyncAllAsync_WhileSameSourceSyncs_WaitsAndAppliesNothingTwice()
     {
         await using var store = await MirrorStore.OpenInMemoryAsync();

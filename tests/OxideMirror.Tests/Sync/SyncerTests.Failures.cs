@@ -177,6 +177,24 @@ public sealed partial class SyncerTests
     }
 
     [Fact]
+    public async Task SyncAsync_NonEmptyPageWithHasMoreAndSameCursor_ThrowsAndAppliesNothingOfIt()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        var source = new DelegateSource("stuck", (n, cursor, _) => n switch
+        {
+            1 => Task.FromResult(new PullResult(Items("orders", 1), "c1", HasMore: true)),
+            < 10 => Task.FromResult(new PullResult(Items("orders", 3), cursor, HasMore: true)),
+            _ => throw new InvalidOperationException("The syncer kept pulling a source that never advances."),
+        });
+
+        var thrown = await FluentActions.Awaiting(() => new Syncer(store).SyncAsync(source)).Should().ThrowExactlyAsync<MirrorException>();
+
+        thrown.Which.Message.Should().Contain("'stuck'").And.Contain("'c1'").And.Contain("Nothing of this page was applied");
+        source.PullCount.Should().Be(2);
+        (await store.EventCountAsync()).Should().Be(1);
+    }
+
+    [Fact]
     public async Task SyncAllAsync_StuckSourceFromStart_IsReportedNotLooped()
     {
         await using var store = await MirrorStore.OpenInMemoryAsync();
