@@ -8,6 +8,11 @@ if (args.Length > 0 && args[0] == "--quick")
     return await QuickComparison.RunAsync();
 }
 
+if (args.Length > 0 && args[0] == "--apply")
+{
+    return await QuickComparison.RunApplyAsync();
+}
+
 if (args.Length > 1 && args[0] == "--sync-million")
 {
     return await QuickComparison.SyncMillionAsync(args[1]);

@@ -79,6 +79,32 @@ internal static class QuickComparison
         }
     }
 
+    /// <summary>Only the write comparison (<c>--apply</c>), for tuning the apply path: apply against baseline, five rounds.</summary>
+    public static async Task<int> RunApplyAsync()
+    {
+        var c = CultureInfo.InvariantCulture;
+        var dir = Path.Combine(Path.GetTempPath(), "oxidemirror-bench-" + Environment.ProcessId.ToString(c));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var batches = Workload.Batches(seed: 1, Deltas, BatchSize);
+            await ApplyAsync(Path.Combine(dir, "warm-apply.db"), batches.Take(5).ToList());
+            await BaselineAsync(Path.Combine(dir, "warm-base.db"), batches.Take(5).ToList());
+            for (var round = 0; round < 5; round++)
+            {
+                var apply = await ApplyAsync(Path.Combine(dir, $"apply-{round}.db"), batches);
+                var baseline = await BaselineAsync(Path.Combine(dir, $"base-{round}.db"), batches);
+                Console.WriteLine(string.Create(c, $"round {round + 1}: apply {apply:0} deltas/s, baseline {baseline:0} rows/s, ratio {apply / baseline:0.00}"));
+            }
+
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     /// <summary>The child process's job (<c>--sync-million PATH</c>): sync 1,000,000 generated deltas, print the peak working set.</summary>
     public static async Task<int> SyncMillionAsync(string path)
     {

@@ -15,15 +15,16 @@ public sealed record MirroredRecord
 
     private JsonElement _payload;
     private string? _rawPayload;
+    private byte[]? _rawUtf8;
 
     /// <summary>Gets the record's payload, a JSON object; undefined when <see cref="IsDeleted"/> is true.</summary>
     public JsonElement Payload
     {
         get
         {
-            if (_rawPayload is { } raw && _payload.ValueKind == JsonValueKind.Undefined)
+            if (_payload.ValueKind == JsonValueKind.Undefined && (_rawUtf8 is not null || _rawPayload is not null))
             {
-                using var document = JsonDocument.Parse(raw);
+                using var document = _rawUtf8 is { } utf8 ? JsonDocument.Parse(utf8) : JsonDocument.Parse(_rawPayload!);
                 _payload = document.RootElement.Clone();
             }
 
@@ -34,6 +35,7 @@ public sealed record MirroredRecord
         {
             _payload = value.ValueKind == JsonValueKind.Undefined ? value : value.Clone();
             _rawPayload = null;
+            _rawUtf8 = null;
         }
     }
 
@@ -61,8 +63,15 @@ public sealed record MirroredRecord
     /// <summary>Gets or initializes the payload as the compact JSON text the store holds; parsed on first use of <see cref="Payload"/>.</summary>
     internal string? RawPayload
     {
-        get => _rawPayload ?? (_payload.ValueKind == JsonValueKind.Undefined ? null : _payload.GetRawText());
+        get => _rawPayload ?? (_rawUtf8 is { } utf8 ? System.Text.Encoding.UTF8.GetString(utf8) : _payload.ValueKind == JsonValueKind.Undefined ? null : _payload.GetRawText());
         init => _rawPayload = value;
+    }
+
+    /// <summary>Gets or initializes the payload as the compact UTF-8 JSON the store holds, when it was read that way.</summary>
+    internal byte[]? RawUtf8
+    {
+        get => _rawUtf8;
+        init => _rawUtf8 = value;
     }
 
     /// <summary>Compares two records by value, payloads included (as JSON, ignoring formatting).</summary>

@@ -115,6 +115,11 @@ internal static class Describer
                 string => "text",
                 _ => "blob",
             }).Distinct().Order(StringComparer.Ordinal).ToList();
+            if (types.Contains("integer") && types.Contains("real"))
+            {
+                types.Remove("integer"); // JSON numbers: integral values are stored as integers, so a real column shows both
+            }
+
             var type = types.Count == 0 ? "null" : string.Join("|", types);
             var examples = nonNull.Select(Show).Distinct().Take(3).ToList();
             var nullRate = values.Count == 0 ? 0 : (double)(values.Count - nonNull.Count) / values.Count;

@@ -30,6 +30,8 @@ internal sealed class RawStatement : IDisposable
         Check(rc);
     }
 
+    public void Utf8(int index, ReadOnlySpan<byte> value) => Check(raw.sqlite3_bind_text(_statement, index, value));
+
     public void Integer(int index, long value) => Check(raw.sqlite3_bind_int64(_statement, index, value));
 
     public void Real(int index, double value) => Check(raw.sqlite3_bind_double(_statement, index, value));
@@ -96,6 +98,9 @@ internal sealed class RawStatement : IDisposable
     public bool IsNull(int column) => raw.sqlite3_column_type(_statement, column) == raw.SQLITE_NULL;
 
     public string GetText(int column) => raw.sqlite3_column_text(_statement, column).utf8_to_string();
+
+    /// <summary>Copies a text column's UTF-8 bytes, without decoding them.</summary>
+    public byte[] GetUtf8(int column) => raw.sqlite3_column_blob(_statement, column).ToArray();
 
     public long GetInteger(int column) => raw.sqlite3_column_int64(_statement, column);
 

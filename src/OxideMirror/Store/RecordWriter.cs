@@ -32,9 +32,9 @@ internal sealed class RecordWriter : IDisposable
     private readonly RawStatement _addFeed;
     private readonly RawStatement _touchSource;
     private SqliteTransaction? _transaction;
-    private readonly ArrayBufferWriter<byte> _buffer = new(1024);
-    private readonly Utf8JsonWriter _json;
-    private readonly Func<JsonElement, string> _compact;
+    private readonly JsonCompactor _incoming = new();
+    private readonly JsonCompactor _merged = new();
+    private readonly JsonCompactor _nested = new();
 
     public RecordWriter(SqliteConnection connection, Catalog catalog)
     {
@@ -50,8 +50,6 @@ internal sealed class RecordWriter : IDisposable
             }
         }
 
-        _compact = Compact;
-        _json = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true });
 
         _findRecord = new RawStatement(connection, "SELECT payload, source, last_synced_at, occurred_at, confidence, version, deleted_at FROM mirror_records WHERE resource = $resource AND record_id = $record_id");
         _findDuplicate = new RawStatement(connection, "SELECT 1 FROM mirror_events WHERE source = $source AND delta_id = $delta_id");
@@ -157,8 +155,9 @@ internal sealed class RecordWriter : IDisposable
         var resolution = strategy.Resolve(existing, delta)
             ?? throw new InvalidOperationException($"The conflict strategy '{strategy.Label}' returned null for {resource}/{recordId}. Return ConflictResolution.Apply, Skip or ApplyMerged(...).");
 
-        var incoming = delta.Op == DeltaOp.Upsert ? Compact(delta.Payload) : null;
-        string? merged = null;
+        var incoming = delta.Op == DeltaOp.Upsert ? _incoming.Write(delta.Payload) : default;
+        var merged = default(ReadOnlySpan<byte>);
+        var isMerged = false;
         ApplyDecision decision;
         if (resolution.Kind == ConflictResolutionKind.Skip)
         {
@@ -173,11 +172,12 @@ internal sealed class RecordWriter : IDisposable
             var result = incoming;
             if (resolution.Kind == ConflictResolutionKind.ApplyMerged)
             {
-                merged = Compact(resolution.MergedPayload);
+                merged = _merged.Write(resolution.MergedPayload);
+                isMerged = true;
                 result = merged;
             }
 
-            if (existing is { IsDeleted: false } && SamePayload(existing, result!))
+            if (existing is { IsDeleted: false } && SamePayload(existing, result))
             {
                 decision = ApplyDecision.Unchanged;
             }
@@ -187,7 +187,7 @@ internal sealed class RecordWriter : IDisposable
             }
             else
             {
-                decision = merged is not null ? ApplyDecision.Merged : ApplyDecision.Updated;
+                decision = isMerged ? ApplyDecision.Merged : ApplyDecision.Updated;
             }
         }
 
@@ -200,8 +200,24 @@ internal sealed class RecordWriter : IDisposable
         e.Text(1, resource);
         e.Text(2, recordId);
         e.Text(3, delta.Op == DeltaOp.Upsert ? "upsert" : "delete");
-        e.Text(4, incoming);
-        e.Text(5, merged);
+        if (delta.Op == DeltaOp.Upsert)
+        {
+            e.Utf8(4, incoming);
+        }
+        else
+        {
+            e.Null(4);
+        }
+
+        if (isMerged)
+        {
+            e.Utf8(5, merged);
+        }
+        else
+        {
+            e.Null(5);
+        }
+
         e.Text(6, source);
         e.Real(7, confidence);
         e.Text(8, occurredAt);
@@ -219,7 +235,15 @@ internal sealed class RecordWriter : IDisposable
             var deleted = decision == ApplyDecision.Deleted;
             r.Text(1, resource);
             r.Text(2, recordId);
-            r.Text(3, deleted ? null : (merged ?? incoming));
+            if (deleted)
+            {
+                r.Null(3);
+            }
+            else
+            {
+                r.Utf8(3, isMerged ? merged : incoming);
+            }
+
             r.Text(4, source);
             r.Text(5, appliedAt);
             r.Text(6, occurredAt);
@@ -234,7 +258,7 @@ internal sealed class RecordWriter : IDisposable
             else
             {
                 var payload = resolution.Kind == ConflictResolutionKind.ApplyMerged ? resolution.MergedPayload : delta.Payload;
-                table.Upsert(recordId, payload, source, confidence, version, appliedAt, occurredAt, _compact);
+                table.Upsert(recordId, payload, source, confidence, version, appliedAt, occurredAt, _nested);
             }
         }
 
@@ -259,7 +283,9 @@ internal sealed class RecordWriter : IDisposable
         }
 
         RolledBack();
-        _json.Dispose();
+        _incoming.Dispose();
+        _merged.Dispose();
+        _nested.Dispose();
     }
 
     private MirroredRecord? Find(string resource, string recordId)
@@ -279,7 +305,7 @@ internal sealed class RecordWriter : IDisposable
             {
                 Resource = resource,
                 RecordId = recordId,
-                RawPayload = deleted ? null : _findRecord.GetText(0),
+                RawUtf8 = deleted ? null : _findRecord.GetUtf8(0),
                 Source = _findRecord.GetText(1),
                 LastSyncedAt = Timestamps.Read(_findRecord.GetText(2)),
                 OccurredAt = Timestamps.Read(_findRecord.GetText(3)),
@@ -329,21 +355,21 @@ internal sealed class RecordWriter : IDisposable
     /// Says whether a record already holds a payload: the same compact text, or the same JSON with keys in another order
     /// (which compacts to the same length, so only then is the stored payload parsed).
     /// </summary>
-    private static bool SamePayload(MirroredRecord existing, string payload)
+    private static bool SamePayload(MirroredRecord existing, ReadOnlySpan<byte> payload)
     {
-        var stored = existing.RawPayload;
+        var stored = existing.RawUtf8 ?? (existing.RawPayload is { } text ? Encoding.UTF8.GetBytes(text) : null);
         if (stored is null || stored.Length != payload.Length)
         {
             return false;
         }
 
-        if (string.Equals(stored, payload, StringComparison.Ordinal))
+        if (payload.SequenceEqual(stored))
         {
             return true;
         }
 
         using var left = JsonDocument.Parse(stored);
-        using var right = JsonDocument.Parse(payload);
+        using var right = JsonDocument.Parse(payload.ToArray());
         return JsonElement.DeepEquals(left.RootElement, right.RootElement);
     }
 
@@ -354,14 +380,5 @@ internal sealed class RecordWriter : IDisposable
         var found = _findDuplicate.Step();
         _findDuplicate.Reset();
         return found;
-    }
-
-    private string Compact(JsonElement element)
-    {
-        _buffer.ResetWrittenCount();
-        _json.Reset(_buffer);
-        element.WriteTo(_json);
-        _json.Flush();
-        return Encoding.UTF8.GetString(_buffer.WrittenSpan);
     }
 }

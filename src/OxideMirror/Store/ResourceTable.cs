@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 
@@ -19,7 +21,8 @@ internal sealed class ResourceTable : IDisposable
     private RawStatement? _upsert;
     private RawStatement? _delete;
     private SqliteTransaction? _transaction;
-    private object?[] _values = [];
+    private readonly List<(byte[] Name, int Index)> _layout = [];
+    private bool[] _bound = [];
 
     private ResourceTable(SqliteConnection connection, string resource, string tableName)
     {
@@ -137,48 +140,113 @@ internal sealed class ResourceTable : IDisposable
         _transaction = transaction;
     }
 
-    /// <summary>Writes a record's row, adding a column for each payload key not seen before.</summary>
-    public void Upsert(string recordId, JsonElement payload, string source, double confidence, long version, string syncedAt, string occurredAt, Func<JsonElement, string> compact)
+    /// <summary>
+    /// Writes a record's row, adding a column for each payload key not seen before. Allocation-free in the common case:
+    /// property names are matched against the previous payload's key order as UTF-8, and string values without escapes
+    /// are bound straight from the payload's bytes.
+    /// </summary>
+    public void Upsert(string recordId, JsonElement payload, string source, double confidence, long version, string syncedAt, string occurredAt, JsonCompactor nested)
     {
+        var count = 0;
         foreach (var property in payload.EnumerateObject())
         {
-            if (!_keys.ContainsKey(property.Name))
+            if (count < _layout.Count && property.NameEquals(_layout[count].Name))
             {
-                AddColumn(property.Name, syncedAt);
+                count++;
+                continue;
             }
+
+            var name = property.Name;
+            if (!_keys.TryGetValue(name, out var index))
+            {
+                AddColumn(name, syncedAt);
+                index = _keys[name];
+            }
+
+            var entry = (Encoding.UTF8.GetBytes(name), index);
+            if (count < _layout.Count)
+            {
+                _layout[count] = entry;
+            }
+            else
+            {
+                _layout.Add(entry);
+            }
+
+            count++;
+        }
+
+        if (_layout.Count > count)
+        {
+            _layout.RemoveRange(count, _layout.Count - count);
         }
 
         var command = _upsert ??= BuildUpsert();
-        Array.Clear(_values);
-        foreach (var property in payload.EnumerateObject())
-        {
-            var value = property.Value;
-            var index = _keys[property.Name];
-            if (value.ValueKind is JsonValueKind.Object or JsonValueKind.Array && !_isJson[index])
-            {
-                MarkJson(index);
-            }
-
-            _values[index] = value.ValueKind switch
-            {
-                JsonValueKind.String => value.GetString(),
-                JsonValueKind.Number => value.TryGetInt64(out var l) ? l : value.GetDouble(),
-                JsonValueKind.True => 1L,
-                JsonValueKind.False => 0L,
-                JsonValueKind.Null => null,
-                _ => compact(value),
-            };
-        }
-
         command.Text(1, recordId);
         command.Text(2, source);
         command.Real(3, confidence);
         command.Integer(4, version);
         command.Text(5, syncedAt);
         command.Text(6, occurredAt);
-        for (var i = 0; i < _values.Length; i++)
+        Array.Clear(_bound);
+        var position = 0;
+        foreach (var property in payload.EnumerateObject())
         {
-            command.Value(7 + i, _values[i]);
+            var index = _layout[position++].Index;
+            _bound[index] = true;
+            var parameter = 7 + index;
+            var value = property.Value;
+            switch (value.ValueKind)
+            {
+                case JsonValueKind.String:
+                    var rawText = JsonMarshal.GetRawUtf8Value(value);
+                    if (rawText.Length >= 2 && rawText[0] == (byte)'"' && rawText.IndexOf((byte)'\\') < 0)
+                    {
+                        command.Utf8(parameter, rawText[1..^1]);
+                    }
+                    else
+                    {
+                        command.Text(parameter, value.GetString());
+                    }
+
+                    break;
+                case JsonValueKind.Number:
+                    if (value.TryGetInt64(out var integer))
+                    {
+                        command.Integer(parameter, integer);
+                    }
+                    else
+                    {
+                        command.Real(parameter, value.GetDouble());
+                    }
+
+                    break;
+                case JsonValueKind.True:
+                    command.Integer(parameter, 1);
+                    break;
+                case JsonValueKind.False:
+                    command.Integer(parameter, 0);
+                    break;
+                case JsonValueKind.Object or JsonValueKind.Array:
+                    if (!_isJson[index])
+                    {
+                        MarkJson(index);
+                    }
+
+                    command.Utf8(parameter, nested.Write(value));
+                    break;
+                default:
+                    command.Null(parameter);
+                    break;
+            }
+        }
+
+        for (var i = 0; i < _bound.Length; i++)
+        {
+            if (!_bound[i])
+            {
+                command.Null(7 + i);
+            }
         }
 
         command.Execute();
@@ -239,7 +307,7 @@ internal sealed class ResourceTable : IDisposable
 
     private RawStatement BuildUpsert()
     {
-        _values = new object?[_columns.Count];
+        _bound = new bool[_columns.Count];
         var names = new List<string>(Identifiers.SystemColumns);
         names.AddRange(_columns);
         var quoted = names.Select(Identifiers.Quote).ToList();

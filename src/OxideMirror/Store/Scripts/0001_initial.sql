@@ -69,6 +69,9 @@ CREATE TABLE mirror_events (
 
 CREATE UNIQUE INDEX mirror_events_delta_id ON mirror_events (source, delta_id) WHERE delta_id IS NOT NULL;
 
+-- A record's history in order (seq is the rowid, so each entry ends with it): history, explain, time travel.
+CREATE INDEX mirror_events_record ON mirror_events (resource, record_id);
+
 -- The current state, a projection of the log. A deleted record keeps a tombstone row (payload NULL, deleted_at set).
 CREATE TABLE mirror_records (
     resource       TEXT    NOT NULL,

@@ -1,0 +1,34 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace OxideMirror;
+
+/// <summary>
+/// Writes a JSON value as compact UTF-8 into a reused buffer. Non-ASCII text is kept as it is (not \u-escaped), so
+/// <c>LIKE</c> and equality work on the stored text. The span it returns is valid until the next write.
+/// </summary>
+internal sealed class JsonCompactor : IDisposable
+{
+    private readonly ArrayBufferWriter<byte> _buffer = new(1024);
+    private readonly Utf8JsonWriter _writer;
+
+    public JsonCompactor()
+    {
+        _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true });
+    }
+
+    public ReadOnlySpan<byte> Write(JsonElement element)
+    {
+        _buffer.ResetWrittenCount();
+        _writer.Reset(_buffer);
+        element.WriteTo(_writer);
+        _writer.Flush();
+        return _buffer.WrittenSpan;
+    }
+
+    public string WriteString(JsonElement element) => Encoding.UTF8.GetString(Write(element));
+
+    public void Dispose() => _writer.Dispose();
+}
