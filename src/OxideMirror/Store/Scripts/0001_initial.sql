@@ -49,11 +49,14 @@ CREATE TABLE mirror_resource_sources (
 );
 
 -- The append-only log: every delta, applied or not, with the strategy's decision.
+-- op 'snapshot' (decision 'snapshot', applied 1) is written only by compaction: it stands for the compacted history of
+-- one record and carries the record's full state after it (payload, source, confidence, occurred_at, version), so a
+-- replay of the log still ends in the same state.
 CREATE TABLE mirror_events (
     seq            INTEGER PRIMARY KEY,
     resource       TEXT    NOT NULL,
     record_id      TEXT    NOT NULL,
-    op             TEXT    NOT NULL CHECK (op IN ('upsert', 'delete')),
+    op             TEXT    NOT NULL CHECK (op IN ('upsert', 'delete', 'snapshot')),
     payload        TEXT,
     merged_payload TEXT,
     source         TEXT    NOT NULL,
