@@ -2,10 +2,16 @@ using BenchmarkDotNet.Running;
 using OxideMirror.Benchmarks;
 
 // dotnet run -c Release --project tests/OxideMirror.Benchmarks -- --quick     the side-by-side comparison (< 2 min)
+// dotnet run -c Release --project tests/OxideMirror.Benchmarks -- --compaction rebuild and compaction of a 1M-event log, events/s
 // dotnet run -c Release --project tests/OxideMirror.Benchmarks -- --filter *  the BenchmarkDotNet suites
 if (args.Length > 0 && args[0] == "--quick")
 {
     return await QuickComparison.RunAsync();
+}
+
+if (args.Length > 0 && args[0] == "--compaction")
+{
+    return await CompactionQuick.RunAsync();
 }
 
 if (args.Length > 0 && args[0] == "--apply")

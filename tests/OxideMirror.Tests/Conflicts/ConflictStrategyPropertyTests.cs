@@ -27,7 +27,7 @@ public sealed class ConflictStrategyPropertyTests
             .Select(Gen.Select(Gen.Int[0, 3], Gen.Int[0, 4], Gen.Int[0, ConflictStrategyContractTests.BuiltIns.Count - 1], Gen.Int[-1, 3], Gen.Int[0, 3]))
             .Select(t => new Op(t.Item1.Item1, t.Item1.Item2, t.Item1.Item3 == 0, t.Item1.Item4, t.Item2.Item1, t.Item2.Item2, t.Item2.Item3, t.Item2.Item4, t.Item2.Item5 == 0));
 
-    private static readonly Gen<Op[]> GenOps = GenOp.Array[1, 40];
+    internal static readonly Gen<Op[]> GenOps = GenOp.Array[1, 40];
 
     [Fact]
     public async Task ApplyBatchAsync_AnySequenceAndStrategies_LiveRecordsEqualReplayOfEventLog()
@@ -93,7 +93,7 @@ public sealed class ConflictStrategyPropertyTests
             threads: 2);
     }
 
-    private static async Task ApplyAsync(MirrorStore store, Op[] ops)
+    internal static async Task ApplyAsync(MirrorStore store, Op[] ops)
     {
         var batch = new List<Delta>();
         IConflictStrategy? strategy = null;

@@ -1,0 +1,128 @@
+using Microsoft.Data.Sqlite;
+
+namespace OxideMirror;
+
+/// <summary>
+/// The SQL of compaction, on the writer connection, one step per call so that the store can release its write gate
+/// between steps. Every step leaves a log from which the current state rebuilds:
+/// <list type="number">
+/// <item><see cref="FindCuts"/>: for each record, the newest applied event the policy does not keep (the cut), into a temp table.</item>
+/// <item><see cref="WriteSnapshots"/>: turns each cut event into a <c>snapshot</c> event holding the state it produced;
+/// it keeps its seq, so every event the policy keeps still follows it and a replay ends in the same state.</item>
+/// <item><see cref="RemoveEvents"/>: deletes, a seq window at a time, each record's events before its cut, and the
+/// skipped or unchanged events the policy does not keep. The log's newest event is never deleted, so a seq is never reused.</item>
+/// </list>
+/// Not thread-safe; the store's write gate serialises its use.
+/// </summary>
+internal sealed class LogCompactor : IDisposable
+{
+    private const string Cuts = "temp.oxidemirror_compaction_cuts";
+
+
+    private readonly SqliteConnection _connection;
+    private readonly string? _cutoff;
+    private readonly long? _keep;
+
+    public LogCompactor(SqliteConnection connection, string? cutoff, int? keepVersions)
+    {
+        _connection = connection;
+        _cutoff = cutoff;
+        _keep = keepVersions;
+    }
+
+    public static long DatabaseBytes(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()";
+        return (long)command.ExecuteScalar()!;
+    }
+
+    /// <summary>Reads the log's bounds: the lowest and highest seq.</summary>
+    public (long Min, long Max) Bounds()
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT coalesce(min(seq), 0), coalesce(max(seq), 0) FROM mirror_events";
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    /// <summary>Finds each record's cut (one read of the log; writes only to a temp table); returns how many records have one.</summary>
+    public long FindCuts(long maxSeq)
+    {
+        using var command = Command(
+            $"DROP TABLE IF EXISTS {Cuts}; " +
+            $"CREATE TABLE {Cuts} (resource TEXT NOT NULL, record_id TEXT NOT NULL, cut INTEGER NOT NULL, PRIMARY KEY (resource, record_id)) WITHOUT ROWID; " +
+            $"INSERT INTO {Cuts} (resource, record_id, cut) " +
+            "SELECT e.resource, e.record_id, max(e.seq) FROM mirror_events e JOIN mirror_records r ON r.resource = e.resource AND r.record_id = e.record_id " +
+            $"WHERE e.applied = 1 AND e.seq <= @max AND NOT {Kept("r.version")} " +
+            "GROUP BY e.resource, e.record_id; " +
+            $"CREATE INDEX temp.oxidemirror_compaction_cuts_cut ON oxidemirror_compaction_cuts (cut);");
+        command.Parameters.AddWithValue("@max", maxSeq);
+        command.ExecuteNonQuery();
+        command.CommandText = $"SELECT count(*) FROM {Cuts}";
+        return (long)command.ExecuteScalar()!;
+    }
+
+    /// <summary>Turns the cut events with seq in (<paramref name="after"/>, <paramref name="upTo"/>] into snapshots, in the caller's transaction; returns how many changed.</summary>
+    public long WriteSnapshots(SqliteTransaction transaction, long after, long upTo)
+    {
+        using var command = Command(
+            "UPDATE mirror_events SET op = 'snapshot', decision = 'snapshot', strategy = 'compaction', " +
+            "payload = coalesce(merged_payload, payload), merged_payload = NULL " +
+            $"WHERE seq IN (SELECT cut FROM {Cuts} WHERE cut > @after AND cut <= @upto) AND op <> 'snapshot'");
+        command.Transaction = transaction;
+        command.Parameters.AddWithValue("@after", after);
+        command.Parameters.AddWithValue("@upto", upTo);
+        return command.ExecuteNonQuery();
+    }
+
+    /// <summary>Deletes the removable events with seq in (<paramref name="after"/>, <paramref name="upTo"/>], in the caller's transaction; returns how many.</summary>
+    public long RemoveEvents(SqliteTransaction transaction, long after, long upTo, long maxSeq)
+    {
+        using var command = Command(
+            "DELETE FROM mirror_events AS e WHERE e.seq > @after AND e.seq <= @upto AND e.seq < @max AND (" +
+            $"e.seq < coalesce((SELECT c.cut FROM {Cuts} c WHERE c.resource = e.resource AND c.record_id = e.record_id), 0) " +
+            "OR (e.applied = 0 AND NOT " +
+            Kept("coalesce((SELECT r.version FROM mirror_records r WHERE r.resource = e.resource AND r.record_id = e.record_id), 0)") +
+            "))");
+        command.Transaction = transaction;
+        command.Parameters.AddWithValue("@after", after);
+        command.Parameters.AddWithValue("@upto", upTo);
+        command.Parameters.AddWithValue("@max", maxSeq);
+        return command.ExecuteNonQuery();
+    }
+
+    /// <summary>Rewrites the database without its free pages, then (for a file) checkpoints the WAL and truncates it.</summary>
+    public static void Vacuum(SqliteConnection connection, bool file)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "VACUUM";
+        command.ExecuteNonQuery();
+        if (file)
+        {
+            command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+            command.ExecuteNonQuery();
+        }
+    }
+
+    public void Dispose()
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = $"DROP TABLE IF EXISTS {Cuts}";
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Says, in SQL, that event <c>e</c> is kept: applied within the time window, or within its record's last N versions.</summary>
+    private static string Kept(string currentVersion) =>
+        $"((@cutoff IS NOT NULL AND e.applied_at >= @cutoff) OR (@keep IS NOT NULL AND e.version > {currentVersion} - @keep))";
+
+    private SqliteCommand Command(string sql)
+    {
+        var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("@cutoff", (object?)_cutoff ?? DBNull.Value);
+        command.Parameters.AddWithValue("@keep", _keep is { } keep ? keep : DBNull.Value);
+        return command;
+    }
+}

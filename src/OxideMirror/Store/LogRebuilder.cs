@@ -1,0 +1,114 @@
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+
+namespace OxideMirror;
+
+/// <summary>
+/// Rebuilds <c>mirror_records</c> and every resource table from the event log, inside the caller's write transaction:
+/// for each record, the last applied event (a <c>snapshot</c> included) is the record's state. Not thread-safe; the
+/// store's write gate serialises its use.
+/// </summary>
+internal static class LogRebuilder
+{
+    // SQLite takes the bare columns of a query with exactly one max() aggregate from the row that holds the maximum:
+    // here, each record's last applied event.
+    private const string LastAppliedEvents =
+        "SELECT resource, record_id, op, coalesce(merged_payload, payload), source, confidence, occurred_at, applied_at, version, max(seq), count(*) " +
+        "FROM mirror_events WHERE applied = 1 GROUP BY resource, record_id";
+
+    public static (long Records, long Events, IReadOnlyList<ResourceTable> Tables) Run(SqliteConnection connection, SqliteTransaction transaction, string at, CancellationToken cancellationToken)
+    {
+        var tables = new Dictionary<string, ResourceTable>(StringComparer.Ordinal);
+        try
+        {
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "SELECT name FROM mirror_resources ORDER BY name";
+            var resources = new List<string>();
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    resources.Add(reader.GetString(0));
+                }
+            }
+
+            command.CommandText = "DELETE FROM mirror_records";
+            command.ExecuteNonQuery();
+            foreach (var resource in resources)
+            {
+                var table = ResourceTable.Load(connection, transaction, resource)!;
+                table.Begin(transaction);
+                tables[resource] = table;
+                command.CommandText = $"DELETE FROM {Identifiers.Quote(table.TableName)}";
+                command.ExecuteNonQuery();
+            }
+
+            using var insert = new RawStatement(connection,
+                "INSERT INTO mirror_records (resource, record_id, payload, source, last_synced_at, occurred_at, confidence, version, deleted_at) " +
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+            using var nested = new JsonCompactor();
+            long records = 0, events = 0;
+            command.CommandText = LastAppliedEvents;
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    if ((records & 1023) == 1023)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                    }
+
+                    var resource = reader.GetString(0);
+                    var recordId = reader.GetString(1);
+                    var op = reader.GetString(2);
+                    var payload = reader.IsDBNull(3) ? null : reader.GetString(3);
+                    var deleted = op == "delete" || (op == "snapshot" && payload is null);
+                    var source = reader.GetString(4);
+                    var confidence = reader.GetDouble(5);
+                    var occurredAt = reader.GetString(6);
+                    var appliedAt = reader.GetString(7);
+                    var version = reader.GetInt64(8);
+                    events += reader.GetInt64(10);
+                    records++;
+
+                    insert.Text(1, resource);
+                    insert.Text(2, recordId);
+                    insert.Text(3, deleted ? null : payload);
+                    insert.Text(4, source);
+                    insert.Text(5, appliedAt);
+                    insert.Text(6, occurredAt);
+                    insert.Real(7, confidence);
+                    insert.Integer(8, version);
+                    insert.Text(9, deleted ? appliedAt : null);
+                    insert.Execute();
+                    if (deleted || payload is null)
+                    {
+                        continue;
+                    }
+
+                    if (!tables.TryGetValue(resource, out var table))
+                    {
+                        table = ResourceTable.Create(connection, transaction, resource, at);
+                        table.Begin(transaction);
+                        tables[resource] = table;
+                    }
+
+                    using var document = JsonDocument.Parse(payload);
+                    table.Upsert(recordId, document.RootElement, source, confidence, version, appliedAt, occurredAt, nested);
+                }
+            }
+
+            return (records, events, tables.Values.ToList());
+        }
+        catch
+        {
+            foreach (var table in tables.Values)
+            {
+                table.Dispose();
+            }
+
+            throw;
+        }
+    }
+}

@@ -1,0 +1,269 @@
+using System.Text;
+using System.Text.Json;
+
+namespace OxideMirror;
+
+/// <summary>
+/// Replays the logged deltas, in seq order, through another conflict strategy against an in-memory state map, with the
+/// store's own rules (see <see cref="RecordWriter.Apply"/>): a skip keeps the record; a delete of a deleted record and an
+/// upsert whose resulting payload equals the record's are unchanged; anything else applies and adds a version. A
+/// <c>snapshot</c> event is taken as given, for both histories. Alongside, it follows the logged history (each record's
+/// last applied event) so that the two can be compared without reading the records table.
+/// </summary>
+/// <remarks>
+/// Memory: one entry per record seen, holding the record's current payload (compact UTF-8) and, only while the two
+/// histories disagree, a second payload for the what-if state (equal payloads share one array), plus about 200 bytes of
+/// keys and fields. So the cost is about (records × (payload size + 200 bytes)) plus the payloads of diverged records;
+/// the log itself is streamed a page at a time and never held. Not thread-safe.
+/// </remarks>
+internal sealed class WhatIfReplayer : IDisposable
+{
+    private static readonly string[] DecisionText = ["insert", "update", "merge", "delete", "skip", "unchanged", "duplicate"];
+
+    private readonly IConflictStrategy _strategy;
+    private readonly Dictionary<(string Resource, string RecordId), State> _states = [];
+    private readonly Dictionary<string, string> _strings = new(StringComparer.Ordinal);
+    private readonly JsonCompactor _merged = new();
+
+    public WhatIfReplayer(IConflictStrategy strategy)
+    {
+        _strategy = strategy;
+    }
+
+    public long EventsReplayed { get; private set; }
+
+    public int Records => _states.Count;
+
+    public void Replay(in LoggedEvent e)
+    {
+        EventsReplayed++;
+        var key = (Intern(e.Resource), e.RecordId);
+        if (!_states.TryGetValue(key, out var state))
+        {
+            state = new State();
+            _states[key] = state;
+        }
+
+        if (e.Op == "snapshot")
+        {
+            var deleted = e.Payload is null;
+            state.Actual = e.Payload;
+            state.ActualDeleted = deleted;
+            state.ActualExists = true;
+            state.Payload = e.Payload;
+            state.Deleted = deleted;
+            state.Exists = true;
+            state.Source = Intern(e.Source);
+            state.Confidence = e.Confidence;
+            state.OccurredAt = e.OccurredAt;
+            state.SyncedAt = e.AppliedAt;
+            state.Version = e.Version;
+            state.DivergedAt = 0;
+            return;
+        }
+
+        if (e.Applied)
+        {
+            state.ActualExists = true;
+            state.ActualDeleted = e.Op == "delete";
+            state.Actual = state.ActualDeleted ? null : e.MergedPayload ?? e.Payload;
+        }
+
+        var whatIf = Resolve(key, state, e);
+        if (StateEquals(state))
+        {
+            state.Payload = state.Actual; // share one array while the histories agree
+            state.DivergedAt = 0;
+        }
+        else if (state.DivergedAt == 0)
+        {
+            state.DivergedAt = e.Seq;
+            state.LoggedDecision = Intern(e.Decision);
+            state.WhatIfDecision = DecisionText[(int)whatIf];
+        }
+    }
+
+    public List<ReplayDifference> Differences()
+    {
+        var differences = new List<ReplayDifference>();
+        foreach (var ((resource, recordId), state) in _states)
+        {
+            if (StateEquals(state))
+            {
+                continue;
+            }
+
+            differences.Add(new ReplayDifference(
+                resource,
+                recordId,
+                Text(state.ActualDeleted ? null : state.Actual),
+                state.ActualDeleted,
+                Text(state.Deleted ? null : state.Payload),
+                state.Deleted,
+                state.DivergedAt,
+                state.LoggedDecision ?? string.Empty,
+                state.WhatIfDecision ?? string.Empty));
+        }
+
+        differences.Sort(static (a, b) =>
+        {
+            var byResource = string.CompareOrdinal(a.Resource, b.Resource);
+            return byResource != 0 ? byResource : string.CompareOrdinal(a.RecordId, b.RecordId);
+        });
+        return differences;
+    }
+
+    public void Dispose() => _merged.Dispose();
+
+    private ApplyDecision Resolve((string Resource, string RecordId) key, State state, in LoggedEvent e)
+    {
+        var isUpsert = e.Op == "upsert";
+        using var document = isUpsert && e.Payload is not null ? JsonDocument.Parse(e.Payload) : null;
+        var delta = new Delta
+        {
+            Resource = key.Resource,
+            RecordId = key.RecordId,
+            Op = isUpsert ? DeltaOp.Upsert : DeltaOp.Delete,
+            Payload = document?.RootElement ?? default,
+            OccurredAt = Timestamps.Read(e.OccurredAt),
+            Provenance = new Provenance(e.Source, e.Confidence),
+            DeltaId = e.DeltaId,
+        };
+        var existing = state.Exists
+            ? new MirroredRecord
+            {
+                Resource = key.Resource,
+                RecordId = key.RecordId,
+                RawUtf8 = state.Deleted ? null : state.Payload,
+                Source = state.Source!,
+                LastSyncedAt = Timestamps.Read(state.SyncedAt!),
+                OccurredAt = Timestamps.Read(state.OccurredAt!),
+                Confidence = state.Confidence,
+                Version = state.Version,
+                IsDeleted = state.Deleted,
+            }
+            : null;
+        var resolution = _strategy.Resolve(existing, delta)
+            ?? throw new InvalidOperationException($"The conflict strategy '{_strategy.Label}' returned null for {key.Resource}/{key.RecordId}. Return ConflictResolution.Apply, Skip or ApplyMerged(...).");
+
+        ApplyDecision decision;
+        byte[]? result = null;
+        if (resolution.Kind == ConflictResolutionKind.Skip)
+        {
+            decision = ApplyDecision.Skipped;
+        }
+        else if (!isUpsert)
+        {
+            decision = existing is { IsDeleted: true } ? ApplyDecision.Unchanged : ApplyDecision.Deleted;
+        }
+        else
+        {
+            var isMerged = resolution.Kind == ConflictResolutionKind.ApplyMerged;
+            result = isMerged ? _merged.Write(resolution.MergedPayload).ToArray() : e.Payload;
+            if (existing is { IsDeleted: false } && SamePayload(state.Payload, result))
+            {
+                decision = ApplyDecision.Unchanged;
+            }
+            else if (existing is null or { IsDeleted: true })
+            {
+                decision = ApplyDecision.Inserted;
+            }
+            else
+            {
+                decision = isMerged ? ApplyDecision.Merged : ApplyDecision.Updated;
+            }
+        }
+
+        if (decision is ApplyDecision.Inserted or ApplyDecision.Updated or ApplyDecision.Merged or ApplyDecision.Deleted)
+        {
+            state.Exists = true;
+            state.Deleted = decision == ApplyDecision.Deleted;
+            state.Payload = state.Deleted ? null : result;
+            state.Source = Intern(e.Source);
+            state.Confidence = e.Confidence;
+            state.OccurredAt = e.OccurredAt;
+            state.SyncedAt = e.AppliedAt;
+            state.Version++;
+        }
+
+        return decision;
+    }
+
+    private static bool StateEquals(State state)
+    {
+        if (state.Exists != state.ActualExists)
+        {
+            return false;
+        }
+
+        if (!state.Exists)
+        {
+            return true;
+        }
+
+        return state.Deleted == state.ActualDeleted && (state.Deleted || SamePayload(state.Actual, state.Payload));
+    }
+
+    /// <summary>Compares two compact payloads as the store does: the same bytes, or the same JSON with keys in another order.</summary>
+    private static bool SamePayload(byte[]? left, byte[]? right)
+    {
+        if (ReferenceEquals(left, right))
+        {
+            return true;
+        }
+
+        if (left is null || right is null || left.Length != right.Length)
+        {
+            return false;
+        }
+
+        if (left.AsSpan().SequenceEqual(right))
+        {
+            return true;
+        }
+
+        using var a = JsonDocument.Parse(left);
+        using var b = JsonDocument.Parse(right);
+        return JsonElement.DeepEquals(a.RootElement, b.RootElement);
+    }
+
+    private static string? Text(byte[]? utf8) => utf8 is null ? null : Encoding.UTF8.GetString(utf8);
+
+    private string Intern(string value)
+    {
+        if (_strings.TryGetValue(value, out var interned))
+        {
+            return interned;
+        }
+
+        if (_strings.Count < 10_000)
+        {
+            _strings[value] = value;
+        }
+
+        return value;
+    }
+
+    /// <summary>One row of <c>mirror_events</c> as the replay reads it; payloads stay UTF-8.</summary>
+    internal readonly record struct LoggedEvent(
+        long Seq, string Resource, string RecordId, string Op, byte[]? Payload, byte[]? MergedPayload, string Source, double Confidence,
+        string OccurredAt, string AppliedAt, bool Applied, string Decision, string? DeltaId, long Version);
+
+    private sealed class State
+    {
+        public byte[]? Actual;
+        public bool ActualDeleted;
+        public bool ActualExists;
+        public byte[]? Payload;
+        public bool Deleted;
+        public bool Exists;
+        public string? Source;
+        public double Confidence;
+        public string? OccurredAt;
+        public string? SyncedAt;
+        public long Version;
+        public long DivergedAt;
+        public string? LoggedDecision;
+        public string? WhatIfDecision;
+    }
+}
