@@ -23,4 +23,7 @@ public enum ApplyDecision
 
     /// <summary>A delta with the same source and <see cref="Delta.DeltaId"/> was applied before; nothing was logged.</summary>
     Duplicate = 6,
+
+    /// <summary>Compaction replaced the record's earlier events with one carrying its full state; counts as applied.</summary>
+    Snapshot = 7,
 }

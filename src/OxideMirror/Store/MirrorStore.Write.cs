@@ -103,6 +103,7 @@ public sealed partial class MirrorStore
                 transaction.Commit();
                 committed = true;
                 _records.Committed(now);
+                SignalCommitted();
             }
             finally
             {

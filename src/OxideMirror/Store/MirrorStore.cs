@@ -99,6 +99,8 @@ public sealed partial class MirrorStore : IAsyncDisposable
             return;
         }
 
+        SignalCommitted();
+
         await _writeGate.WaitAsync().ConfigureAwait(false);
         try
         {
