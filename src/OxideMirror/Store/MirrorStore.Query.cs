@@ -30,13 +30,13 @@ public sealed partial class MirrorStore
     /// <summary>Runs one read-only SQL statement written by an agent, with limits for this call.</summary>
     /// <param name="sql">One SELECT (or WITH … SELECT) statement. Parameters are written <c>@name</c>.</param>
     /// <param name="parameters">The parameters' values: an anonymous object, a dictionary, or <see langword="null"/>.</param>
-    /// <param name="options">Limits for this call; unset values take the store's.</param>
+    /// <param name="options">Limits for this call (unset values take the store's), and the moment to query at (<see cref="QueryOptions.AsOf"/>).</param>
     /// <param name="cancellationToken">A token that interrupts the query inside SQLite.</param>
     /// <returns>The rows, with <see cref="QueryResult.Truncated"/> set when a cap cut them short.</returns>
-    /// <exception cref="ArgumentException"><paramref name="sql"/> is empty or holds a NUL character, or a parameter value cannot be bound.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">A limit in <paramref name="options"/> is out of range.</exception>
+    /// <exception cref="ArgumentException"><paramref name="sql"/> is empty or holds a NUL character, a parameter value cannot be bound, or <see cref="QueryOptions.AsOfMode"/> is set without <see cref="QueryOptions.AsOf"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A limit or the <see cref="QueryOptions.AsOfMode"/> in <paramref name="options"/> is out of range.</exception>
     /// <exception cref="QueryNotReadOnlyException">The SQL could change the database, reach outside it, or holds more than one statement; nothing ran.</exception>
-    /// <exception cref="QueryTimeoutException">The query ran past its time limit and was stopped.</exception>
+    /// <exception cref="QueryTimeoutException">The query, or the rebuild of the mirror as of <see cref="QueryOptions.AsOf"/>, ran past its time limit and was stopped.</exception>
     /// <exception cref="QueryException">The SQL is invalid or failed (SQLite's message is quoted).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
@@ -58,6 +58,7 @@ public sealed partial class MirrorStore
 
         ArgumentOutOfRangeException.ThrowIfLessThan(maxRows, 1, "options.MaxRows");
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBytes, 1024, "options.MaxBytes");
+        ValidateAsOf(options);
         var values = QueryParameters.Read(parameters);
 
         ThrowIfDisposed();
@@ -66,7 +67,9 @@ public sealed partial class MirrorStore
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var result = QueryRunner.Run(lease.Reader, _catalog, sql, values, timeout, maxRows, maxBytes, cancellationToken);
+            var result = options?.AsOf is { } asOf
+                ? RunAsOf(lease.Reader, sql, values, asOf, options.AsOfMode, timeout, maxRows, maxBytes, cancellationToken)
+                : QueryRunner.Run(lease.Reader, _catalog, sql, values, timeout, maxRows, maxBytes, cancellationToken);
             if (_logger.IsEnabled(LogLevel.Debug))
             {
                 var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;

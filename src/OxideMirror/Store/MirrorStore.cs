@@ -51,6 +51,9 @@ public sealed partial class MirrorStore : IAsyncDisposable
     /// <summary>Gets the schema version of the open database (the highest applied migration).</summary>
     public int SchemaVersion { get; private init; }
 
+    /// <summary>Gets the highest of your own migrations (<see cref="MirrorStoreOptions.Migrations"/>) the database has applied, or 0.</summary>
+    public int UserSchemaVersion { get; private init; }
+
     /// <summary>Gets the options the store was opened with.</summary>
     public MirrorStoreOptions Options => _options;
 
@@ -59,9 +62,9 @@ public sealed partial class MirrorStore : IAsyncDisposable
     /// <param name="options">The store's options, or <see langword="null"/> for the defaults.</param>
     /// <param name="cancellationToken">A token to cancel opening.</param>
     /// <returns>The open store; dispose it to close the file.</returns>
-    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty, or <see cref="MirrorStoreOptions.Migrations"/> has a gap, a duplicate version or a null entry.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
-    /// <exception cref="MirrorSchemaException">The file is not a SQLite database, or was written by a newer OxideMirror.</exception>
+    /// <exception cref="MirrorSchemaException">The file is not a SQLite database, was written by a newer OxideMirror, or one of your migrations failed (it was rolled back).</exception>
     /// <exception cref="MirrorException">The file cannot be opened or written.</exception>
     public static Task<MirrorStore> OpenAsync(string path, MirrorStoreOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -81,6 +84,8 @@ public sealed partial class MirrorStore : IAsyncDisposable
     /// <param name="cancellationToken">A token to cancel opening.</param>
     /// <returns>The open store.</returns>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    /// <exception cref="ArgumentException"><see cref="MirrorStoreOptions.Migrations"/> has a gap, a duplicate version or a null entry.</exception>
+    /// <exception cref="MirrorSchemaException">One of your migrations failed (it was rolled back).</exception>
     public static Task<MirrorStore> OpenInMemoryAsync(MirrorStoreOptions? options = null, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -105,6 +110,7 @@ public sealed partial class MirrorStore : IAsyncDisposable
         try
         {
             _readers.Dispose();
+            _asOfCache?.Dispose();
             _records.Dispose();
             if (!_inMemory)
             {
@@ -152,10 +158,11 @@ public sealed partial class MirrorStore : IAsyncDisposable
 
             var applied = Migrator.Migrate(writer, options.TimeProvider, where);
             StoreLog.Opened(logger, where, Migrator.LatestVersion, applied);
+            var userVersion = UserMigrator.Migrate(writer, options.Migrations, options.TimeProvider, where, logger);
             var catalog = Catalog.Load(writer);
             var records = new RecordWriter(writer, catalog);
             var readers = new ReaderPool(readerString.ToString(), options.MaxReaders, (int)Math.Min(int.MaxValue, Math.Max(options.MaxQueryBytes, 1_000_000)));
-            return new MirrorStore(path, writer, records, readers, options, logger) { SchemaVersion = Migrator.LatestVersion, _catalog = catalog };
+            return new MirrorStore(path, writer, records, readers, options, logger) { SchemaVersion = Migrator.LatestVersion, UserSchemaVersion = userVersion, _catalog = catalog };
         }
         catch
         {

@@ -36,6 +36,14 @@ public sealed class MirrorStoreOptions
     /// <value>The default is <see cref="NullLoggerFactory.Instance"/>.</value>
     public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
 
+    /// <summary>Gets or sets your own forward-only schema changes, applied in version order after the store's own when it opens.</summary>
+    /// <value>The default is empty. Versions must run 1, 2, 3, … without gaps; see <see cref="UserMigration"/>.</value>
+    public IReadOnlyList<UserMigration> Migrations { get; set; } = [];
+
+    /// <summary>Gets or sets how many rebuilt moments of <see cref="QueryOptions.AsOf"/> queries the store keeps in memory for reuse; 0 rebuilds for every query.</summary>
+    /// <value>The default is 2.</value>
+    public int AsOfCacheSize { get; set; } = 2;
+
     internal void Validate()
     {
         if (BusyTimeout < TimeSpan.Zero || BusyTimeout > TimeSpan.FromDays(1))
@@ -61,6 +69,17 @@ public sealed class MirrorStoreOptions
         if (MaxReaders is < 1 or > 64)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxReaders), MaxReaders, "MirrorStoreOptions.MaxReaders must be between 1 and 64.");
+        }
+
+        if (AsOfCacheSize is < 0 or > 64)
+        {
+            throw new ArgumentOutOfRangeException(nameof(AsOfCacheSize), AsOfCacheSize, "MirrorStoreOptions.AsOfCacheSize must be between 0 and 64.");
+        }
+
+        ArgumentNullException.ThrowIfNull(Migrations, nameof(Migrations));
+        if (UserMigrator.Problem(Migrations) is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(Migrations));
         }
 
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));

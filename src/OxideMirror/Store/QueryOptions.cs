@@ -16,4 +16,21 @@ public sealed class QueryOptions
     /// <summary>Gets how many bytes of values the result holds at most.</summary>
     /// <value>The default is <see langword="null"/>: <see cref="MirrorStoreOptions.MaxQueryBytes"/>.</value>
     public long? MaxBytes { get; init; }
+
+    /// <summary>
+    /// Gets the moment to run the query at: the resource tables (same names, same columns as now) and
+    /// <c>mirror_records</c> hold each record as it was then, rebuilt from the event log; records deleted by then, or
+    /// not yet seen, are absent. Other internal tables are not available to such a query.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>: the mirror as it is now.</value>
+    /// <remarks>
+    /// Rebuilding costs time proportional to the event log (one pass over it) and memory proportional to the state then;
+    /// the store keeps the last few rebuilt moments (<see cref="MirrorStoreOptions.AsOfCacheSize"/>), so repeated queries
+    /// at the same moment pay it once. The rebuild has its own time limit, the query's.
+    /// </remarks>
+    public DateTimeOffset? AsOf { get; init; }
+
+    /// <summary>Gets which clock <see cref="AsOf"/> reads.</summary>
+    /// <value>The default is <see cref="AsOfMode.Applied"/>: the mirror as it held the data at that moment.</value>
+    public AsOfMode AsOfMode { get; init; }
 }

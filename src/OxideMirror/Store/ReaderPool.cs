@@ -22,6 +22,9 @@ internal sealed class ReaderPool : IDisposable
         _slots = new SemaphoreSlim(maxReaders, maxReaders);
     }
 
+    /// <summary>Gets the connection string the readers open (its data source is the store's file or memdb URI).</summary>
+    public string ConnectionString => _connectionString;
+
     public async ValueTask<Reader> RentAsync(CancellationToken cancellationToken)
     {
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);

@@ -7,6 +7,13 @@ CREATE TABLE mirror_schema_migrations (
     applied_at TEXT    NOT NULL
 );
 
+-- The caller's own migrations (MirrorStoreOptions.Migrations), numbered in their own sequence.
+CREATE TABLE mirror_user_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT    NOT NULL,
+    applied_at TEXT    NOT NULL
+);
+
 -- Every resource seen, with the table an agent reads it through (named by the rule in Store/Identifiers.cs).
 CREATE TABLE mirror_resources (
     name          TEXT PRIMARY KEY,

@@ -1,0 +1,408 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using Microsoft.Data.Sqlite;
+using SQLitePCL;
+
+namespace OxideMirror;
+
+/// <summary>
+/// The mirror as it was at one moment, rebuilt from the event log into a private in-memory database (memdb VFS): each
+/// resource table (same name and columns as the live one, same indexes) and <c>mirror_records</c>. Built on a trusted
+/// writable connection that attaches the store read-only and detaches it again; agent queries then run on hardened
+/// read-only connections to it (<see cref="ReaderPool.Reader"/>), so every safety layer of the live path applies.
+/// Reference-counted: an evicted snapshot closes when its last query returns its reader.
+/// </summary>
+internal sealed class AsOfSnapshot : IDisposable
+{
+    private const int SqliteInterrupt = 9;
+
+    private readonly SqliteConnection _keeper;
+    private readonly string _readerString;
+    private readonly int _maxValueBytes;
+    private readonly ConcurrentBag<ReaderPool.Reader> _idle = [];
+    private readonly Lock _gate = new();
+    private int _users;
+    private bool _evicted;
+    private bool _closed;
+
+    private AsOfSnapshot(SqliteConnection keeper, string readerString, int maxValueBytes, string at, AsOfMode mode, long logPosition, int schemaGeneration, long records)
+    {
+        _keeper = keeper;
+        _readerString = readerString;
+        _maxValueBytes = maxValueBytes;
+        At = at;
+        Mode = mode;
+        LogPosition = logPosition;
+        SchemaGeneration = schemaGeneration;
+        Records = records;
+    }
+
+    /// <summary>Gets the moment, as a store timestamp.</summary>
+    public string At { get; }
+
+    public AsOfMode Mode { get; }
+
+    /// <summary>Gets the highest event sequence number the log held when the snapshot was built.</summary>
+    public long LogPosition { get; }
+
+    /// <summary>Gets the catalog's schema generation when the snapshot was built (it copies today's columns).</summary>
+    public int SchemaGeneration { get; }
+
+    /// <summary>Gets how many records (tombstones included) the snapshot's <c>mirror_records</c> holds.</summary>
+    public long Records { get; }
+
+    /// <summary>Reads the highest event sequence number of the store's log, to check a cached snapshot is still exact.</summary>
+    public static long ReadLogPosition(SqliteConnection store)
+    {
+        using var command = store.CreateCommand();
+        command.CommandText = "SELECT coalesce(max(seq), 0) FROM mirror_events";
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// Builds the snapshot from the store at <paramref name="storeDataSource"/> (a file path or a memdb URI), in one read
+    /// transaction, stopping at <paramref name="timeout"/> or on cancellation.
+    /// </summary>
+    public static AsOfSnapshot Build(string storeDataSource, string at, AsOfMode mode, int schemaGeneration, int maxValueBytes, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var name = "file:/oxidemirror-asof-" + Guid.NewGuid().ToString("N") + "?vfs=memdb";
+        var writer = new SqliteConnectionStringBuilder { DataSource = name, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false };
+        var reader = new SqliteConnectionStringBuilder { DataSource = name, Mode = SqliteOpenMode.ReadOnly, Pooling = false };
+        var keeper = new SqliteConnection(writer.ToString());
+        var deadline = Environment.TickCount64 + (long)Math.Ceiling(timeout.TotalMilliseconds);
+        var timedOut = false;
+        delegate_progress progress = _ =>
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return 1;
+            }
+
+            if (Environment.TickCount64 > deadline)
+            {
+                timedOut = true;
+                return 1;
+            }
+
+            return 0;
+        };
+
+        try
+        {
+            keeper.Open();
+            raw.sqlite3_progress_handler(keeper.Handle, 1000, progress, null);
+            using var command = keeper.CreateCommand();
+            command.CommandText = "PRAGMA trusted_schema = OFF; PRAGMA temp_store = MEMORY; ATTACH DATABASE $uri AS src";
+            command.Parameters.AddWithValue("$uri", ReadOnlyUri(storeDataSource));
+            command.ExecuteNonQuery();
+            command.Parameters.Clear();
+
+            long position;
+            long records;
+            using (var transaction = keeper.BeginTransaction())
+            {
+                command.Transaction = transaction;
+                command.CommandText = "SELECT coalesce(max(seq), 0) FROM src.mirror_events";
+                position = Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+                records = BuildRecords(command, at, mode);
+                foreach (var (resource, table) in Resources(command))
+                {
+                    BuildResourceTable(command, resource, table);
+                }
+
+                transaction.Commit();
+                command.Transaction = null;
+            }
+
+            command.CommandText = "DETACH DATABASE src";
+            command.ExecuteNonQuery();
+            raw.sqlite3_progress_handler(keeper.Handle, 0, null, null);
+            GC.KeepAlive(progress);
+            return new AsOfSnapshot(keeper, reader.ToString(), maxValueBytes, at, mode, position, schemaGeneration, records);
+        }
+        catch (SqliteException ex) when ((ex.SqliteErrorCode & 0xFF) == SqliteInterrupt)
+        {
+            keeper.Dispose();
+            if (timedOut)
+            {
+                throw new QueryTimeoutException(
+                    string.Create(CultureInfo.InvariantCulture, $"Rebuilding the mirror as of {at} from the event log ran past the time limit of {timeout.TotalMilliseconds:0} ms, before the query itself ran. Time travel costs one pass over the log: raise QueryOptions.Timeout for as-of queries on a long log."),
+                    timeout);
+            }
+
+            throw new OperationCanceledException("The as-of query was cancelled while the mirror was being rebuilt.", ex, cancellationToken);
+        }
+        catch
+        {
+            keeper.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Takes a reference for one query; returns false when the snapshot was already closed.</summary>
+    public bool TryAcquire()
+    {
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                return false;
+            }
+
+            _users++;
+            return true;
+        }
+    }
+
+    /// <summary>Drops a reference; closes the snapshot when it was evicted and this was the last one.</summary>
+    public void Release()
+    {
+        lock (_gate)
+        {
+            _users--;
+            if (!_evicted || _users > 0 || _closed)
+            {
+                return;
+            }
+
+            _closed = true;
+        }
+
+        Close();
+    }
+
+    /// <summary>Marks the snapshot as no longer cached; it closes now, or when its last query ends.</summary>
+    public void Evict()
+    {
+        lock (_gate)
+        {
+            _evicted = true;
+            if (_users > 0 || _closed)
+            {
+                return;
+            }
+
+            _closed = true;
+        }
+
+        Close();
+    }
+
+    public void Dispose() => Evict();
+
+    /// <summary>Lends a hardened read-only connection to the snapshot (the caller holds a reference).</summary>
+    public ReaderPool.Reader Rent() => _idle.TryTake(out var reader) ? reader : ReaderPool.Reader.Open(_readerString, _maxValueBytes);
+
+    public void Return(ReaderPool.Reader reader, bool healthy)
+    {
+        if (healthy)
+        {
+            _idle.Add(reader);
+        }
+        else
+        {
+            reader.Dispose();
+        }
+    }
+
+    private void Close()
+    {
+        while (_idle.TryTake(out var reader))
+        {
+            reader.Dispose();
+        }
+
+        // The keeper is the last connection to the memdb database: closing it frees the snapshot's memory.
+        _keeper.Dispose();
+    }
+
+    private static long BuildRecords(SqliteCommand command, string at, AsOfMode mode)
+    {
+        // The state after an applied event (or a compaction snapshot, which carries full state): its payload, merged if
+        // the strategy merged, NULL for a delete. Applied time takes each record's last such event in log order (SQLite
+        // returns the other columns of the row holding max(seq)); event time takes the one that occurred last.
+        var latest = mode == AsOfMode.Applied
+            ? """
+              SELECT resource, record_id, op, payload, merged_payload, source, applied_at, occurred_at, confidence, version, max(seq)
+              FROM src.mirror_events
+              WHERE (applied = 1 OR op = 'snapshot') AND applied_at <= $at
+              GROUP BY resource, record_id
+              """
+            : """
+              SELECT * FROM (
+                  SELECT resource, record_id, op, payload, merged_payload, source, applied_at, occurred_at, confidence, version,
+                         row_number() OVER (PARTITION BY resource, record_id ORDER BY occurred_at DESC, seq DESC) AS n
+                  FROM src.mirror_events
+                  WHERE (applied = 1 OR op = 'snapshot') AND occurred_at <= $at)
+              WHERE n = 1
+              """;
+        command.CommandText =
+            """
+            CREATE TABLE main.mirror_records (
+                resource       TEXT    NOT NULL,
+                record_id      TEXT    NOT NULL,
+                payload        TEXT,
+                source         TEXT    NOT NULL,
+                last_synced_at TEXT    NOT NULL,
+                occurred_at    TEXT    NOT NULL,
+                confidence     REAL    NOT NULL,
+                version        INTEGER NOT NULL,
+                deleted_at     TEXT,
+                PRIMARY KEY (resource, record_id)
+            );
+            """ +
+            $"""
+            INSERT INTO main.mirror_records (resource, record_id, payload, source, last_synced_at, occurred_at, confidence, version, deleted_at)
+            SELECT resource, record_id, state, source, applied_at, occurred_at, confidence, version, CASE WHEN state IS NULL THEN applied_at END
+            FROM (SELECT *, CASE WHEN op = 'delete' THEN NULL ELSE coalesce(merged_payload, payload) END AS state FROM ({latest}));
+            """;
+        command.Parameters.AddWithValue("$at", at);
+        var inserted = command.ExecuteNonQuery();
+        command.Parameters.Clear();
+        return inserted;
+    }
+
+    private static List<(string Resource, string Table)> Resources(SqliteCommand command)
+    {
+        command.CommandText = "SELECT name, table_name FROM src.mirror_resources ORDER BY name";
+        var result = new List<(string, string)>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            result.Add((reader.GetString(0), reader.GetString(1)));
+        }
+
+        return result;
+    }
+
+    private static void BuildResourceTable(SqliteCommand command, string resource, string table)
+    {
+        var keys = new List<(string Key, string Column)>();
+        command.CommandText = "SELECT key, column_name FROM src.mirror_columns WHERE resource = $resource ORDER BY position";
+        command.Parameters.AddWithValue("$resource", resource);
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                keys.Add((reader.GetString(0), reader.GetString(1)));
+            }
+        }
+
+        var indexed = new List<string>();
+        command.CommandText = "SELECT DISTINCT column_name FROM src.mirror_schema_changes WHERE resource = $resource AND change = 'create_index' ORDER BY seq";
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                indexed.Add(reader.GetString(0));
+            }
+        }
+
+        // The same shape as ResourceTable.Create plus its added columns (which carry no declared type).
+        var quoted = Identifiers.Quote(table);
+        var create = new StringBuilder()
+            .Append("CREATE TABLE main.").Append(quoted)
+            .Append(" (record_id TEXT PRIMARY KEY NOT NULL, _source TEXT NOT NULL, _confidence REAL NOT NULL, _version INTEGER NOT NULL, _synced_at TEXT NOT NULL, _occurred_at TEXT NOT NULL");
+        foreach (var (_, column) in keys)
+        {
+            create.Append(", ").Append(Identifiers.Quote(column));
+        }
+
+        command.CommandText = create.Append(')').ToString();
+        command.ExecuteNonQuery();
+
+        // json_extract stores values as ResourceTable does: strings as text, integral numbers as integers, other numbers
+        // as reals, booleans as 0/1, null as NULL, objects and arrays as compact JSON text (the log's own bytes).
+        var insert = new StringBuilder()
+            .Append("INSERT INTO main.").Append(quoted).Append(" (record_id, _source, _confidence, _version, _synced_at, _occurred_at");
+        foreach (var (_, column) in keys)
+        {
+            insert.Append(", ").Append(Identifiers.Quote(column));
+        }
+
+        insert.Append(") SELECT record_id, source, confidence, version, last_synced_at, occurred_at");
+        for (var i = 0; i < keys.Count; i++)
+        {
+            var parameter = "$k" + i.ToString(CultureInfo.InvariantCulture);
+            insert.Append(", json_extract(payload, ").Append(parameter).Append(')');
+            command.Parameters.AddWithValue(parameter, JsonPath(keys[i].Key));
+        }
+
+        insert.Append(" FROM main.mirror_records WHERE resource = $resource AND payload IS NOT NULL");
+        command.CommandText = insert.ToString();
+        command.ExecuteNonQuery();
+        command.Parameters.Clear();
+
+        foreach (var column in indexed)
+        {
+            var name = "ix_" + table + "_" + column;
+            if (name.Length > 120)
+            {
+                name = name[..120];
+            }
+
+            command.CommandText = $"CREATE INDEX IF NOT EXISTS main.{Identifiers.Quote(name)} ON {quoted} ({Identifiers.Quote(column)})";
+            command.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>
+    /// Writes the JSON path of one top-level key: <c>$."key"</c>, with the key escaped as a JSON string (SQLite decodes a
+    /// quoted label that holds a backslash), and a double quote as <c>\u0022</c> since the label ends at the first one.
+    /// </summary>
+    internal static string JsonPath(string key)
+    {
+        var path = new StringBuilder(key.Length + 4).Append("$.\"");
+        foreach (var c in key)
+        {
+            switch (c)
+            {
+                case '"':
+                    path.Append("\\u0022");
+                    break;
+                case '\\':
+                    path.Append("\\\\");
+                    break;
+                case < ' ':
+                    path.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                    break;
+                default:
+                    path.Append(c);
+                    break;
+            }
+        }
+
+        return path.Append('"').ToString();
+    }
+
+    /// <summary>Turns the store's data source (a path or a memdb URI) into a URI that attaches it read-only, with its VFS.</summary>
+    private static string ReadOnlyUri(string dataSource)
+    {
+        if (dataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase))
+        {
+            return dataSource + (dataSource.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "mode=ro";
+        }
+
+        var path = dataSource.Replace('\\', '/');
+        if (!path.StartsWith('/'))
+        {
+            path = "/" + path; // A Windows drive path: file:///C:/...
+        }
+
+        var escaped = new StringBuilder(path.Length + 16);
+        foreach (var c in path)
+        {
+            _ = c switch
+            {
+                '%' => escaped.Append("%25"),
+                '?' => escaped.Append("%3f"),
+                '#' => escaped.Append("%23"),
+                _ => escaped.Append(c),
+            };
+        }
+
+        // The rebuild's own connection opened with vfs=memdb, which ATTACH would otherwise inherit: name the OS's default.
+        return "file://" + escaped + "?mode=ro&vfs=" + (OperatingSystem.IsWindows() ? "win32" : "unix");
+    }
+}

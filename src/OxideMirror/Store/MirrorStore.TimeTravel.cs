@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace OxideMirror;
+
+public sealed partial class MirrorStore
+{
+    private AsOfCache? _asOfCache;
+
+    private AsOfCache AsOfSnapshots =>
+        Volatile.Read(ref _asOfCache) ?? Interlocked.CompareExchange(ref _asOfCache, new AsOfCache(_options.AsOfCacheSize), null) ?? _asOfCache!;
+
+    private static void ValidateAsOf(QueryOptions? options)
+    {
+        if (options is null)
+        {
+            return;
+        }
+
+        if (options.AsOfMode is not (AsOfMode.Applied or AsOfMode.Occurred))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.AsOfMode, $"QueryOptions.AsOfMode is {(int)options.AsOfMode}, which is not an AsOfMode. Use AsOfMode.Applied or AsOfMode.Occurred.");
+        }
+
+        if (options.AsOf is null && options.AsOfMode != AsOfMode.Applied)
+        {
+            throw new ArgumentException($"QueryOptions.AsOfMode is {options.AsOfMode}, but QueryOptions.AsOf is not set. Set AsOf to the moment to query at, or leave AsOfMode at its default.", nameof(options));
+        }
+    }
+
+    /// <summary>
+    /// Runs an agent query against the mirror as it was at <paramref name="asOf"/>: finds or builds the snapshot while the
+    /// caller holds a store reader (which, for an in-memory store, also holds writes off), then runs the SQL on a hardened
+    /// read-only connection to the snapshot through the same <see cref="QueryRunner"/>.
+    /// </summary>
+    private QueryResult RunAsOf(ReaderPool.Reader storeReader, string sql, Dictionary<string, object?> values, DateTimeOffset asOf, AsOfMode mode, TimeSpan timeout, int maxRows, long maxBytes, CancellationToken cancellationToken)
+    {
+        var at = Timestamps.Write(asOf);
+        var generation = _catalog.SchemaGeneration;
+        var position = AsOfSnapshot.ReadLogPosition(storeReader.Connection);
+        var cache = AsOfSnapshots;
+        var snapshot = cache.Acquire(at, mode, position, generation);
+        if (snapshot is null)
+        {
+            var started = Stopwatch.GetTimestamp();
+            var dataSource = new SqliteConnectionStringBuilder(_readers.ConnectionString).DataSource;
+            var maxValueBytes = (int)Math.Min(int.MaxValue, Math.Max(_options.MaxQueryBytes, 1_000_000));
+            snapshot = AsOfSnapshot.Build(dataSource, at, mode, generation, maxValueBytes, timeout, cancellationToken);
+            cache.Add(snapshot);
+            if (_logger.IsEnabled(LogLevel.Debug))
+            {
+                var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                StoreLog.AsOfSnapshotBuilt(_logger, at, mode, snapshot.Records, elapsed);
+            }
+        }
+
+        try
+        {
+            var reader = snapshot.Rent();
+            var healthy = true;
+            try
+            {
+                return QueryRunner.Run(reader, _catalog, sql, values, timeout, maxRows, maxBytes, cancellationToken);
+            }
+            catch (QueryException ex) when (ex is not QueryTimeoutException && ex.Message.Contains("no such table: mirror_", StringComparison.Ordinal) && !ex.Message.Contains("no such table: mirror_records", StringComparison.Ordinal))
+            {
+                throw new QueryException(
+                    ex.Message + " An as-of query sees the resource tables and mirror_records as they were at that moment, and no other internal table; read the log (mirror_events) without AsOf, filtering on applied_at.",
+                    ex.InnerException);
+            }
+            catch (Exception ex) when (ex is not (QueryException or OperationCanceledException or ArgumentException))
+            {
+                healthy = false;
+                throw;
+            }
+            finally
+            {
+                snapshot.Return(reader, healthy);
+            }
+        }
+        finally
+        {
+            snapshot.Release();
+        }
+    }
+}
