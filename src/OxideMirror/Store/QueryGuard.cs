@@ -5,7 +5,7 @@ namespace OxideMirror;
 /// <summary>
 /// Hardens a read-only connection for untrusted SQL: defensive flags, no extensions, <c>query_only</c>, size limits,
 /// and an allow-list authorizer that SQLite consults while it prepares every statement. Also carries the per-query
-/// deadline that the progress handler enforces.
+/// deadline and memory budget that the progress handler enforces.
 /// </summary>
 internal sealed class QueryGuard
 {
@@ -53,13 +53,24 @@ internal sealed class QueryGuard
     private readonly strdelegate_authorizer _authorizer;
     private readonly delegate_progress _progress;
     private long _deadline;
+    private long _memoryAtArm;
     private CancellationToken _cancellation;
 
-    private QueryGuard()
+    private QueryGuard(int maxValueBytes)
     {
+        MemoryBudget = Math.Max(256L * 1024 * 1024, 4L * maxValueBytes);
         _authorizer = Authorize;
         _progress = Progress;
     }
+
+    /// <summary>
+    /// Gets how far SQLite's heap may grow while one query runs before the progress handler stops it: 256 MiB, or four
+    /// values of the largest size allowed if that is more. It bounds what loops accumulate in memory (a sorter, a
+    /// DISTINCT or GROUP BY table, a recursive CTE's queue; temp_store is MEMORY so that no temp file is written),
+    /// which the deadline alone bounds only by how fast the machine allocates. SQLite counts its heap process-wide, so
+    /// memory other connections allocate at the same time counts too: that can stop a query early, never let one run on.
+    /// </summary>
+    public long MemoryBudget { get; }
 
     /// <summary>Gets the tables the armed query reads, as the authorizer saw them while it was prepared.</summary>
     public HashSet<string> TablesRead { get; } = new(StringComparer.OrdinalIgnoreCase);
@@ -72,6 +83,9 @@ internal sealed class QueryGuard
 
     /// <summary>Gets a value indicating whether the last query was stopped by its cancellation token.</summary>
     public bool Cancelled { get; private set; }
+
+    /// <summary>Gets a value indicating whether the last query was stopped because SQLite's heap grew past <see cref="MemoryBudget"/>.</summary>
+    public bool OutOfMemory { get; private set; }
 
     public static QueryGuard Install(sqlite3 db, int maxValueBytes)
     {
@@ -92,19 +106,21 @@ internal sealed class QueryGuard
         raw.sqlite3_limit(db, raw.SQLITE_LIMIT_VARIABLE_NUMBER, 500);
         raw.sqlite3_limit(db, raw.SQLITE_LIMIT_TRIGGER_DEPTH, 1);
 
-        var guard = new QueryGuard();
+        var guard = new QueryGuard(maxValueBytes);
         Check(db, raw.sqlite3_set_authorizer(db, guard._authorizer, null));
         return guard;
     }
 
-    /// <summary>Arms the deadline and cancellation for one query; the progress handler checks them every few thousand VM steps.</summary>
+    /// <summary>Arms the deadline, cancellation and memory budget for one query; the progress handler checks them every thousand VM steps.</summary>
     public void Arm(sqlite3 db, TimeSpan timeout, CancellationToken cancellationToken)
     {
         Denied = null;
         TablesRead.Clear();
         TimedOut = false;
         Cancelled = false;
+        OutOfMemory = false;
         _deadline = Environment.TickCount64 + (long)Math.Ceiling(timeout.TotalMilliseconds);
+        _memoryAtArm = raw.sqlite3_memory_used();
         _cancellation = cancellationToken;
         raw.sqlite3_progress_handler(db, 1000, _progress, null);
     }
@@ -136,6 +152,12 @@ internal sealed class QueryGuard
         if (Environment.TickCount64 > _deadline)
         {
             TimedOut = true;
+            return 1;
+        }
+
+        if (raw.sqlite3_memory_used() - _memoryAtArm > MemoryBudget)
+        {
+            OutOfMemory = true;
             return 1;
         }
 

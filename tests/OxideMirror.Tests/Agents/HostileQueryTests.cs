@@ -209,6 +209,9 @@ public sealed class HostileQueryTests(HostileStoreFixture fixture) : IClassFixtu
         Add("cartesian-3-sorted", Outcome.Stopped, "SELECT a.seq, b.seq, c.seq FROM mirror_events a, mirror_events b, mirror_events c ORDER BY random()");
         Add("cartesian-4-count", Outcome.TimedOut, "SELECT count(*) FROM mirror_events a, mirror_events b, mirror_events c, mirror_events d");
         Add("sorter-growth", Outcome.Stopped, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT x, zeroblob(100000) FROM c ORDER BY random()");
+        Add("sorter-big-records", Outcome.Stopped, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT x, zeroblob(8000000) FROM c ORDER BY random()");
+        Add("group-by-growth", Outcome.Stopped, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT x, max(randomblob(1000)) FROM c GROUP BY x");
+        Add("distinct-growth", Outcome.Stopped, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(DISTINCT x || zeroblob(1000)) FROM c");
         Add("json-deep-nesting", Outcome.Invalid, "SELECT json(printf('%.*c', 100000, '['))");
 
         // Deep nesting and oversized SQL (SQLITE_LIMIT_EXPR_DEPTH, _COMPOUND_SELECT, _SQL_LENGTH).
@@ -336,6 +339,29 @@ public sealed class HostileQueryTests(HostileStoreFixture fixture) : IClassFixtu
         fixture.Files().Should().Equal(files);
         await StoreStillAnswersAsync();
         (await fixture.Store.RecordCountsAsync()).Should().Equal(new Dictionary<string, long> { ["customers"] = 40, ["invoices"] = 120 });
+    }
+
+    [Fact]
+    public async Task QueryAsync_LoopThatKeepsAllocating_IsStoppedByTheMemoryBudget_LongBeforeItsDeadline()
+    {
+        // Before the memory budget, only the deadline stopped a sorter or a DISTINCT table from growing: a second of
+        // ORDER BY over generated rows took the process past 1.5 GB, five seconds past 3.5 GB.
+        await using var store = await TwoServiceMirror.OpenAsync(options: new MirrorStoreOptions { QueryTimeout = TimeSpan.FromSeconds(5) });
+        const string Sorting = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT x, zeroblob(100000) FROM c ORDER BY random()";
+        const string Distinct = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(DISTINCT x || zeroblob(10000)) FROM c";
+
+        var sorting = () => store.QueryAsync(Sorting);
+        var distinct = () => store.QueryAsync(Distinct);
+        var typed = () => store.QueryAsync<long>(Sorting);
+
+        foreach (var query in new[] { sorting, distinct, async () => { await typed(); return null!; } })
+        {
+            var thrown = await query.Should().ThrowAsync<QueryException>();
+            thrown.Which.Should().NotBeOfType<QueryTimeoutException>();
+            thrown.Which.Message.Should().Contain("MiB of memory").And.Contain("Narrow it");
+        }
+
+        (await store.QueryAsync<long>("SELECT count(*) FROM customers")).Rows.Should().Equal(40L);
     }
 
     private async Task StoreStillAnswersAsync()
