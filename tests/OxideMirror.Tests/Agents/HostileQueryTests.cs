@@ -214,6 +214,18 @@ public sealed class HostileQueryTests(HostileStoreFixture fixture) : IClassFixtu
         Add("distinct-growth", Outcome.Stopped, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(DISTINCT x || zeroblob(1000)) FROM c");
         Add("json-deep-nesting", Outcome.Invalid, "SELECT json(printf('%.*c', 100000, '['))");
 
+        // Functions whose cost is the product of their arguments' lengths, in one call SQLite cannot interrupt: the
+        // query connection's own instr, replace and two-argument trims refuse that much work, unhex(X, Y) and
+        // json_patch are not available, and LIKE patterns are capped at 100 bytes.
+        Add("instr-quadratic", Outcome.Invalid, "SELECT instr(printf('%.*c', 2000000, 'a'), printf('%.*c', 1000000, 'a') || 'b')");
+        Add("replace-quadratic", Outcome.Invalid, "SELECT length(replace(printf('%.*c', 2000000, 'a'), printf('%.*c', 1000000, 'a') || 'b', ''))");
+        Add("trim-quadratic", Outcome.Invalid, ManyCharacters("trim"));
+        Add("ltrim-quadratic", Outcome.Invalid, ManyCharacters("ltrim"));
+        Add("rtrim-quadratic", Outcome.Invalid, ManyCharacters("rtrim"));
+        Add("unhex-quadratic", Outcome.Invalid, "SELECT length(unhex(printf('%.*c', 100000, 'x'), printf('%.*c', 100000, 'y') || 'x'))");
+        Add("json-patch", Outcome.Invalid, "SELECT json_patch('{\"a\":1}', '{\"b\":2}')");
+        Add("like-long-pattern-on-big-value", Outcome.Invalid, "SELECT printf('%.*c', 8000000, 'a') LIKE '%' || printf('%.*c', 990, 'a') || 'b'");
+
         // Deep nesting and oversized SQL (SQLITE_LIMIT_EXPR_DEPTH, _COMPOUND_SELECT, _SQL_LENGTH).
         Add("nested-parentheses-5000", Outcome.Invalid, "SELECT " + new string('(', 5000) + "1" + new string(')', 5000));
         Add("nested-plus-5000", Outcome.Invalid, "SELECT 1" + Repeat("+1", 5000));
@@ -269,6 +281,8 @@ public sealed class HostileQueryTests(HostileStoreFixture fixture) : IClassFixtu
         { "line-comment-to-end", "SELECT 1 -- ;\rDELETE FROM customers" },
         { "mirror-tables", "SELECT resource, count(*) FROM mirror_events GROUP BY resource" },
         { "big-but-capped-value", "SELECT length(printf('%.*c', 1000000, 'x'))" },
+        { "string-functions", "SELECT instr(name, ' ') AS i, replace(name, 'Customer ', 'C') AS r, trim(name, 'C') AS t, rtrim(tier, 'e') AS rt, unhex('4142') AS u FROM customers" },
+        { "like-pattern", "SELECT count(*) FROM customers WHERE name LIKE '%omer 1%' OR name GLOB '*3'" },
     };
 
     [Theory]
@@ -387,6 +401,14 @@ public sealed class HostileQueryTests(HostileStoreFixture fixture) : IClassFixtu
         result.Rows.Select(r => $"{r["tier"]}={r["n"]}").Should().Equal("enterprise=39", "smb=39", "startup=42");
         (await fixture.Store.QueryAsync<long>("SELECT count(*) FROM mirror_events")).Rows.Should().Equal(160L);
     }
+
+    /// <summary>
+    /// A trim whose character set holds 100,000 distinct four-byte characters, and whose input repeats the last of them:
+    /// SQLite's trim compares every character of the set at every position, 10^10 comparisons in one call.
+    /// </summary>
+    internal static string ManyCharacters(string trim) =>
+        "WITH RECURSIVE c(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM c WHERE x < 99999) " +
+        $"SELECT length({trim}(replace(printf('%.*c', 100000, 'z'), 'z', char(165535)), (SELECT group_concat(char(65536 + x), '') FROM c)))";
 
     private static string Repeat(string text, int count) => string.Concat(Enumerable.Repeat(text, count));
 
