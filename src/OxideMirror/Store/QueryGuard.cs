@@ -43,6 +43,8 @@ internal sealed class QueryGuard
         "json_pretty", "json_quote", "json_remove", "jsonb_remove", "json_replace", "jsonb_replace", "json_set",
         "jsonb_set", "json_type", "json_valid", "json_group_array", "jsonb_group_array", "json_group_object",
         "jsonb_group_object", "json_each", "json_tree",
+        // The -> and ->> operators, which SQLite compiles (and authorizes) as functions of those names.
+        "->", "->>",
     };
 
     private static readonly HashSet<string> AllowedPragmas = new(StringComparer.OrdinalIgnoreCase)

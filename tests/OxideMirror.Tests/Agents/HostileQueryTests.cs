@@ -271,6 +271,7 @@ public sealed class HostileQueryTests(HostileStoreFixture fixture) : IClassFixtu
         { "sqlite-temp-schema", "SELECT count(*) FROM temp.sqlite_schema" },
         { "json-each", "SELECT c.record_id, t.value FROM customers c, json_each(c.tags) t" },
         { "json-extract", "SELECT json_extract(address, '$.city') AS city, count(*) FROM customers GROUP BY city" },
+        { "json-arrow-operators", "SELECT address ->> '$.city' AS city, address -> '$.zip' AS zip FROM customers WHERE tags ->> '$[1]' = 'all'" },
         { "window-functions", "SELECT record_id, amount, rank() OVER (PARTITION BY customer_id ORDER BY amount DESC) AS r, sum(amount) OVER () AS total FROM invoices" },
         { "bounded-recursive-cte", "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100) SELECT sum(x) FROM c" },
         { "explain-query-plan", "EXPLAIN QUERY PLAN SELECT * FROM invoices WHERE customer_id = 'c1'" },
