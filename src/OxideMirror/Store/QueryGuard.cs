@@ -7,6 +7,19 @@ namespace OxideMirror;
 /// and an allow-list authorizer that SQLite consults while it prepares every statement. Also carries the per-query
 /// deadline and memory budget that the progress handler enforces.
 /// </summary>
+/// <remarks>
+/// Known gap: SQLite calls the progress handler (and checks <c>sqlite3_interrupt</c>) only where its bytecode jumps
+/// back, at the bottom of loops and between rows, and a single in-memory sort or function call runs to its end. So a
+/// statement whose work is straight-line code - one row of many large computed values, such as a hundred
+/// <c>hex(zeroblob(4000000 + n))</c> columns, a long IN list of them, or a function with a hundred such arguments - is
+/// only stopped after its row is built: 50 such columns take about 1 GB, 150 about 3 GB and 15 s past a 300 ms
+/// limit, and a 50 KB statement can exhaust the machine. Neither SQLITE_LIMIT_LENGTH (8 MB per value by default) nor
+/// the other limits bound the number of such values. A watchdog thread cannot help: the bundled SQLite takes the
+/// connection's mutex in <c>sqlite3_limit</c>, so it cannot lower a limit while the statement runs. Closing the gap
+/// needs a smaller per-value limit, a static check of the prepared program, or running agent queries in a process
+/// that can be killed. <see cref="GuardedFunctions"/> checks the deadline on each call, which covers straight-line
+/// code that uses them.
+/// </remarks>
 internal sealed class QueryGuard
 {
     // sqlite3.h authorizer action codes.
