@@ -97,13 +97,15 @@ public sealed partial class MirrorStore
     /// <summary>
     /// Runs one read-only SQL statement written by an agent on the same safe path as
     /// <see cref="QueryAsync(string, object?, CancellationToken)"/>, mapping rows to <typeparamref name="T"/> with Dapper
-    /// (columns to properties or constructor parameters by name). The time limit and row cap apply; the byte cap does not.
+    /// (columns to properties or constructor parameters by name). The time limit, the row cap and the byte cap apply; the
+    /// byte cap counts the managed memory that reading and mapping the rows allocates, in which text takes up to twice its
+    /// UTF-8 size, so it allows twice <see cref="MirrorStoreOptions.MaxQueryBytes"/> plus 1 MiB for mapping.
     /// </summary>
     /// <typeparam name="T">The row type, or a scalar type for a single-column result.</typeparam>
     /// <param name="sql">One SELECT (or WITH … SELECT) statement. Parameters are written <c>@name</c>.</param>
     /// <param name="parameters">The parameters' values: an anonymous object, a dictionary, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">A token that interrupts the query inside SQLite.</param>
-    /// <returns>The rows, with <see cref="QueryResult{T}.Truncated"/> set when the row cap cut them short.</returns>
+    /// <returns>The rows, with <see cref="QueryResult{T}.Truncated"/> set when the row cap or the byte cap cut them short.</returns>
     /// <exception cref="ArgumentException"><paramref name="sql"/> is empty or holds a NUL character.</exception>
     /// <exception cref="QueryNotReadOnlyException">The SQL could change the database, reach outside it, or holds more than one statement; nothing ran.</exception>
     /// <exception cref="QueryTimeoutException">The query ran past its time limit and was stopped.</exception>
@@ -124,6 +126,7 @@ public sealed partial class MirrorStore
         cancellationToken.ThrowIfCancellationRequested();
         var timeout = _options.QueryTimeout;
         var maxRows = _options.MaxQueryRows;
+        var maxAllocated = (2 * _options.MaxQueryBytes) + (1024 * 1024);
         using var lease = await LeaseReaderAsync(cancellationToken).ConfigureAwait(false);
         var reader = lease.Reader;
         var db = reader.Connection.Handle!;
@@ -134,9 +137,13 @@ public sealed partial class MirrorStore
             var tables = reader.Guard.TablesRead.ToList();
             var rows = new List<T>();
             var truncated = false;
+
+            // Dapper materialises each row before we see it, so the byte cap is measured as what this thread allocates:
+            // reading is synchronous, and every string and array a row holds is allocated here.
+            var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
             foreach (var row in reader.Connection.Query<T>(new CommandDefinition(sql, parameters, flags: CommandFlags.None, cancellationToken: cancellationToken)))
             {
-                if (rows.Count >= maxRows)
+                if (rows.Count >= maxRows || GC.GetAllocatedBytesForCurrentThread() - allocatedBefore > maxAllocated)
                 {
                     truncated = true;
                     break;

@@ -5,8 +5,21 @@ namespace OxideMirror;
 /// <summary>
 /// Hardens a read-only connection for untrusted SQL: defensive flags, no extensions, <c>query_only</c>, size limits,
 /// and an allow-list authorizer that SQLite consults while it prepares every statement. Also carries the per-query
-/// deadline that the progress handler enforces.
+/// deadline and memory budget that the progress handler enforces.
 /// </summary>
+/// <remarks>
+/// Known gap: SQLite calls the progress handler (and checks <c>sqlite3_interrupt</c>) only where its bytecode jumps
+/// back, at the bottom of loops and between rows, and a single in-memory sort or function call runs to its end. So a
+/// statement whose work is straight-line code - one row of many large computed values, such as a hundred
+/// <c>hex(zeroblob(4000000 + n))</c> columns, a long IN list of them, or a function with a hundred such arguments - is
+/// only stopped after its row is built: 50 such columns take about 1 GB, 150 about 3 GB and 15 s past a 300 ms
+/// limit, and a 50 KB statement can exhaust the machine. Neither SQLITE_LIMIT_LENGTH (8 MB per value by default) nor
+/// the other limits bound the number of such values. A watchdog thread cannot help: the bundled SQLite takes the
+/// connection's mutex in <c>sqlite3_limit</c>, so it cannot lower a limit while the statement runs. Closing the gap
+/// needs a smaller per-value limit, a static check of the prepared program, or running agent queries in a process
+/// that can be killed. <see cref="GuardedFunctions"/> checks the deadline on each call, which covers straight-line
+/// code that uses them.
+/// </remarks>
 internal sealed class QueryGuard
 {
     // sqlite3.h authorizer action codes.
@@ -36,12 +49,15 @@ internal sealed class QueryGuard
         "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "ceil", "ceiling", "cos", "cosh", "degrees", "exp",
         "floor", "ln", "log", "log10", "log2", "mod", "pi", "pow", "power", "radians", "sin", "sinh", "sqrt", "tan",
         "tanh", "trunc",
-        // JSON (pure functions: they compute values, they change nothing).
+        // JSON (pure functions: they compute values, they change nothing). json_patch and jsonb_patch are left out: they
+        // look up every key of one object in the other, hours of uninterruptible work for two large objects.
         "json", "jsonb", "json_array", "jsonb_array", "json_array_length", "json_error_position", "json_extract",
-        "jsonb_extract", "json_insert", "jsonb_insert", "json_object", "jsonb_object", "json_patch", "jsonb_patch",
+        "jsonb_extract", "json_insert", "jsonb_insert", "json_object", "jsonb_object",
         "json_pretty", "json_quote", "json_remove", "jsonb_remove", "json_replace", "jsonb_replace", "json_set",
         "jsonb_set", "json_type", "json_valid", "json_group_array", "jsonb_group_array", "json_group_object",
         "jsonb_group_object", "json_each", "json_tree",
+        // The -> and ->> operators, which SQLite compiles (and authorizes) as functions of those names.
+        "->", "->>",
     };
 
     private static readonly HashSet<string> AllowedPragmas = new(StringComparer.OrdinalIgnoreCase)
@@ -55,15 +71,27 @@ internal sealed class QueryGuard
     private readonly int _maxValueBytes;
     private readonly int _defaultMaxLength;
     private long _deadline;
+    private long _memoryAtArm;
     private CancellationToken _cancellation;
+    private bool _armed;
 
     private QueryGuard(int maxValueBytes, int defaultMaxLength)
     {
         _maxValueBytes = maxValueBytes;
         _defaultMaxLength = defaultMaxLength;
+        MemoryBudget = Math.Max(256L * 1024 * 1024, 4L * maxValueBytes);
         _authorizer = Authorize;
         _progress = Progress;
     }
+
+    /// <summary>
+    /// Gets how far SQLite's heap may grow while one query runs before the progress handler stops it: 256 MiB, or four
+    /// values of the largest size allowed if that is more. It bounds what loops accumulate in memory (a sorter, a
+    /// DISTINCT or GROUP BY table, a recursive CTE's queue; temp_store is MEMORY so that no temp file is written),
+    /// which the deadline alone bounds only by how fast the machine allocates. SQLite counts its heap process-wide, so
+    /// memory other connections allocate at the same time counts too: that can stop a query early, never let one run on.
+    /// </summary>
+    public long MemoryBudget { get; }
 
     /// <summary>Gets the tables the armed query reads, as the authorizer saw them while it was prepared.</summary>
     public HashSet<string> TablesRead { get; } = new(StringComparer.OrdinalIgnoreCase);
@@ -76,6 +104,9 @@ internal sealed class QueryGuard
 
     /// <summary>Gets a value indicating whether the last query was stopped by its cancellation token.</summary>
     public bool Cancelled { get; private set; }
+
+    /// <summary>Gets a value indicating whether the last query was stopped because SQLite's heap grew past <see cref="MemoryBudget"/>.</summary>
+    public bool OutOfMemory { get; private set; }
 
     public static QueryGuard Install(sqlite3 db, int maxValueBytes)
     {
@@ -93,25 +124,31 @@ internal sealed class QueryGuard
         raw.sqlite3_limit(db, raw.SQLITE_LIMIT_COMPOUND_SELECT, 100);
         raw.sqlite3_limit(db, raw.SQLITE_LIMIT_ATTACHED, 0);
         raw.sqlite3_limit(db, raw.SQLITE_LIMIT_FUNCTION_ARG, 100);
-        raw.sqlite3_limit(db, raw.SQLITE_LIMIT_LIKE_PATTERN_LENGTH, 1000);
+        // A LIKE or GLOB costs up to the subject's length times the pattern's, in one uninterruptible call: 10 s for an
+        // 8 MB value and a 1,000-byte pattern, about 1 s at 100 bytes.
+        raw.sqlite3_limit(db, raw.SQLITE_LIMIT_LIKE_PATTERN_LENGTH, 100);
         raw.sqlite3_limit(db, raw.SQLITE_LIMIT_VARIABLE_NUMBER, 500);
         raw.sqlite3_limit(db, raw.SQLITE_LIMIT_TRIGGER_DEPTH, 1);
 
         var guard = new QueryGuard(maxValueBytes, raw.sqlite3_limit(db, raw.SQLITE_LIMIT_LENGTH, -1));
+        GuardedFunctions.Install(db, guard, maxValueBytes);
         Check(db, raw.sqlite3_set_authorizer(db, guard._authorizer, null));
         return guard;
     }
 
-    /// <summary>Arms the deadline and cancellation for one query; the progress handler checks them every few thousand VM steps.</summary>
+    /// <summary>Arms the deadline, cancellation and memory budget for one query; the progress handler checks them every thousand VM steps.</summary>
     public void Arm(sqlite3 db, TimeSpan timeout, CancellationToken cancellationToken)
     {
         Denied = null;
         TablesRead.Clear();
         TimedOut = false;
         Cancelled = false;
+        OutOfMemory = false;
         _deadline = Environment.TickCount64 + (long)Math.Ceiling(timeout.TotalMilliseconds);
+        _memoryAtArm = raw.sqlite3_memory_used();
         _cancellation = cancellationToken;
         raw.sqlite3_limit(db, raw.SQLITE_LIMIT_LENGTH, _maxValueBytes);
+        _armed = true;
         raw.sqlite3_progress_handler(db, 1000, _progress, null);
     }
 
@@ -120,6 +157,40 @@ internal sealed class QueryGuard
         raw.sqlite3_progress_handler(db, 0, null, null);
         raw.sqlite3_limit(db, raw.SQLITE_LIMIT_LENGTH, _defaultMaxLength);
         _cancellation = default;
+        _armed = false;
+    }
+
+    /// <summary>
+    /// Checks the armed query's token, deadline and memory budget, records which one it has passed, and returns whether
+    /// the query must stop. The progress handler calls it in loops; <see cref="GuardedFunctions"/> calls it on every
+    /// call, which also reaches straight-line code.
+    /// </summary>
+    public bool Exceeded()
+    {
+        if (!_armed)
+        {
+            return false;
+        }
+
+        if (_cancellation.IsCancellationRequested)
+        {
+            Cancelled = true;
+            return true;
+        }
+
+        if (Environment.TickCount64 > _deadline)
+        {
+            TimedOut = true;
+            return true;
+        }
+
+        if (raw.sqlite3_memory_used() - _memoryAtArm > MemoryBudget)
+        {
+            OutOfMemory = true;
+            return true;
+        }
+
+        return false;
     }
 
     public void ResetDenied() => Denied = null;
@@ -132,22 +203,7 @@ internal sealed class QueryGuard
         }
     }
 
-    private int Progress(object userData)
-    {
-        if (_cancellation.IsCancellationRequested)
-        {
-            Cancelled = true;
-            return 1;
-        }
-
-        if (Environment.TickCount64 > _deadline)
-        {
-            TimedOut = true;
-            return 1;
-        }
-
-        return 0;
-    }
+    private int Progress(object userData) => Exceeded() ? 1 : 0;
 
     private int Authorize(object userData, int action, string param0, string param1, string dbName, string trigger)
     {

@@ -98,6 +98,11 @@ internal static class QueryRunner
             return TimedOut(sql, timeout);
         }
 
+        if ((exception.SqliteErrorCode & 0xFF) == SqliteInterrupt && guard.OutOfMemory)
+        {
+            return OutOfMemory(sql, guard, exception);
+        }
+
         if ((exception.SqliteErrorCode & 0xFF) == SqliteAuth && guard.Denied is { } denied)
         {
             return new QueryNotReadOnlyException($"The query was refused: {denied}. Send a single SELECT that only reads the mirror.");
@@ -105,6 +110,11 @@ internal static class QueryRunner
 
         return new QueryException($"The query failed (SQLite error {exception.SqliteErrorCode}: {exception.Message}): {Excerpt(sql)}. Fix the SQL and send it again.", exception);
     }
+
+    private static QueryException OutOfMemory(string sql, QueryGuard guard, Exception? inner = null) =>
+        new(
+            string.Create(CultureInfo.InvariantCulture, $"The query made SQLite use more than {guard.MemoryBudget / (1024 * 1024)} MiB of memory and was stopped: {Excerpt(sql)}. Narrow it: select fewer or smaller values, add LIMIT, or avoid sorting, grouping or de-duplicating large intermediate results."),
+            inner);
 
     private static QueryTimeoutException TimedOut(string sql, TimeSpan timeout) =>
         new(
@@ -285,6 +295,11 @@ internal static class QueryRunner
             if (guard.TimedOut)
             {
                 return TimedOut(sql, timeout);
+            }
+
+            if (guard.OutOfMemory)
+            {
+                return OutOfMemory(sql, guard);
             }
         }
 
