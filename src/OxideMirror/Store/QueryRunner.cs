@@ -86,30 +86,8 @@ internal static class QueryRunner
     }
 
     /// <summary>Turns a failure of a statement run through Microsoft.Data.Sqlite under an armed guard into the query path's exceptions.</summary>
-    public static Exception Translate(Microsoft.Data.Sqlite.SqliteException exception, QueryGuard guard, string sql, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        if ((exception.SqliteErrorCode & 0xFF) == SqliteInterrupt && guard.Cancelled)
-        {
-            return new OperationCanceledException("The query was cancelled.", exception, cancellationToken);
-        }
-
-        if ((exception.SqliteErrorCode & 0xFF) == SqliteInterrupt && guard.TimedOut)
-        {
-            return TimedOut(sql, timeout);
-        }
-
-        if ((exception.SqliteErrorCode & 0xFF) == SqliteInterrupt && guard.OutOfMemory)
-        {
-            return OutOfMemory(sql, guard, exception);
-        }
-
-        if ((exception.SqliteErrorCode & 0xFF) == SqliteAuth && guard.Denied is { } denied)
-        {
-            return new QueryNotReadOnlyException($"The query was refused: {denied}. Send a single SELECT that only reads the mirror.");
-        }
-
-        return new QueryException($"The query failed (SQLite error {exception.SqliteErrorCode}: {exception.Message}): {Excerpt(sql)}. Fix the SQL and send it again.", exception);
-    }
+    public static Exception Translate(Microsoft.Data.Sqlite.SqliteException exception, QueryGuard guard, string sql, TimeSpan timeout, CancellationToken cancellationToken) =>
+        Map(exception.SqliteErrorCode, exception.Message, guard, sql, preparing: false, timeout, exception, cancellationToken);
 
     private static QueryException OutOfMemory(string sql, QueryGuard guard, Exception? inner = null) =>
         new(
@@ -282,14 +260,17 @@ internal static class QueryRunner
         return (names, rows, truncated);
     }
 
-    private static Exception Failure(sqlite3 db, QueryGuard guard, int rc, string sql, bool preparing, TimeSpan timeout = default, CancellationToken cancellationToken = default)
+    private static Exception Failure(sqlite3 db, QueryGuard guard, int rc, string sql, bool preparing, TimeSpan timeout = default, CancellationToken cancellationToken = default) =>
+        Map(rc, raw.sqlite3_errmsg(db).utf8_to_string(), guard, sql, preparing, timeout, inner: null, cancellationToken);
+
+    /// <summary>Maps a SQLite failure of an agent query, and why the guard stopped it, to the query path's exceptions.</summary>
+    private static Exception Map(int rc, string message, QueryGuard guard, string sql, bool preparing, TimeSpan timeout, Exception? inner, CancellationToken cancellationToken)
     {
-        var message = raw.sqlite3_errmsg(db).utf8_to_string();
         if ((rc & 0xFF) == SqliteInterrupt)
         {
             if (guard.Cancelled)
             {
-                return new OperationCanceledException("The query was cancelled.", cancellationToken);
+                return new OperationCanceledException("The query was cancelled.", inner, cancellationToken);
             }
 
             if (guard.TimedOut)
@@ -299,7 +280,7 @@ internal static class QueryRunner
 
             if (guard.OutOfMemory)
             {
-                return OutOfMemory(sql, guard);
+                return OutOfMemory(sql, guard, inner);
             }
         }
 
@@ -311,7 +292,7 @@ internal static class QueryRunner
         }
 
         var stage = preparing ? "could not be prepared" : "failed while running";
-        return new QueryException($"The query {stage} (SQLite error {rc}: {message}): {Excerpt(sql)}. Fix the SQL and send it again.");
+        return new QueryException($"The query {stage} (SQLite error {rc}: {message}): {Excerpt(sql)}. Fix the SQL and send it again.", inner);
     }
 
     internal static string Excerpt(string sql)
