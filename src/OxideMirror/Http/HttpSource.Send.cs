@@ -51,8 +51,9 @@ public sealed partial class HttpSource
                     reason = string.Create(CultureInfo.InvariantCulture, $"HTTP {(int)response.StatusCode}");
                     retryAfter = RetryAfter(response);
                 }
-                catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && timeout?.IsCancellationRequested == true)
+                catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
                 {
+                    // Our RequestTimeout fired, or the timeout of a caller-supplied HttpClient: either way a timeout.
                     reason = "timeout";
                     failure = ex;
                 }
