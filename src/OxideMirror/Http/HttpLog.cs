@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Logging;
+
+namespace OxideMirror;
+
+/// <summary>The HTTP source's log messages; event ids 3000–3099. Never logs credentials, query strings or payloads.</summary>
+internal static partial class HttpLog
+{
+    [LoggerMessage(EventId = 3000, Level = LogLevel.Debug, Message = "HTTP source {Source} fetched {Resource} page {Page}: {Count} record(s), status {Status}")]
+    public static partial void PageFetched(ILogger logger, string source, string resource, int page, int count, int status);
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "HTTP source {Source} retrying {Resource} ({Reason}), attempt {Attempt}, after {DelayMs:0} ms")]
+    public static partial void Retrying(ILogger logger, string source, string resource, string reason, int attempt, double delayMs);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "HTTP source {Source} finished a full pass of {Resource}: {Missing} record(s) missing from it become tombstones")]
+    public static partial void Tombstones(ILogger logger, string source, string resource, int missing);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "HTTP source {Source} skips tombstones for {Resource}: the pass was resumed from a cursor, so this process did not see all of it")]
+    public static partial void TombstonesSkipped(ILogger logger, string source, string resource);
+}

@@ -1,0 +1,207 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+
+namespace OxideMirror;
+
+/// <summary>Builds page requests and turns responses into deltas.</summary>
+public sealed partial class HttpSource
+{
+    private async Task<FetchedPage> FetchPageAsync(HttpResourceOptions resource, HttpCursor.ResourceState rs, CancellationToken cancellationToken)
+    {
+        var uri = BuildUri(resource, rs);
+        var (body, link, status) = await SendAsync(resource, uri, cancellationToken).ConfigureAwait(false);
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body);
+        }
+        catch (JsonException ex)
+        {
+            throw new HttpSourceException(Id, resource.Name, status, $"HTTP source '{Id}' got a body from {Describe(uri)} for resource '{resource.Name}' that is not valid JSON ({ex.Message}); it starts with '{Preview(body)}'. Check the endpoint's Path; nothing of this page was applied.", ex);
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (!JsonPath.TryFind(root, resource.RecordsPath, out var records, out var problem))
+            {
+                throw new HttpSourceException(Id, resource.Name, status, $"HTTP source '{Id}' found no records at RecordsPath '{resource.RecordsPath}' in the response from {Describe(uri)}: {problem}. Set RecordsPath of resource '{resource.Name}' to where the array is; nothing of this page was applied.");
+            }
+
+            if (records.ValueKind != JsonValueKind.Array)
+            {
+                var where = string.IsNullOrEmpty(resource.RecordsPath) ? "the body" : $"'{resource.RecordsPath}'";
+                throw new HttpSourceException(Id, resource.Name, status, $"HTTP source '{Id}' expected an array of records at {where} in the response from {Describe(uri)}, but found {JsonPath.Describe(records)}. Set RecordsPath of resource '{resource.Name}' to where the array is; nothing of this page was applied.");
+            }
+
+            var deltas = new List<Delta>(records.GetArrayLength());
+            var fetchedAt = _time.GetUtcNow();
+            var index = 0;
+            foreach (var record in records.EnumerateArray())
+            {
+                deltas.Add(ToDelta(resource, rs, record, index++, fetchedAt));
+            }
+
+            HttpLog.PageFetched(_logger, Id, resource.Name, rs.Page, deltas.Count, (int)status);
+            return new FetchedPage(deltas, deltas.Count == 0 ? null : NextPage(resource, rs, root, link, uri, deltas.Count));
+        }
+    }
+
+    private Delta ToDelta(HttpResourceOptions resource, HttpCursor.ResourceState rs, JsonElement record, int index, DateTimeOffset fetchedAt)
+    {
+        if (record.ValueKind != JsonValueKind.Object)
+        {
+            throw Bad(resource, $"Record {index} of the page is {JsonPath.Describe(record)}, not a JSON object. Point RecordsPath at an array of objects");
+        }
+
+        if (!record.TryGetProperty(resource.IdField, out var idElement) || idElement.ValueKind is not (JsonValueKind.String or JsonValueKind.Number))
+        {
+            throw Bad(resource, $"Record {index} of the page has no string or number '{resource.IdField}' field ({JsonPath.Describe(record)}). Set IdField to the field that holds the record's id");
+        }
+
+        var id = idElement.ValueKind == JsonValueKind.String ? idElement.GetString()! : idElement.GetRawText();
+        var occurredAt = fetchedAt;
+        if (resource.EventTimeField is { } timeField)
+        {
+            if (!record.TryGetProperty(timeField, out var timeElement) || !TryReadTime(timeElement, out occurredAt))
+            {
+                throw Bad(resource, $"Record '{id}' has no readable '{timeField}' field (an ISO 8601 string or Unix seconds). Set EventTimeField to the record's last-changed field, or to null");
+            }
+
+            if (rs.HighWater is null || occurredAt > rs.HighWater)
+            {
+                rs.HighWater = occurredAt;
+            }
+        }
+
+        return new Delta
+        {
+            Resource = resource.Name,
+            RecordId = id,
+            Op = DeltaOp.Upsert,
+            Payload = record.Clone(),
+            OccurredAt = occurredAt,
+            Provenance = new Provenance(Id),
+        };
+    }
+
+    private HttpSourceException Bad(HttpResourceOptions resource, string problem) =>
+        new(Id, resource.Name, null, $"HTTP source '{Id}', resource '{resource.Name}': {problem}; nothing of this page was applied.");
+
+    private static bool TryReadTime(JsonElement element, out DateTimeOffset time)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String:
+                return DateTimeOffset.TryParse(element.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out time);
+            case JsonValueKind.Number when element.TryGetInt64(out var seconds) && seconds is >= 0 and < 253_402_300_800:
+                time = DateTimeOffset.FromUnixTimeSeconds(seconds);
+                return true;
+            default:
+                time = default;
+                return false;
+        }
+    }
+
+    private Uri BuildUri(HttpResourceOptions resource, HttpCursor.ResourceState rs)
+    {
+        var paginator = resource.Paginator;
+        if (rs.Next is not null && paginator.Kind is HttpPaginatorKind.NextUrl or HttpPaginatorKind.LinkHeader)
+        {
+            return new Uri(rs.Next, UriKind.Absolute);
+        }
+
+        var query = new List<KeyValuePair<string, string>>(resource.Query);
+        if (resource.SinceParameter is not null && rs.Since is { } since)
+        {
+            query.Add(new(resource.SinceParameter, FormatSince(resource, since)));
+        }
+
+        switch (paginator.Kind)
+        {
+            case HttpPaginatorKind.CursorToken when rs.Next is not null:
+                query.Add(new(paginator.Parameter!, rs.Next));
+                break;
+            case HttpPaginatorKind.Offset:
+                query.Add(new(paginator.Parameter!, rs.Next ?? "0"));
+                query.Add(new(paginator.LimitParameter!, paginator.Limit.ToString(CultureInfo.InvariantCulture)));
+                break;
+            case HttpPaginatorKind.PageNumber:
+                query.Add(new(paginator.Parameter!, rs.Next ?? paginator.FirstPage.ToString(CultureInfo.InvariantCulture)));
+                if (paginator.Limit > 0)
+                {
+                    query.Add(new(paginator.LimitParameter!, paginator.Limit.ToString(CultureInfo.InvariantCulture)));
+                }
+
+                break;
+        }
+
+        var baseUri = BaseAddress is null ? new Uri(resource.Path, UriKind.Absolute) : new Uri(BaseAddress, resource.Path);
+        if (query.Count == 0)
+        {
+            return baseUri;
+        }
+
+        var text = new StringBuilder(baseUri.GetLeftPart(UriPartial.Path));
+        var separator = string.IsNullOrEmpty(baseUri.Query) ? '?' : '&';
+        if (!string.IsNullOrEmpty(baseUri.Query))
+        {
+            text.Append(baseUri.Query);
+        }
+
+        foreach (var (key, value) in query)
+        {
+            text.Append(separator).Append(Uri.EscapeDataString(key)).Append('=').Append(Uri.EscapeDataString(value));
+            separator = '&';
+        }
+
+        return new Uri(text.ToString(), UriKind.Absolute);
+    }
+
+    private static string? NextPage(HttpResourceOptions resource, HttpCursor.ResourceState rs, JsonElement root, string? link, Uri requested, int count)
+    {
+        var paginator = resource.Paginator;
+        switch (paginator.Kind)
+        {
+            case HttpPaginatorKind.NextUrl:
+                var next = JsonPath.ReadText(root, paginator.FieldPath!);
+                return next is null ? null : new Uri(requested, next).AbsoluteUri;
+            case HttpPaginatorKind.LinkHeader:
+                var target = LinkHeaderParser.FindNext(link);
+                return target is null ? null : new Uri(requested, target).AbsoluteUri;
+            case HttpPaginatorKind.CursorToken:
+                return JsonPath.ReadText(root, paginator.FieldPath!);
+            case HttpPaginatorKind.Offset:
+                var offset = rs.Next is null ? 0 : long.Parse(rs.Next, CultureInfo.InvariantCulture);
+                var after = offset + count;
+                if (count < paginator.Limit || (paginator.TotalPath is not null && JsonPath.ReadInt64(root, paginator.TotalPath) is { } total && after >= total))
+                {
+                    return null;
+                }
+
+                return after.ToString(CultureInfo.InvariantCulture);
+            case HttpPaginatorKind.PageNumber:
+                var number = rs.Next is null ? paginator.FirstPage : long.Parse(rs.Next, CultureInfo.InvariantCulture);
+                if ((paginator.Limit > 0 && count < paginator.Limit)
+                    || (paginator.TotalPath is not null && JsonPath.ReadInt64(root, paginator.TotalPath) is { } pages && number - paginator.FirstPage + 1 >= pages))
+                {
+                    return null;
+                }
+
+                return (number + 1).ToString(CultureInfo.InvariantCulture);
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>Describes a request for messages: the method and the URL without its query (which may hold secrets).</summary>
+    private static string Describe(Uri uri) => "GET " + uri.GetLeftPart(UriPartial.Path);
+
+    private static string Preview(byte[] body)
+    {
+        var text = Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 60)).ReplaceLineEndings(" ");
+        return body.Length > 60 ? text + "…" : text;
+    }
+}

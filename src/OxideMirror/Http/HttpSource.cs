@@ -1,0 +1,272 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+
+namespace OxideMirror;
+
+/// <summary>
+/// Mirrors one or more REST endpoints, configured in code: pages through each resource with its paginator, syncs
+/// incrementally from the largest event time seen or refreshes fully (with opt-in tombstones for records a full pass
+/// no longer lists), retries transient failures with backoff, and keeps to a request budget.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Each <see cref="PullAsync"/> fetches one page of one resource; resources are walked one after another. The cursor is
+/// a small JSON object that holds every resource's position, so a restart resumes each resource from its last
+/// committed page, and a failed page throws (an <see cref="HttpSourceException"/>) so the syncer commits nothing of it.
+/// </para>
+/// <para>
+/// Tombstones need every page of a pass to have been fetched by this instance; a pass resumed after a restart emits
+/// none (the next complete pass does). The source is thread-safe; dispose it to release the client it created.
+/// </para>
+/// </remarks>
+public sealed partial class HttpSource : ISyncSource, IDisposable
+{
+    private readonly HttpResourceOptions[] _resources;
+    private readonly Dictionary<string, string> _headers;
+    private readonly HttpClient _client;
+    private readonly bool _ownsClient;
+    private readonly RequestBudget _budget;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly MirrorStore? _store;
+    private readonly ConcurrentDictionary<string, PassTracker> _passes = new(StringComparer.Ordinal);
+    private readonly TimeSpan _timeout;
+    private readonly int _maxRetries;
+    private readonly TimeSpan _baseDelay;
+    private readonly TimeSpan _maxDelay;
+    private long _requests;
+    private bool _disposed;
+
+    /// <summary>Initializes a new instance of the <see cref="HttpSource"/> class, checking every option once.</summary>
+    /// <param name="options">The source's options.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentException">An option is missing or invalid; the message names it and the fix.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A number or time option is out of range.</exception>
+    public HttpSource(HttpSourceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Validate(options);
+        Id = options.Id;
+        BaseAddress = options.BaseAddress;
+        _resources = [.. options.Resources.Select(Copy)];
+        _headers = new Dictionary<string, string>(options.Headers, StringComparer.OrdinalIgnoreCase);
+        if (options.BearerToken is not null)
+        {
+            _headers["Authorization"] = "Bearer " + options.BearerToken;
+        }
+
+        if (options.ApiKeyHeader is not null)
+        {
+            _headers[options.ApiKeyHeader] = options.ApiKey!;
+        }
+
+        if (options.HttpClient is not null)
+        {
+            _client = options.HttpClient;
+        }
+        else
+        {
+            _client = options.Handler is not null ? new HttpClient(options.Handler, disposeHandler: false) : new HttpClient();
+            _client.Timeout = Timeout.InfiniteTimeSpan;
+            _ownsClient = true;
+        }
+
+        _time = options.TimeProvider;
+        _budget = new RequestBudget(options.MaxConcurrency, options.RequestsPerSecond, _time);
+        _logger = options.LoggerFactory.CreateLogger<HttpSource>();
+        _store = options.Store;
+        _timeout = options.RequestTimeout;
+        _maxRetries = options.MaxRetries;
+        _baseDelay = options.RetryBaseDelay;
+        _maxDelay = options.MaxRetryDelay;
+    }
+
+    /// <inheritdoc />
+    public string Id { get; }
+
+    /// <summary>Gets the address resource paths are relative to.</summary>
+    public Uri? BaseAddress { get; }
+
+    /// <summary>Gets the names of the resources the source mirrors, in sync order.</summary>
+    public IReadOnlyList<string> ResourceNames => [.. _resources.Select(r => r.Name)];
+
+    /// <summary>Gets how many HTTP requests the source has sent, retries included.</summary>
+    public long RequestCount => Interlocked.Read(ref _requests);
+
+    /// <summary>Fetches the next page of the resource the cursor points at, and returns its records as upserts (plus tombstones after a complete full pass).</summary>
+    /// <param name="cursor">The cursor returned with the previous page, or <see langword="null"/> to start every resource from the beginning.</param>
+    /// <param name="cancellationToken">A token to cancel the pull, including any wait for a retry or the request budget.</param>
+    /// <returns>The page's changes, the cursor after them, and whether more pages (of this or a later resource) follow.</returns>
+    /// <exception cref="HttpSourceException">The server refused the credentials, kept failing after every retry, or sent a body that does not match the resource's options; or the cursor is not this kind of source's.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The source was disposed.</exception>
+    public async Task<PullResult> PullAsync(string? cursor, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        cancellationToken.ThrowIfCancellationRequested();
+        var state = HttpCursor.Parse(cursor, Id);
+        var index = Array.FindIndex(_resources, r => r.Name == state.At);
+        if (index < 0)
+        {
+            index = 0;
+        }
+
+        var resource = _resources[index];
+        state.At = resource.Name;
+        var rs = state.For(resource.Name);
+        if (rs.Next is null)
+        {
+            // The start of a pass: fix the since value for all of its pages.
+            rs.Page = 0;
+            rs.Pass++;
+            rs.Since = resource.SinceParameter is not null && rs.HighWater is { } hw ? hw - resource.SinceLag : null;
+            if (resource.DeleteMissing)
+            {
+                _passes[resource.Name] = new PassTracker(rs.Pass);
+            }
+        }
+
+        var page = await FetchPageAsync(resource, rs, cancellationToken).ConfigureAwait(false);
+        var deltas = page.Deltas;
+        TrackPass(resource, rs, page);
+        if (page.Next is not null)
+        {
+            rs.Next = page.Next;
+            rs.Page++;
+            return new PullResult(deltas, state.Serialize(), HasMore: true);
+        }
+
+        if (resource.DeleteMissing)
+        {
+            deltas = await AddTombstonesAsync(resource, rs, deltas, cancellationToken).ConfigureAwait(false);
+        }
+
+        rs.Next = null;
+        rs.Page = 0;
+        rs.Since = null;
+        var last = index == _resources.Length - 1;
+        state.At = _resources[last ? 0 : index + 1].Name;
+        return new PullResult(deltas, state.Serialize(), HasMore: !last);
+    }
+
+    /// <summary>Releases the HTTP client the source created (not one passed in the options).</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        if (_ownsClient)
+        {
+            _client.Dispose();
+        }
+
+        _budget.Dispose();
+    }
+
+    private void TrackPass(HttpResourceOptions resource, HttpCursor.ResourceState rs, FetchedPage page)
+    {
+        if (!resource.DeleteMissing || !_passes.TryGetValue(resource.Name, out var tracker))
+        {
+            return;
+        }
+
+        lock (tracker)
+        {
+            if (tracker.Pass != rs.Pass || rs.Page > tracker.NextPage)
+            {
+                // A page of another pass, or a gap: this instance did not see the whole pass.
+                tracker.Complete = false;
+                return;
+            }
+
+            tracker.NextPage = Math.Max(tracker.NextPage, rs.Page + 1);
+            foreach (var delta in page.Deltas)
+            {
+                tracker.Seen.Add(delta.RecordId);
+            }
+        }
+    }
+
+    private async Task<IReadOnlyList<Delta>> AddTombstonesAsync(HttpResourceOptions resource, HttpCursor.ResourceState rs, IReadOnlyList<Delta> deltas, CancellationToken cancellationToken)
+    {
+        if (!_passes.TryGetValue(resource.Name, out var tracker) || tracker.Pass != rs.Pass || !tracker.Complete)
+        {
+            HttpLog.TombstonesSkipped(_logger, Id, resource.Name);
+            return deltas;
+        }
+
+        HashSet<string> seen;
+        lock (tracker)
+        {
+            seen = [.. tracker.Seen];
+        }
+
+        var now = _time.GetUtcNow();
+        var result = new List<Delta>(deltas);
+        await foreach (var record in _store!.ListRecordsAsync(resource.Name, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (record.Source == Id && !seen.Contains(record.RecordId))
+            {
+                result.Add(new Delta
+                {
+                    Resource = resource.Name,
+                    RecordId = record.RecordId,
+                    Op = DeltaOp.Delete,
+                    OccurredAt = record.OccurredAt > now ? record.OccurredAt : now,
+                    Provenance = new Provenance(Id),
+                });
+            }
+        }
+
+        HttpLog.Tombstones(_logger, Id, resource.Name, result.Count - deltas.Count);
+        return result;
+    }
+
+    private static HttpResourceOptions Copy(HttpResourceOptions source)
+    {
+        var copy = new HttpResourceOptions
+        {
+            Name = source.Name,
+            Path = source.Path,
+            RecordsPath = source.RecordsPath,
+            IdField = source.IdField,
+            EventTimeField = source.EventTimeField,
+            Paginator = source.Paginator,
+            SinceParameter = source.SinceParameter,
+            SinceLag = source.SinceLag,
+            SinceFormat = source.SinceFormat,
+            DeleteMissing = source.DeleteMissing,
+        };
+        foreach (var (key, value) in source.Query)
+        {
+            copy.Query[key] = value;
+        }
+
+        return copy;
+    }
+
+    private static string FormatSince(HttpResourceOptions resource, DateTimeOffset since) =>
+        resource.SinceFormat == "unix"
+            ? since.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)
+            : since.UtcDateTime.ToString(resource.SinceFormat, CultureInfo.InvariantCulture);
+
+    /// <summary>The ids one pass of a delete-missing resource listed, while this instance saw every page of it.</summary>
+    private sealed class PassTracker(long pass)
+    {
+        public long Pass { get; } = pass;
+
+        public int NextPage { get; set; }
+
+        public bool Complete { get; set; } = true;
+
+        public HashSet<string> Seen { get; } = new(StringComparer.Ordinal);
+    }
+
+    /// <summary>One fetched page: its records as deltas and the next page's state, or null when the pass ends.</summary>
+    private sealed record FetchedPage(IReadOnlyList<Delta> Deltas, string? Next);
+}

@@ -1,0 +1,81 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace OxideMirror;
+
+/// <summary>
+/// Configures an <see cref="HttpSource"/>: its id, base address, auth, resources, retries and request budget.
+/// Checked once, when the source is created; later changes to this object are not seen by the source.
+/// </summary>
+public sealed class HttpSourceOptions
+{
+    /// <summary>Gets or sets the source's id, unique within a syncer, for example <c>crm</c>.</summary>
+    /// <value>The default is empty, which is refused.</value>
+    public string Id { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets the address every resource path is relative to, for example <c>https://api.example.com/v1/</c>.</summary>
+    /// <value>The default is <see langword="null"/>: every resource path must then be an absolute URL.</value>
+    public Uri? BaseAddress { get; set; }
+
+    /// <summary>Gets the resources (endpoints) the source mirrors, synced one after another in this order.</summary>
+    public IList<HttpResourceOptions> Resources { get; } = new List<HttpResourceOptions>();
+
+    /// <summary>Gets or sets a token sent as <c>Authorization: Bearer …</c> on every request. It is never logged or put in an exception message.</summary>
+    /// <value>The default is <see langword="null"/>.</value>
+    public string? BearerToken { get; set; }
+
+    /// <summary>Gets or sets the header that carries <see cref="ApiKey"/>, for example <c>X-Api-Key</c>.</summary>
+    /// <value>The default is <see langword="null"/>.</value>
+    public string? ApiKeyHeader { get; set; }
+
+    /// <summary>Gets or sets an API key sent in <see cref="ApiKeyHeader"/> on every request. It is never logged or put in an exception message.</summary>
+    /// <value>The default is <see langword="null"/>.</value>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Gets extra headers sent on every request.</summary>
+    public IDictionary<string, string> Headers { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Gets or sets an HTTP client to send requests with (for your own auth or resilience handlers); the source does not dispose it.</summary>
+    /// <value>The default is <see langword="null"/>: the source creates and owns a client.</value>
+    public HttpClient? HttpClient { get; set; }
+
+    /// <summary>Gets or sets the handler for the client the source creates, when <see cref="HttpClient"/> is not set; the source does not dispose it.</summary>
+    /// <value>The default is <see langword="null"/>: a <see cref="SocketsHttpHandler"/> owned by the source.</value>
+    public HttpMessageHandler? Handler { get; set; }
+
+    /// <summary>Gets or sets how long one request (including reading its body) may take before it is abandoned and retried, or <see cref="Timeout.InfiniteTimeSpan"/>.</summary>
+    /// <value>The default is 30 seconds.</value>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Gets or sets how many times a request is retried after a 5xx, 408 or 429 response, a timeout or a broken connection.</summary>
+    /// <value>The default is 5.</value>
+    public int MaxRetries { get; set; } = 5;
+
+    /// <summary>Gets or sets the first retry delay; each further retry doubles it, with jitter. It is also the least delay a <c>Retry-After</c> of zero gets.</summary>
+    /// <value>The default is 500 milliseconds.</value>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Gets or sets the longest delay before a retry; larger backoffs and <c>Retry-After</c> values are clamped to it.</summary>
+    /// <value>The default is 60 seconds.</value>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Gets or sets how many requests per second the source sends at most (retries included), or 0 for no limit.</summary>
+    /// <value>The default is 0.</value>
+    public double RequestsPerSecond { get; set; }
+
+    /// <summary>Gets or sets how many requests of this source may be in flight at once.</summary>
+    /// <value>The default is 4.</value>
+    public int MaxConcurrency { get; set; } = 4;
+
+    /// <summary>Gets or sets the store the source syncs into; needed only by resources with <see cref="HttpResourceOptions.DeleteMissing"/>, to list the records a pass did not see.</summary>
+    /// <value>The default is <see langword="null"/>.</value>
+    public MirrorStore? Store { get; set; }
+
+    /// <summary>Gets or sets the clock for retry delays, the request budget, timeouts and fetch times.</summary>
+    /// <value>The default is <see cref="TimeProvider.System"/>.</value>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Gets or sets the factory for the source's loggers. The source logs ids, resources, counts and statuses, never credentials or payloads.</summary>
+    /// <value>The default is <see cref="NullLoggerFactory.Instance"/>.</value>
+    public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
+}
