@@ -7,6 +7,7 @@ namespace OxideMirror.Tests.Agents;
 /// outside it, or exhaust the process is refused or stopped, leaves the database byte-for-byte as it was, and creates
 /// no file. All cases share one populated file store, so a case that slipped through would also show in later ones.
 /// </summary>
+[Collection(MemoryHeavyQueries.Name)]
 public sealed class HostileQueryTests(HostileStoreFixture fixture) : IClassFixture<HostileStoreFixture>
 {
     /// <summary>What the query path must do with a hostile query.</summary>
