@@ -120,7 +120,8 @@ public sealed partial class MirrorModule : IKernelModule, IAsyncDisposable
             _slots = new SemaphoreSlim(_options.MaxConcurrentCommands, _options.MaxConcurrentCommands);
             _listening = new CancellationTokenSource();
             var messages = _bus!.SubscribeAsync(_listening.Token);
-            _loop = ListenAsync(messages, _listening.Token);
+            var listening = _listening.Token;
+            _loop = Task.Run(() => ListenAsync(messages, listening), CancellationToken.None);
             _state = 2;
         }
 
@@ -182,7 +183,6 @@ public sealed partial class MirrorModule : IKernelModule, IAsyncDisposable
 
     private async Task ListenAsync(IAsyncEnumerable<BusMessage> messages, CancellationToken listening)
     {
-        await Task.Yield();
         try
         {
             await foreach (var message in messages.ConfigureAwait(false))
