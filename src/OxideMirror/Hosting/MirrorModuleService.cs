@@ -40,7 +40,7 @@ internal sealed class MirrorModuleService(MirrorStoreProvider provider, IMessage
 
     public async ValueTask DisposeAsync()
     {
-        if (_module is { } module)
+        if (Interlocked.Exchange(ref _module, null) is { } module)
         {
             await module.DisposeAsync().ConfigureAwait(false);
         }

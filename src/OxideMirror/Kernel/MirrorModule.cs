@@ -33,6 +33,8 @@ public sealed partial class MirrorModule : IKernelModule, IAsyncDisposable
     private CancellationTokenSource? _listening;
     private IMessageBus? _bus;
     private Task? _loop;
+    private Task? _stopping;
+    private int _disposed;
     private long _nextId;
     private int _state; // 0 created, 1 initialised, 2 started, 3 stopped
 
@@ -135,23 +137,40 @@ public sealed partial class MirrorModule : IKernelModule, IAsyncDisposable
     /// </summary>
     /// <param name="cancellationToken">A token that turns the graceful stop into cancelling the commands in flight.</param>
     /// <returns>A task that completes when every command has finished or been cancelled.</returns>
-    public async Task StopAsync(CancellationToken cancellationToken = default)
+    public Task StopAsync(CancellationToken cancellationToken = default)
     {
-        Task? loop;
         lock (_gate)
         {
+            if (_stopping is { } stopping)
+            {
+                // A second caller waits for the first stop; its token can still turn the stop into cancelling.
+                return WaitForStopAsync(stopping, cancellationToken);
+            }
+
             if (_state != 2)
             {
                 _state = 3;
-                return;
+                return Task.CompletedTask;
             }
 
             _state = 3;
-            loop = _loop;
             _listening!.Cancel();
+            _stopping = DrainAsync(_loop!, cancellationToken);
+            return _stopping;
         }
+    }
 
-        await loop!.ConfigureAwait(false);
+    private async Task WaitForStopAsync(Task stopping, CancellationToken cancellationToken)
+    {
+        using (cancellationToken.Register(() => _work.Cancel()))
+        {
+            await stopping.ConfigureAwait(false);
+        }
+    }
+
+    private async Task DrainAsync(Task loop, CancellationToken cancellationToken)
+    {
+        await loop.ConfigureAwait(false);
         var cancelled = 0;
         using (cancellationToken.Register(() =>
         {
@@ -170,6 +189,11 @@ public sealed partial class MirrorModule : IKernelModule, IAsyncDisposable
     /// <returns>A task that completes when the module has stopped.</returns>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         using (var now = new CancellationTokenSource())
         {
             await now.CancelAsync().ConfigureAwait(false);
