@@ -7,7 +7,7 @@ namespace OxideMirror;
 /// Runs a <see cref="MirrorModule"/> on the container's <see cref="IMessageBus"/> for the host's lifetime: opens the store
 /// when the host starts, and stops the module (gracefully until the host's shutdown timeout, then cancelling) when it stops.
 /// </summary>
-internal sealed class MirrorModuleService(MirrorStoreProvider provider, IMessageBus bus) : IHostedService, IAsyncDisposable
+internal sealed class MirrorModuleService(MirrorStoreProvider provider, IMessageBus bus) : IHostedService, IAsyncDisposable, IDisposable
 {
     private MirrorModule? _module;
 
@@ -37,6 +37,8 @@ internal sealed class MirrorModuleService(MirrorStoreProvider provider, IMessage
 
     public Task StopAsync(CancellationToken cancellationToken) =>
         _module is { } module ? module.StopAsync(cancellationToken) : Task.CompletedTask;
+
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     public async ValueTask DisposeAsync()
     {

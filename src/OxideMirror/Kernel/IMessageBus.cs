@@ -15,6 +15,7 @@ public interface IMessageBus
     /// <param name="cancellationToken">A token to stop waiting for room on a bounded transport.</param>
     /// <returns>A task that completes when the message was handed to the transport.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="message"/> is null.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     ValueTask PublishAsync(BusMessage message, CancellationToken cancellationToken = default);
 
     /// <summary>

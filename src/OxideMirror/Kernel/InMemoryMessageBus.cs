@@ -25,7 +25,12 @@ public sealed class InMemoryMessageBus : IMessageBus
         }
     }
 
-    /// <inheritdoc />
+    /// <summary>Publishes a message to every current subscriber without waiting: each subscriber's channel is unbounded.</summary>
+    /// <param name="message">The command or event.</param>
+    /// <param name="cancellationToken">A token checked before publishing.</param>
+    /// <returns>A completed task.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="message"/> is null.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public ValueTask PublishAsync(BusMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);

@@ -85,6 +85,7 @@ public sealed partial class MirrorModule : IKernelModule, IAsyncDisposable
     /// <returns>A completed task.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="bus"/> is null.</exception>
     /// <exception cref="InvalidOperationException">The module was already initialised.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public Task InitAsync(IMessageBus bus, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(bus);
@@ -107,6 +108,7 @@ public sealed partial class MirrorModule : IKernelModule, IAsyncDisposable
     /// <param name="cancellationToken">A token to cancel starting.</param>
     /// <returns>A completed task.</returns>
     /// <exception cref="InvalidOperationException">The module was not initialised, or was already started.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public Task StartAsync(CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();

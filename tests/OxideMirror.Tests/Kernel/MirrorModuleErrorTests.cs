@@ -30,6 +30,30 @@ public sealed class MirrorModuleErrorTests
     }
 
     [Fact]
+    public async Task Command_NoPayloadAtAll_IsReadAsEmptyObject()
+    {
+        await using var h = await ModuleHarness.StartAsync();
+
+        var counts = await h.SendAsync(new BusCommand("mirror", "counts", default, "c-2"));
+        var sync = await h.SendAsync(new BusCommand("mirror", "sync", default, "c-3"));
+
+        counts.Kind.Should().Be("counts.ok");
+        sync.ErrorCode.Should().Be(MirrorErrorCodes.BadRequest);
+        sync.Payload.GetProperty("message").GetString().Should().Contain("'source' is required");
+    }
+
+    [Fact]
+    public async Task Counts_UnexpectedField_AnswersBadRequestAskingForEmptyObject()
+    {
+        await using var h = await ModuleHarness.StartAsync();
+
+        var answer = await h.SendAsync("counts", new { resource = "pets" });
+
+        answer.ErrorCode.Should().Be(MirrorErrorCodes.BadRequest);
+        answer.Payload.GetProperty("message").GetString().Should().Contain("unknown field 'resource'").And.Contain("empty object");
+    }
+
+    [Fact]
     public async Task Query_MissingSql_AnswersBadRequestNamingTheField()
     {
         await using var h = await ModuleHarness.StartAsync();
