@@ -1,0 +1,112 @@
+namespace OxideMirror;
+
+/// <summary>Configures the mirror that <see cref="OxideMirrorServiceCollectionExtensions.AddOxideMirror"/> registers in a host.</summary>
+public sealed class OxideMirrorOptions
+{
+    /// <summary>Gets or sets the path of the SQLite file the mirror keeps.</summary>
+    /// <value>The default is <see langword="null"/>: a private in-memory store that lives as long as the host.</value>
+    public string? StorePath { get; set; }
+
+    /// <summary>Gets or sets the store's options (query limits, time provider, migrations). When its logger factory is the null one, the host's is used.</summary>
+    /// <value>The default is a new <see cref="MirrorStoreOptions"/>.</value>
+    public MirrorStoreOptions Store { get; set; } = new();
+
+    /// <summary>Gets or sets the syncer's options. When its logger factory is the null one, the host's is used.</summary>
+    /// <value>The default is a new <see cref="SyncerOptions"/>.</value>
+    public SyncerOptions Syncer { get; set; } = new();
+
+    /// <summary>Gets or sets the conflict strategy for every source.</summary>
+    /// <value>The default is <see langword="null"/>: <see cref="LastWriteWins"/>.</value>
+    public IConflictStrategy? Strategy { get; set; }
+
+    /// <summary>Gets the sources to sync; sources registered in the container as <see cref="ISyncSource"/> are added too.</summary>
+    /// <value>The default is an empty list.</value>
+    public IList<ISyncSource> Sources { get; } = [];
+
+    /// <summary>Gets or sets whether a hosted service runs a <see cref="MirrorModule"/> on the container's <see cref="IMessageBus"/>.</summary>
+    /// <value>The default is <see langword="true"/>.</value>
+    public bool EnableModule { get; set; } = true;
+
+    /// <summary>Gets or sets the module's options.</summary>
+    /// <value>The default is a new <see cref="MirrorModuleOptions"/>. When its logger factory is the null one, the host's is used.</value>
+    public MirrorModuleOptions Module { get; set; } = new();
+
+    /// <summary>Gets or sets whether a background service syncs every source on its interval.</summary>
+    /// <value>The default is <see langword="false"/>.</value>
+    public bool EnableBackgroundSync { get; set; }
+
+    /// <summary>Gets or sets how long the background sync waits after a successful run of a source before the next.</summary>
+    /// <value>The default is 5 minutes.</value>
+    public TimeSpan SyncInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Gets the per-source intervals, by source id, that replace <see cref="SyncInterval"/> for those sources.</summary>
+    /// <value>The default is an empty dictionary.</value>
+    public IDictionary<string, TimeSpan> SourceIntervals { get; } = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
+
+    /// <summary>Gets or sets how long the background sync waits after a source's first failure; each further failure in a row doubles it.</summary>
+    /// <value>The default is 5 seconds.</value>
+    public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Gets or sets the longest wait after failures.</summary>
+    /// <value>The default is 5 minutes.</value>
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Gets or sets the random share added to a backoff wait (0.2 adds up to 20%), so that failing sources do not retry in step.</summary>
+    /// <value>The default is 0.2. It must be from 0 to 1.</value>
+    public double BackoffJitter { get; set; } = 0.2;
+
+    /// <summary>Gets or sets the clock the background sync waits on.</summary>
+    /// <value>The default is <see cref="TimeProvider.System"/>.</value>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Adds a source to sync.</summary>
+    /// <param name="source">The source.</param>
+    /// <returns>These options, to chain calls.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/> is null.</exception>
+    public OxideMirrorOptions AddSource(ISyncSource source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        Sources.Add(source);
+        return this;
+    }
+
+    internal TimeSpan IntervalFor(string sourceId) => SourceIntervals.TryGetValue(sourceId, out var interval) ? interval : SyncInterval;
+
+    internal void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(Store, "OxideMirrorOptions.Store");
+        ArgumentNullException.ThrowIfNull(Syncer, "OxideMirrorOptions.Syncer");
+        ArgumentNullException.ThrowIfNull(Module, "OxideMirrorOptions.Module");
+        ArgumentNullException.ThrowIfNull(TimeProvider, "OxideMirrorOptions.TimeProvider");
+        if (StorePath is not null && string.IsNullOrWhiteSpace(StorePath))
+        {
+            throw new ArgumentException("OxideMirrorOptions.StorePath is blank. Set a file path, or leave it null for an in-memory store.", nameof(StorePath));
+        }
+
+        Positive(SyncInterval, "OxideMirrorOptions.SyncInterval");
+        Positive(InitialBackoff, "OxideMirrorOptions.InitialBackoff");
+        Positive(MaxBackoff, "OxideMirrorOptions.MaxBackoff");
+        foreach (var (id, interval) in SourceIntervals)
+        {
+            Positive(interval, $"OxideMirrorOptions.SourceIntervals['{id}']");
+        }
+
+        if (MaxBackoff < InitialBackoff)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxBackoff), MaxBackoff, "OxideMirrorOptions.MaxBackoff must be at least InitialBackoff.");
+        }
+
+        if (double.IsNaN(BackoffJitter) || BackoffJitter is < 0 or > 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(BackoffJitter), BackoffJitter, "OxideMirrorOptions.BackoffJitter must be from 0 to 1.");
+        }
+    }
+
+    private static void Positive(TimeSpan value, string name)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be more than zero.");
+        }
+    }
+}

@@ -1,0 +1,129 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace OxideMirror;
+
+/// <summary>Reads a command's JSON payload strictly: an object with only the named fields, each of the right type; anything else is a <c>bad_request</c> that says what to send.</summary>
+internal sealed class CommandArgs
+{
+    private readonly string _method;
+    private readonly JsonElement _payload;
+    private readonly string[] _fields;
+
+    private CommandArgs(string method, JsonElement payload, string[] fields)
+    {
+        _method = method;
+        _payload = payload;
+        _fields = fields;
+    }
+
+    public static CommandArgs Read(string method, JsonElement payload, params string[] fields)
+    {
+        if (payload.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
+        {
+            payload = MirrorJson.Parse("{}");
+        }
+
+        if (payload.ValueKind != JsonValueKind.Object)
+        {
+            throw BadRequest(method, $"The payload is a JSON {Kind(payload)}; send a JSON object{Fields(fields)}.");
+        }
+
+        foreach (var property in payload.EnumerateObject())
+        {
+            if (Array.IndexOf(fields, property.Name) < 0)
+            {
+                throw BadRequest(method, $"The payload has an unknown field '{property.Name}'{(fields.Length == 0 ? "; send an empty object {}." : "; the fields are: " + string.Join(", ", fields) + ".")}");
+            }
+        }
+
+        return new CommandArgs(method, payload, fields);
+    }
+
+    public string RequiredString(string name)
+    {
+        var value = OptionalString(name);
+        return string.IsNullOrWhiteSpace(value)
+            ? throw BadRequest(_method, $"The field '{name}' is required and must be a non-empty string{Fields(_fields)}.")
+            : value;
+    }
+
+    public string? OptionalString(string name)
+    {
+        if (!TryGet(name, out var value))
+        {
+            return null;
+        }
+
+        return value.ValueKind == JsonValueKind.String
+            ? value.GetString()
+            : throw BadRequest(_method, $"The field '{name}' must be a string, not a JSON {Kind(value)}.");
+    }
+
+    public long? OptionalLong(string name, long min, long max)
+    {
+        if (!TryGet(name, out var value))
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var number))
+        {
+            throw BadRequest(_method, $"The field '{name}' must be a whole number, not {Show(value)}.");
+        }
+
+        return number < min || number > max
+            ? throw BadRequest(_method, $"The field '{name}' is {number.ToString(CultureInfo.InvariantCulture)}; send a value from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}.")
+            : number;
+    }
+
+    public DateTimeOffset? OptionalTimestamp(string name)
+    {
+        var text = OptionalString(name);
+        if (text is null)
+        {
+            return null;
+        }
+
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var moment)
+            ? moment
+            : throw BadRequest(_method, $"The field '{name}' is '{text}', which is not a timestamp; send ISO 8601, for example \"2026-01-31T12:00:00Z\".");
+    }
+
+    public Dictionary<string, object?>? OptionalObject(string name)
+    {
+        if (!TryGet(name, out var value))
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            throw BadRequest(_method, $"The field '{name}' must be a JSON object of name/value pairs, not a JSON {Kind(value)}.");
+        }
+
+        var result = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var property in value.EnumerateObject())
+        {
+            result[property.Name] = property.Value.Clone();
+        }
+
+        return result;
+    }
+
+    public bool Has(string name) => TryGet(name, out _);
+
+    public static CommandFailure BadRequest(string method, string message) =>
+        new(MirrorErrorCodes.BadRequest, $"Bad '{method}' command: {message}");
+
+    private bool TryGet(string name, out JsonElement value) =>
+        _payload.TryGetProperty(name, out value) && value.ValueKind != JsonValueKind.Null;
+
+    private static string Fields(string[] fields) =>
+        fields.Length == 0 ? string.Empty : " (fields: " + string.Join(", ", fields) + ")";
+
+    private static string Kind(JsonElement value) => value.ValueKind.ToString().ToLowerInvariant();
+
+    private static string Show(JsonElement value) =>
+        value.ValueKind == JsonValueKind.Number ? value.GetRawText() : "a JSON " + Kind(value);
+}

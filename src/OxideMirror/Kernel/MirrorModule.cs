@@ -1,0 +1,311 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+
+namespace OxideMirror;
+
+/// <summary>
+/// Serves a <see cref="MirrorStore"/> and its <see cref="Syncer"/> on a host's message bus: listens for
+/// <see cref="BusCommand"/>s addressed to its id and answers each with a <c>&lt;method&gt;.ok</c> or
+/// <c>&lt;method&gt;.err</c> <see cref="BusEvent"/> that carries the command's correlation id.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Each command runs on its own task, up to <see cref="MirrorModuleOptions.MaxConcurrentCommands"/> at once, so queries and
+/// reads are answered while a sync runs. Two syncs of the same source never overlap: the second is queued behind the first
+/// (the store serialises syncs per source) and then resumes from the first one's cursor.
+/// </para>
+/// <para>
+/// A bad command never stops the module: malformed payloads, unknown methods, unknown sources, refused, failed or timed-out
+/// queries and failed syncs each become an <c>.err</c> event with a code from <see cref="MirrorErrorCodes"/>.
+/// The module only translates; the store and the syncer do the work. This type is thread-safe.
+/// </para>
+/// </remarks>
+public sealed partial class MirrorModule : IKernelModule, IAsyncDisposable
+{
+    private readonly MirrorModuleOptions _options;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<long, Task> _inFlight = new();
+    private readonly CancellationTokenSource _work = new();
+    private readonly Lock _gate = new();
+    private SemaphoreSlim? _slots;
+    private CancellationTokenSource? _listening;
+    private IMessageBus? _bus;
+    private Task? _loop;
+    private Task? _stopping;
+    private int _disposed;
+    private long _nextId;
+    private int _state; // 0 created, 1 initialised, 2 started, 3 stopped
+
+    /// <summary>Initializes a new instance of the <see cref="MirrorModule"/> class.</summary>
+    /// <param name="store">The store to read and query.</param>
+    /// <param name="syncer">The syncer that syncs the store's sources.</param>
+    /// <param name="options">The module's options, or <see langword="null"/> for the defaults.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="store"/> or <paramref name="syncer"/> is null.</exception>
+    /// <exception cref="ArgumentException">The syncer syncs a different store, or <see cref="MirrorModuleOptions.ModuleId"/> is empty.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public MirrorModule(MirrorStore store, Syncer syncer, MirrorModuleOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(syncer);
+        if (!ReferenceEquals(syncer.Store, store))
+        {
+            throw new ArgumentException("The syncer applies changes to a different store than the module reads. Pass the syncer created for this store.", nameof(syncer));
+        }
+
+        _options = options ?? new MirrorModuleOptions();
+        _options.Validate();
+        Store = store;
+        Syncer = syncer;
+        _logger = _options.LoggerFactory.CreateLogger<MirrorModule>();
+        Info = new ModuleInfo(
+            _options.ModuleId,
+            "OxideMirror",
+            typeof(MirrorModule).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
+            "data",
+            "Answers SQL queries and record reads over a local, event-sourced mirror of remote API data, and syncs its sources.");
+    }
+
+    /// <inheritdoc />
+    public ModuleInfo Info { get; }
+
+    /// <summary>Gets the store the module serves.</summary>
+    public MirrorStore Store { get; }
+
+    /// <summary>Gets the syncer the module syncs with.</summary>
+    public Syncer Syncer { get; }
+
+    /// <summary>Gets how many commands are being handled right now.</summary>
+    public int InFlightCount => _inFlight.Count;
+
+    /// <summary>Connects the module to the bus it will listen and answer on.</summary>
+    /// <param name="bus">The bus.</param>
+    /// <param name="cancellationToken">A token to cancel initialisation.</param>
+    /// <returns>A completed task.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="bus"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">The module was already initialised.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public Task InitAsync(IMessageBus bus, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(bus);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            if (_state != 0)
+            {
+                throw new InvalidOperationException("The mirror module was already initialised. Call InitAsync once, then StartAsync.");
+            }
+
+            _bus = bus;
+            _state = 1;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Subscribes to the bus and starts answering commands; the subscription is open when the returned task completes.</summary>
+    /// <param name="cancellationToken">A token to cancel starting.</param>
+    /// <returns>A completed task.</returns>
+    /// <exception cref="InvalidOperationException">The module was not initialised, or was already started.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            if (_state != 1)
+            {
+                throw new InvalidOperationException(_state == 0
+                    ? "The mirror module was not initialised. Call InitAsync(bus) before StartAsync."
+                    : "The mirror module was already started. A module starts once.");
+            }
+
+            _slots = new SemaphoreSlim(_options.MaxConcurrentCommands, _options.MaxConcurrentCommands);
+            _listening = new CancellationTokenSource();
+            var messages = _bus!.SubscribeAsync(_listening.Token);
+            var listening = _listening.Token;
+            _loop = Task.Run(() => ListenAsync(messages, listening), CancellationToken.None);
+            _state = 2;
+        }
+
+        KernelLog.Started(_logger, _options.ModuleId, _options.MaxConcurrentCommands);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Stops reading commands and waits for those in flight to finish; when <paramref name="cancellationToken"/> fires first,
+    /// cancels them (each is answered with a <c>cancelled</c> error). Nothing of the module runs after the task completes.
+    /// </summary>
+    /// <param name="cancellationToken">A token that turns the graceful stop into cancelling the commands in flight.</param>
+    /// <returns>A task that completes when every command has finished or been cancelled.</returns>
+    public Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (_stopping is { } stopping)
+            {
+                // A second caller waits for the first stop; its token can still turn the stop into cancelling.
+                return WaitForStopAsync(stopping, cancellationToken);
+            }
+
+            if (_state != 2)
+            {
+                _state = 3;
+                return Task.CompletedTask;
+            }
+
+            _state = 3;
+            _listening!.Cancel();
+            _stopping = DrainAsync(_loop!, cancellationToken);
+            return _stopping;
+        }
+    }
+
+    private async Task WaitForStopAsync(Task stopping, CancellationToken cancellationToken)
+    {
+        using (cancellationToken.Register(() => _work.Cancel()))
+        {
+            await stopping.ConfigureAwait(false);
+        }
+    }
+
+    private async Task DrainAsync(Task loop, CancellationToken cancellationToken)
+    {
+        await loop.ConfigureAwait(false);
+        var cancelled = 0;
+        using (cancellationToken.Register(() =>
+        {
+            Interlocked.Exchange(ref cancelled, _inFlight.Count);
+            _work.Cancel();
+        }))
+        {
+            await Task.WhenAll(_inFlight.Values).ConfigureAwait(false);
+        }
+
+        var cancelledCount = Volatile.Read(ref cancelled);
+        KernelLog.Stopped(_logger, _options.ModuleId, cancelledCount);
+    }
+
+    /// <summary>Stops the module, cancelling the commands in flight, and releases its resources; the store stays open.</summary>
+    /// <returns>A task that completes when the module has stopped.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        using (var now = new CancellationTokenSource())
+        {
+            await now.CancelAsync().ConfigureAwait(false);
+            await StopAsync(now.Token).ConfigureAwait(false);
+        }
+
+        _work.Dispose();
+        _listening?.Dispose();
+        _slots?.Dispose();
+    }
+
+    private async Task ListenAsync(IAsyncEnumerable<BusMessage> messages, CancellationToken listening)
+    {
+        try
+        {
+            await foreach (var message in messages.ConfigureAwait(false))
+            {
+                if (message is not BusCommand command || !string.Equals(command.Target, _options.ModuleId, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    await _slots!.WaitAsync(listening).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    await AnswerErrorAsync(command, MirrorErrorCodes.Cancelled, "The mirror module stopped before this command ran. Send it again when the module is running.").ConfigureAwait(false);
+                    break;
+                }
+
+                var id = Interlocked.Increment(ref _nextId);
+                var run = new Task<Task>(() => RunAsync(id, command));
+                _inFlight[id] = run.Unwrap();
+                run.Start(TaskScheduler.Default);
+            }
+        }
+        catch (OperationCanceledException) when (listening.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task RunAsync(long id, BusCommand command)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var token = _work.Token;
+        try
+        {
+            JsonElement result;
+            try
+            {
+                result = await DispatchAsync(command, token).ConfigureAwait(false);
+            }
+            catch (CommandFailure ex)
+            {
+                await AnswerErrorAsync(command, ex.Code, ex.Message).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (Classify(ex, token) is { } failure)
+            {
+                await AnswerErrorAsync(command, failure.Code, failure.Message).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex)
+            {
+                KernelLog.Crashed(_logger, ex, command.Method, command.CorrelationId);
+                await AnswerErrorAsync(command, MirrorErrorCodes.Internal, $"The mirror failed with {ex.GetType().Name}: {ex.Message}").ConfigureAwait(false);
+                return;
+            }
+
+            await PublishAsync(new BusEvent(_options.ModuleId, command.Method + ".ok", result, command.CorrelationId)).ConfigureAwait(false);
+            if (_logger.IsEnabled(LogLevel.Debug))
+            {
+                var elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                KernelLog.Answered(_logger, command.Method, command.CorrelationId, elapsedMs);
+            }
+        }
+        catch (Exception ex)
+        {
+            // Publishing the answer failed (the host's transport); nothing is left to answer on, so only log it.
+            KernelLog.Crashed(_logger, ex, command.Method, command.CorrelationId);
+        }
+        finally
+        {
+            _inFlight.TryRemove(id, out _);
+            _slots!.Release();
+        }
+    }
+
+    private static CommandFailure? Classify(Exception ex, CancellationToken token) => ex switch
+    {
+        OperationCanceledException when token.IsCancellationRequested =>
+            new CommandFailure(MirrorErrorCodes.Cancelled, "The mirror module stopped before this command finished; nothing of a query was returned, and a sync kept the pages it had committed. Send it again when the module is running."),
+        UnknownSourceException => new CommandFailure(MirrorErrorCodes.UnknownSource, ex.Message),
+        QueryNotReadOnlyException => new CommandFailure(MirrorErrorCodes.QueryRefused, ex.Message),
+        QueryTimeoutException => new CommandFailure(MirrorErrorCodes.QueryTimeout, ex.Message),
+        QueryException => new CommandFailure(MirrorErrorCodes.QueryFailed, ex.Message),
+        ArgumentException => new CommandFailure(MirrorErrorCodes.BadRequest, ex.Message),
+        _ => null,
+    };
+
+    private Task AnswerErrorAsync(BusCommand command, string code, string message)
+    {
+        KernelLog.Failed(_logger, command.Method, command.CorrelationId, code);
+        var payload = MirrorJson.ToElement(new ErrorPayload(code, message));
+        return PublishAsync(new BusEvent(_options.ModuleId, command.Method + ".err", payload, command.CorrelationId));
+    }
+
+    private Task PublishAsync(BusEvent evt) => _bus!.PublishAsync(evt, CancellationToken.None).AsTask();
+
+    private sealed record ErrorPayload(string Code, string Message);
+}

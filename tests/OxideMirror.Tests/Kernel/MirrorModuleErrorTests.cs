@@ -1,0 +1,208 @@
+namespace OxideMirror.Tests.Kernel;
+
+public sealed class MirrorModuleErrorTests
+{
+    [Fact]
+    public async Task Command_UnknownMethod_AnswersUnknownMethodAndKeepsServing()
+    {
+        await using var h = await ModuleHarness.StartAsync();
+
+        var answer = await h.SendAsync("drop_everything");
+        var next = await h.SendAsync("counts");
+
+        answer.Kind.Should().Be("drop_everything.err");
+        answer.ErrorCode.Should().Be(MirrorErrorCodes.UnknownMethod);
+        answer.Payload.GetProperty("message").GetString().Should().Contain("'drop_everything'").And.Contain("capabilities");
+        next.Kind.Should().Be("counts.ok");
+    }
+
+    [Fact]
+    public async Task Command_PayloadNotAnObject_AnswersBadRequest()
+    {
+        await using var h = await ModuleHarness.StartAsync();
+
+        var answer = await h.SendAsync(new BusCommand("mirror", "query", ModuleHarness.Json("[1,2]"), "c-1"));
+
+        answer.Kind.Should().Be("query.err");
+        answer.CorrelationId.Should().Be("c-1");
+        answer.ErrorCode.Should().Be(MirrorErrorCodes.BadRequest);
+        answer.Payload.GetProperty("message").GetString().Should().Contain("JSON array").And.Contain("sql");
+    }
+
+    [Fact]
+    public async Task Command_NoPayloadAtAll_IsReadAsEmptyObject()
+    {
+        await using var h = await ModuleHarness.StartAsync();
+
+        var counts = await h.SendAsync(new BusCommand("mirror", "counts", default, "c-2"));
+        var sync = await h.SendAsync(new BusCommand("mirror", "sync", default, "c-3"));
+
+        counts.Kind.Should().Be("counts.ok");
+        sync.ErrorCode.Should().Be(MirrorErrorCodes.BadRequest);
+        sync.Payload.GetProperty("message").GetString().Should().Contain("'source' is required");
+    }
+
+    [Fact]
+    public async Task Counts_UnexpectedField_AnswersBadRequestAskingForEmptyObject()
+    {
+        await using var h = await ModuleHarness.StartAsync();
+
+        var answer = await h.SendAsync("counts", new { resource = "pets" });
+
+        answer.ErrorCode.Should().Be(MirrorErrorCodes.BadRequest);
+        answer.Payload.GetProperty("message").GetString().Should().Contain("unknown field 'resource'").And.Contain("empty object");
+    }
+
+    [Fact]
+    public async Task Query_MissingSql_AnswersBadRequestNamingTheField()
+    {
+        await using var h = await ModuleHarness.StartAsync();
+
+        var answer = await h.SendAsync("query", new { parameters = new { a = 1 } });
+
+        answer.ErrorCode.Should().Be(MirrorErrorCodes.BadRequest);
+        answer.Payload.GetProperty("message").GetString().Should().Contain("'sql' is required");
+    }
+
+    [Fact]
+    public async Task Query_UnknownField_AnswersBadRequestListingFields()
+    {
+        await using var h = await ModuleHarness.StartAsync();
+
+        var answer = await h.SendAsync("query", new { sql = "SELECT 1", max_row = 5 });
+
+        answer.ErrorCode.Should().Be(MirrorErrorCodes.BadRequest);
+        answer.Payload.GetProperty("message").GetString().Should().Contain("unknown field 'max_row'").And.Contain("max_rows");
+    }
+
+    [Fact]
+    public async Task Query_WrongFieldType_AnswersBadRequest()
+    {
+        await using var h = await ModuleHarness.StartAsync();
+
+        var answer = await h.SendAsync("query", new { sql = "SELECT 1", max_rows = "ten" });
+        var zero = await h.SendAsync("query", new { sql = "SELECT 1", max_rows = 0 });
+        var asOf = await h.SendAsync("query", new { sql = "SELECT 1", as_of = "yesterday" });
+
+        answer.ErrorCode.Should().Be(MirrorErrorCodes.BadRequest);
+        answer.Payload.GetProperty("message").GetString().Should().Contain("'max_rows' must be a whole number");
+        zero.Payload.GetProperty("message").GetString().Should().Contain("from 1 to");
+        asOf.Payload.GetProperty("message").GetString().Should().Contain("'yesterday'").And.Contain("ISO 8601");
+    }
+
+    [Fact]
+    public async Task Sync_UnknownSource_AnswersUnknownSource()
+    {
+        await using var h = await ModuleHarness.StartAsync();
+
+        var answer = await h.SendAsync("sync", new { source = "petz" });
+
+        answer.Kind.Should().Be("sync.err");
+        answer.ErrorCode.Should().Be(MirrorErrorCodes.UnknownSource);
+        answer.Payload.GetProperty("message").GetString().Should().Contain("'petz'").And.Contain("'pets'");
+    }
+
+    [Fact]
+    public async Task Sync_SourceThrows_AnswersSyncFailed()
+    {
+        await using var h = await ModuleHarness.StartAsync(s => s.AddSource(new OxideMirror.Tests.Sync.DelegateSource("broken", (_, _, _) => throw new HttpRequestException("503 from upstream"))));
+
+        var answer = await h.SendAsync("sync", new { source = "broken" });
+        var next = await h.SendAsync("sync", new { source = "pets" });
+
+        answer.ErrorCode.Should().Be(MirrorErrorCodes.SyncFailed);
+        answer.Payload.GetProperty("message").GetString().Should().Contain("'broken'").And.Contain("503 from upstream");
+        next.Kind.Should().Be("sync.ok");
+    }
+
+    [Fact]
+    public async Task Query_Write_AnswersQueryRefused()
+    {
+        await using var h = await ModuleHarness.StartAsync();
+
+        var answer = await h.SendAsync("query", new { sql = "DELETE FROM mirror_records" });
+
+        answer.ErrorCode.Should().Be(MirrorErrorCodes.QueryRefused);
+    }
+
+    [Fact]
+    public async Task Query_InvalidSql_AnswersQueryFailed()
+    {
+        await using var h = await ModuleHarness.StartAsync();
+
+        var answer = await h.SendAsync("query", new { sql = "SELECT nope FROM nowhere" });
+
+        answer.ErrorCode.Should().Be(MirrorErrorCodes.QueryFailed);
+        answer.Payload.GetProperty("message").GetString().Should().Contain("nowhere");
+    }
+
+    [Fact]
+    public async Task Query_RunsPastTimeLimit_AnswersQueryTimeout()
+    {
+        await using var h = await ModuleHarness.StartAsync();
+
+        var answer = await h.SendAsync("query", new
+        {
+            sql = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n",
+            timeout_ms = 50,
+        });
+
+        answer.ErrorCode.Should().Be(MirrorErrorCodes.QueryTimeout);
+    }
+
+    [Fact]
+    public async Task ChangesSince_BothOrNeither_AnswersBadRequest()
+    {
+        await using var h = await ModuleHarness.StartAsync();
+
+        var neither = await h.SendAsync("changes_since");
+        var both = await h.SendAsync("changes_since", new { position = 0, since = "2026-01-01T00:00:00Z" });
+
+        neither.ErrorCode.Should().Be(MirrorErrorCodes.BadRequest);
+        both.ErrorCode.Should().Be(MirrorErrorCodes.BadRequest);
+        both.Payload.GetProperty("message").GetString().Should().Contain("exactly one of 'position'");
+    }
+
+    [Fact]
+    public async Task ListRecords_PageTooLarge_AnswersBadRequest()
+    {
+        await using var h = await ModuleHarness.StartAsync(options: new MirrorModuleOptions { MaxListPageSize = 10 });
+
+        var answer = await h.SendAsync("list_records", new { resource = "pets", page_size = 11 });
+
+        answer.ErrorCode.Should().Be(MirrorErrorCodes.BadRequest);
+        answer.Payload.GetProperty("message").GetString().Should().Contain("from 1 to 10");
+    }
+
+    [Fact]
+    public async Task Constructor_SyncerOfAnotherStore_Throws()
+    {
+        await using var a = await MirrorStore.OpenInMemoryAsync();
+        await using var b = await MirrorStore.OpenInMemoryAsync();
+
+        var act = () => new MirrorModule(a, new Syncer(b));
+
+        act.Should().Throw<ArgumentException>().WithMessage("*different store*");
+    }
+
+    [Fact]
+    public async Task Constructor_BadOptions_Throws()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+
+        var act = () => new MirrorModule(store, new Syncer(store), new MirrorModuleOptions { MaxConcurrentCommands = 0 });
+
+        act.Should().Throw<ArgumentOutOfRangeException>().WithMessage("*MaxConcurrentCommands*");
+    }
+
+    [Fact]
+    public async Task StartAsync_NotInitialised_Throws()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        await using var module = new MirrorModule(store, new Syncer(store));
+
+        var act = () => module.StartAsync();
+
+        await act.Should().ThrowAsync<InvalidOperationException>().WithMessage("*InitAsync*");
+    }
+}
