@@ -267,12 +267,14 @@ public sealed partial class MirrorModule : IKernelModule, IAsyncDisposable
                 return;
             }
 
-            await PublishAsync(new BusEvent(_options.ModuleId, command.Method + ".ok", result, command.CorrelationId)).ConfigureAwait(false);
+            // Logged before the answer is published, as failures are, so a caller that has its answer also has the log line.
             if (_logger.IsEnabled(LogLevel.Debug))
             {
                 var elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 KernelLog.Answered(_logger, command.Method, command.CorrelationId, elapsedMs);
             }
+
+            await PublishAsync(new BusEvent(_options.ModuleId, command.Method + ".ok", result, command.CorrelationId)).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
