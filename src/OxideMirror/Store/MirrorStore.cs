@@ -175,7 +175,7 @@ public sealed partial class MirrorStore : IAsyncDisposable
     {
         using var command = writer.CreateCommand();
         var busy = (long)options.BusyTimeout.TotalMilliseconds;
-        command.CommandText = $"PRAGMA busy_timeout = {busy}; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 8192;";
+        command.CommandText = $"PRAGMA busy_timeout = {busy}; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 16384;";
         command.ExecuteNonQuery();
         if (file)
         {
