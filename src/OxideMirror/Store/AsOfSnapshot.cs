@@ -237,21 +237,12 @@ internal sealed class AsOfSnapshot : IDisposable
                   WHERE (applied = 1 OR op = 'snapshot') AND occurred_at <= $at)
               WHERE n = 1
               """;
+        // The same table as the store's, from the store's own schema, so the two cannot drift apart; unqualified, it is
+        // created in main, the snapshot's database.
+        command.CommandText = "SELECT sql FROM src.sqlite_schema WHERE type = 'table' AND name = 'mirror_records'";
+        var createRecords = (string)command.ExecuteScalar()!;
         command.CommandText =
-            """
-            CREATE TABLE main.mirror_records (
-                resource       TEXT    NOT NULL,
-                record_id      TEXT    NOT NULL,
-                payload        TEXT,
-                source         TEXT    NOT NULL,
-                last_synced_at TEXT    NOT NULL,
-                occurred_at    TEXT    NOT NULL,
-                confidence     REAL    NOT NULL,
-                version        INTEGER NOT NULL,
-                deleted_at     TEXT,
-                PRIMARY KEY (resource, record_id)
-            );
-            """ +
+            createRecords + ";\n" +
             $"""
             INSERT INTO main.mirror_records (resource, record_id, payload, source, last_synced_at, occurred_at, confidence, version, deleted_at)
             SELECT resource, record_id, state, source, applied_at, occurred_at, confidence, version, CASE WHEN state IS NULL THEN applied_at END

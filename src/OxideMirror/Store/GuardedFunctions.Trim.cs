@@ -12,14 +12,8 @@ internal static partial class GuardedFunctions
     /// <summary>SQLite's trimFunc with a character set: removes, from either end, any character that occurs in Y.</summary>
     private static void Trim(sqlite3_context ctx, QueryGuard guard, sqlite3_value[] args, bool left, bool right)
     {
-        if (Stopped(ctx, guard))
+        if (StoppedOrNull(ctx, guard, args))
         {
-            return;
-        }
-
-        if (raw.sqlite3_value_type(args[0]) == raw.SQLITE_NULL || raw.sqlite3_value_type(args[1]) == raw.SQLITE_NULL)
-        {
-            raw.sqlite3_result_null(ctx);
             return;
         }
 

@@ -102,14 +102,8 @@ internal static partial class GuardedFunctions
     /// <summary>SQLite's replaceFunc: leftmost, non-overlapping, byte-exact matches, the result as text.</summary>
     private static void Replace(sqlite3_context ctx, QueryGuard guard, sqlite3_value[] args, int maxValueBytes)
     {
-        if (Stopped(ctx, guard))
+        if (StoppedOrNull(ctx, guard, args))
         {
-            return;
-        }
-
-        if (raw.sqlite3_value_type(args[0]) == raw.SQLITE_NULL || raw.sqlite3_value_type(args[1]) == raw.SQLITE_NULL)
-        {
-            raw.sqlite3_result_null(ctx);
             return;
         }
 
@@ -217,6 +211,23 @@ internal static partial class GuardedFunctions
     }
 
     /// <summary>Fails the call when the query is past its deadline, cancelled or over its memory budget.</summary>
+    /// <summary>Answers the call when the query was stopped, or with NULL when either of the first two arguments is NULL, as SQLite's own function does.</summary>
+    private static bool StoppedOrNull(sqlite3_context ctx, QueryGuard guard, sqlite3_value[] args)
+    {
+        if (Stopped(ctx, guard))
+        {
+            return true;
+        }
+
+        if (raw.sqlite3_value_type(args[0]) == raw.SQLITE_NULL || raw.sqlite3_value_type(args[1]) == raw.SQLITE_NULL)
+        {
+            raw.sqlite3_result_null(ctx);
+            return true;
+        }
+
+        return false;
+    }
+
     private static bool Stopped(sqlite3_context ctx, QueryGuard guard)
     {
         if (!guard.Exceeded())

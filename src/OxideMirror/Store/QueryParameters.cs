@@ -30,12 +30,9 @@ internal static class QueryParameters
 
                 break;
             default:
-                foreach (var property in parameters.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
+                foreach (var property in Properties.GetOrAdd(parameters.GetType(), ReadableProperties))
                 {
-                    if (property.GetIndexParameters().Length == 0)
-                    {
-                        values[property.Name] = property.GetValue(parameters);
-                    }
+                    values[property.Name] = property.GetValue(parameters);
                 }
 
                 break;
@@ -72,6 +69,12 @@ internal static class QueryParameters
         _ => throw new ArgumentException(
             $"Query parameter '{name}' has type {value.GetType().Name}, which cannot be bound. Pass a string, number, boolean, date, Guid, byte array, JsonElement or null."),
     };
+
+    // Agents send the same parameter shapes again and again: reflect over each type once.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, PropertyInfo[]> Properties = new();
+
+    private static PropertyInfo[] ReadableProperties(Type type) =>
+        type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.GetIndexParameters().Length == 0).ToArray();
 
     private static string Trim(string key) => key.Length > 0 && key[0] is '@' or ':' or '$' ? key[1..] : key;
 }
