@@ -23,10 +23,10 @@ internal static partial class GuardedFunctions
     private const int SqliteInnocuous = 0x200000;
     private const int Flags = 1 /* SQLITE_UTF8 */ | 0x800 /* SQLITE_DETERMINISTIC */ | SqliteInnocuous;
 
-    public static void Install(sqlite3 db, QueryGuard guard, int maxValueBytes)
+    public static void Install(sqlite3 db, QueryGuard guard)
     {
         Register(db, "instr", 2, (ctx, _, args) => Instr(ctx, guard, args));
-        Register(db, "replace", 3, (ctx, _, args) => Replace(ctx, guard, args, maxValueBytes));
+        Register(db, "replace", 3, (ctx, _, args) => Replace(ctx, guard, args));
         Register(db, "ltrim", 2, (ctx, _, args) => Trim(ctx, guard, args, left: true, right: false));
         Register(db, "rtrim", 2, (ctx, _, args) => Trim(ctx, guard, args, left: false, right: true));
         Register(db, "trim", 2, (ctx, _, args) => Trim(ctx, guard, args, left: true, right: true));
@@ -100,7 +100,7 @@ internal static partial class GuardedFunctions
     }
 
     /// <summary>SQLite's replaceFunc: leftmost, non-overlapping, byte-exact matches, the result as text.</summary>
-    private static void Replace(sqlite3_context ctx, QueryGuard guard, sqlite3_value[] args, int maxValueBytes)
+    private static void Replace(sqlite3_context ctx, QueryGuard guard, sqlite3_value[] args)
     {
         if (StoppedOrNull(ctx, guard, args))
         {
@@ -140,7 +140,7 @@ internal static partial class GuardedFunctions
             }
 
             length += replacement.Length - pattern.Length;
-            if (length > maxValueBytes)
+            if (length > guard.ValueCap)
             {
                 raw.sqlite3_result_error_toobig(ctx);
                 return;

@@ -8,17 +8,16 @@ namespace OxideMirror;
 /// deadline and memory budget that the progress handler enforces.
 /// </summary>
 /// <remarks>
-/// Known gap: SQLite calls the progress handler (and checks <c>sqlite3_interrupt</c>) only where its bytecode jumps
-/// back, at the bottom of loops and between rows, and a single in-memory sort or function call runs to its end. So a
-/// statement whose work is straight-line code - one row of many large computed values, such as a hundred
-/// <c>hex(zeroblob(4000000 + n))</c> columns, a long IN list of them, or a function with a hundred such arguments - is
-/// only stopped after its row is built: 50 such columns take about 1 GB, 150 about 3 GB and 15 s past a 300 ms
-/// limit, and a 50 KB statement can exhaust the machine. Neither SQLITE_LIMIT_LENGTH (8 MB per value by default) nor
-/// the other limits bound the number of such values. A watchdog thread cannot help: the bundled SQLite takes the
-/// connection's mutex in <c>sqlite3_limit</c>, so it cannot lower a limit while the statement runs. Closing the gap
-/// needs a smaller per-value limit, a static check of the prepared program, or running agent queries in a process
-/// that can be killed. <see cref="GuardedFunctions"/> checks the deadline on each call, which covers straight-line
-/// code that uses them.
+/// SQLite calls the progress handler (and checks <c>sqlite3_interrupt</c>) only where its bytecode jumps back, at the
+/// bottom of loops and between rows, so straight-line code - one row of a hundred <c>hex(zeroblob(4000000 + n))</c>
+/// columns, a long IN list of them, a function with a hundred such arguments - runs to its end unchecked: before the
+/// per-query value cap, 150 such columns took 3 GB and ran 4 s past a 300 ms limit. <see cref="Fit"/> therefore sizes
+/// the value cap (SQLITE_LIMIT_LENGTH, which SQLite checks on every value it computes, copies or reads and on every row
+/// it reads) from the prepared program: half the memory budget divided by the instructions that can each hold a value
+/// (<see cref="ProgramCost"/>). What straight-line code can build before the next check is then at most the budget, and
+/// the work it can do is bounded by the time it takes to write that much. A watchdog thread cannot help instead: the
+/// bundled SQLite takes the connection's mutex in <c>sqlite3_limit</c>, so a limit cannot change while a statement runs.
+/// <see cref="GuardedFunctions"/> also checks the deadline on each call.
 /// </remarks>
 internal sealed class QueryGuard
 {
@@ -30,6 +29,12 @@ internal sealed class QueryGuard
     private const int Recursive = 33;
     private const int Ok = 0;
     private const int Deny = 1;
+
+    // How many bytecode steps SQLite runs between two calls of the progress handler. A loop that keeps a large value
+    // every few steps (DISTINCT or ORDER BY over zeroblob(8000000 - n)) passed the budget by 500 MB between two checks a
+    // thousand steps apart and by a few tens of MB at a hundred; checking every hundred steps costs no measurable time on a
+    // grouped aggregate over 200,000 rows, every ten steps about 20%.
+    private const int ProgressSteps = 100;
 
     private static readonly HashSet<string> AllowedFunctions = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -70,6 +75,7 @@ internal sealed class QueryGuard
     private readonly delegate_progress _progress;
     private readonly int _maxValueBytes;
     private readonly int _defaultMaxLength;
+    private int _valueCap;
     private long _deadline;
     private long _memoryAtArm;
     private CancellationToken _cancellation;
@@ -79,6 +85,7 @@ internal sealed class QueryGuard
     {
         _maxValueBytes = maxValueBytes;
         _defaultMaxLength = defaultMaxLength;
+        _valueCap = defaultMaxLength;
         MemoryBudget = Math.Max(256L * 1024 * 1024, 4L * maxValueBytes);
         _authorizer = Authorize;
         _progress = Progress;
@@ -92,6 +99,22 @@ internal sealed class QueryGuard
     /// memory other connections allocate at the same time counts too: that can stop a query early, never let one run on.
     /// </summary>
     public long MemoryBudget { get; }
+
+    /// <summary>
+    /// Gets the most bytes one value, or one row read from a table, may hold in the armed query: the store's value cap,
+    /// lowered by <see cref="Fit"/> for a query whose program can hold many values at once. SQLite's own limit while no
+    /// query is armed.
+    /// </summary>
+    public int ValueCap => _valueCap;
+
+    /// <summary>Gets the store's cap on one value, which <see cref="Fit"/> never raises.</summary>
+    public int MaxValueBytes => _maxValueBytes;
+
+    /// <summary>Gets how many value-holding instructions <see cref="Fit"/> counted in the armed query's program.</summary>
+    public int ValueSlots { get; private set; }
+
+    /// <summary>Gets the smallest value cap <see cref="Fit"/> sets; a program that would need a smaller one is refused.</summary>
+    public static int MinimumValueCap => 4096;
 
     /// <summary>Gets the tables the armed query reads, as the authorizer saw them while it was prepared.</summary>
     public HashSet<string> TablesRead { get; } = new(StringComparer.OrdinalIgnoreCase);
@@ -131,12 +154,12 @@ internal sealed class QueryGuard
         raw.sqlite3_limit(db, raw.SQLITE_LIMIT_TRIGGER_DEPTH, 1);
 
         var guard = new QueryGuard(maxValueBytes, raw.sqlite3_limit(db, raw.SQLITE_LIMIT_LENGTH, -1));
-        GuardedFunctions.Install(db, guard, maxValueBytes);
+        GuardedFunctions.Install(db, guard);
         Check(db, raw.sqlite3_set_authorizer(db, guard._authorizer, null));
         return guard;
     }
 
-    /// <summary>Arms the deadline, cancellation and memory budget for one query; the progress handler checks them every thousand VM steps.</summary>
+    /// <summary>Arms the deadline, cancellation and memory budget for one query; the progress handler checks them every hundred bytecode steps.</summary>
     public void Arm(sqlite3 db, TimeSpan timeout, CancellationToken cancellationToken)
     {
         Denied = null;
@@ -147,15 +170,39 @@ internal sealed class QueryGuard
         _deadline = Environment.TickCount64 + (long)Math.Ceiling(timeout.TotalMilliseconds);
         _memoryAtArm = raw.sqlite3_memory_used();
         _cancellation = cancellationToken;
+        _valueCap = _maxValueBytes;
+        ValueSlots = 0;
         raw.sqlite3_limit(db, raw.SQLITE_LIMIT_LENGTH, _maxValueBytes);
         _armed = true;
-        raw.sqlite3_progress_handler(db, 1000, _progress, null);
+        raw.sqlite3_progress_handler(db, ProgressSteps, _progress, null);
+    }
+
+    /// <summary>
+    /// Lowers the armed query's value cap to half the memory budget divided by <paramref name="valueSlots"/>, the count
+    /// of instructions in its program that can each hold a value (<see cref="ProgramCost"/>), so that the straight-line
+    /// code SQLite runs between two progress checks cannot build more than the budget.
+    /// </summary>
+    /// <exception cref="QueryException">The program holds so many values that each would have to be smaller than <see cref="MinimumValueCap"/>.</exception>
+    public void Fit(sqlite3 db, int valueSlots, string sql)
+    {
+        ValueSlots = valueSlots;
+        var cap = MemoryBudget / 2 / valueSlots;
+        if (cap < MinimumValueCap)
+        {
+            throw new QueryException(string.Create(
+                System.Globalization.CultureInfo.InvariantCulture,
+                $"The query was refused because it computes, copies or reads {valueSlots} values per row, more than the {MemoryBudget / 2 / MinimumValueCap} one query may: {QueryRunner.Excerpt(sql)}. Select fewer columns, or split it into smaller queries."));
+        }
+
+        _valueCap = (int)Math.Min(_maxValueBytes, cap);
+        raw.sqlite3_limit(db, raw.SQLITE_LIMIT_LENGTH, _valueCap);
     }
 
     public void Disarm(sqlite3 db)
     {
         raw.sqlite3_progress_handler(db, 0, null, null);
         raw.sqlite3_limit(db, raw.SQLITE_LIMIT_LENGTH, _defaultMaxLength);
+        _valueCap = _defaultMaxLength;
         _cancellation = default;
         _armed = false;
     }

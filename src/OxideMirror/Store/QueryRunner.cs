@@ -15,6 +15,7 @@ internal static class QueryRunner
     private const int SqliteDone = 101;
     private const int SqliteAuth = 23;
     private const int SqliteInterrupt = 9;
+    private const int SqliteTooBig = 18;
     private const int SqliteInteger = 1;
     private const int SqliteFloat = 2;
     private const int SqliteText = 3;
@@ -38,6 +39,8 @@ internal static class QueryRunner
                 throw new QueryNotReadOnlyException(
                     $"The query was refused because SQLite judges it able to change the database: {Excerpt(sql)}. Agent queries may only read; send a SELECT (a WITH … SELECT is fine).");
             }
+
+            FitValueCap(db, guard, statement, bytes, sql);
 
             Bind(statement, parameters);
             var modes = new JsonColumnMode[raw.sqlite3_column_count(statement)];
@@ -78,6 +81,8 @@ internal static class QueryRunner
                 throw new QueryNotReadOnlyException(
                     $"The query was refused because SQLite judges it able to change the database: {Excerpt(sql)}. Agent queries may only read; send a SELECT (a WITH … SELECT is fine).");
             }
+
+            FitValueCap(db, guard, statement, bytes, sql);
         }
         finally
         {
@@ -94,10 +99,29 @@ internal static class QueryRunner
             string.Create(CultureInfo.InvariantCulture, $"The query made SQLite use more than {guard.MemoryBudget / (1024 * 1024)} MiB of memory and was stopped: {Excerpt(sql)}. Narrow it: select fewer or smaller values, add LIMIT, or avoid sorting, grouping or de-duplicating large intermediate results."),
             inner);
 
+    private static QueryException TooBig(string sql, QueryGuard guard, Exception? inner)
+    {
+        var why = guard.ValueCap < guard.MaxValueBytes
+            ? $"because the query computes, copies or reads up to {guard.ValueSlots} values at once, and together they must fit in {guard.MemoryBudget / 2 / (1024 * 1024)} MiB"
+            : "the most any one value may hold";
+        return new QueryException(
+            string.Create(CultureInfo.InvariantCulture, $"A value the query computed or a row it read is larger than {guard.ValueCap:N0} bytes, the cap for this query ({why}): {Excerpt(sql)}. Select fewer columns or smaller values (substr, json_extract), or read large values in a query of their own."),
+            inner);
+    }
+
     private static QueryTimeoutException TimedOut(string sql, TimeSpan timeout) =>
         new(
             string.Create(CultureInfo.InvariantCulture, $"The query ran past its time limit of {timeout.TotalMilliseconds:0} ms and was stopped: {Excerpt(sql)}. Narrow it: filter with WHERE on indexed columns, add LIMIT, aggregate before joining, or avoid joining large resources on unindexed fields."),
             timeout);
+
+    /// <summary>Sizes the armed query's value cap from its program (an EXPLAIN computes nothing, so it keeps the store's cap).</summary>
+    private static void FitValueCap(sqlite3 db, QueryGuard guard, sqlite3_stmt statement, ReadOnlySpan<byte> sql, string text)
+    {
+        if (raw.sqlite3_stmt_isexplain(statement) == 0)
+        {
+            guard.Fit(db, ProgramCost.Measure(db, sql), text);
+        }
+    }
 
     private static sqlite3_stmt Prepare(sqlite3 db, QueryGuard guard, ReadOnlySpan<byte> sql, string text, out ReadOnlySpan<byte> tail)
     {
@@ -282,6 +306,11 @@ internal static class QueryRunner
             {
                 return OutOfMemory(sql, guard, inner);
             }
+        }
+
+        if ((rc & 0xFF) == SqliteTooBig && !preparing)
+        {
+            return TooBig(sql, guard, inner);
         }
 
         // SQLite reports most denials as SQLITE_AUTH, but a denied function as a plain SQLITE_ERROR while preparing

@@ -215,6 +215,15 @@ public sealed class HostileQueryTests(HostileStoreFixture fixture) : IClassFixtu
         Add("distinct-growth", Outcome.Stopped, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(DISTINCT x || zeroblob(1000)) FROM c");
         Add("json-deep-nesting", Outcome.Invalid, "SELECT json(printf('%.*c', 100000, '['))");
 
+        // Straight-line memory bombs: one row of many large values is built between two progress checks, so each query
+        // gets a value cap of half the memory budget divided by the values its program can hold at once.
+        Add("many-large-columns", Outcome.Invalid, "SELECT " + Numbered("hex(zeroblob(4000000 + {0}))", 150));
+        Add("many-columns-under-the-cap", Outcome.Truncated, "SELECT " + Numbered("hex(zeroblob(140000 + {0}))", 150));
+        Add("large-in-list", Outcome.Invalid, "SELECT 1 WHERE 5 IN (" + Numbered("hex(zeroblob(4000000 + {0}))", 99) + ")");
+        Add("function-of-large-arguments", Outcome.Invalid, "SELECT length(max(" + Numbered("hex(zeroblob(4000000 + {0}))", 99) + "))");
+        Add("concat-of-one-large-value", Outcome.Invalid, "WITH t AS (SELECT zeroblob(8000000) AS z) SELECT length(concat(" + string.Join(", ", Enumerable.Repeat("z", 99)) + ")) FROM t");
+        Add("json-array-of-large-values", Outcome.Invalid, "SELECT length(json_array(" + Numbered("hex(zeroblob(4000000 + {0}))", 99) + "))");
+
         // Functions whose cost is the product of their arguments' lengths, in one call SQLite cannot interrupt: the
         // query connection's own instr, replace and two-argument trims refuse that much work, unhex(X, Y) and
         // json_patch are not available, and LIKE patterns are capped at 100 bytes.
@@ -411,6 +420,10 @@ public sealed class HostileQueryTests(HostileStoreFixture fixture) : IClassFixtu
     internal static string ManyCharacters(string trim) =>
         "WITH RECURSIVE c(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM c WHERE x < 99999) " +
         $"SELECT length({trim}(replace(printf('%.*c', 100000, 'z'), 'z', char(165535)), (SELECT group_concat(char(65536 + x), '') FROM c)))";
+
+    /// <summary>Joins <paramref name="count"/> copies of <paramref name="format"/>, each with its index as {0}, with commas.</summary>
+    internal static string Numbered(string format, int count) =>
+        string.Join(", ", Enumerable.Range(0, count).Select(i => string.Format(CultureInfo.InvariantCulture, format, i)));
 
     private static string Repeat(string text, int count) => string.Concat(Enumerable.Repeat(text, count));
 

@@ -177,7 +177,7 @@ public sealed class QueryTests
 
         (await act.Should().ThrowAsync<QueryException>())
             .Where(e => e.GetType() == typeof(QueryException))
-            .WithMessage("*too big*");
+            .WithMessage("*larger than 8,388,608 bytes, the cap for this query (the most any one value may hold)*Select fewer columns or smaller values*");
         (await store.QueryAsync("SELECT 7 AS x")).Rows[0]["x"].Should().Be(7L);
     }
 

@@ -27,7 +27,7 @@ public sealed class RecordReadTests
 
         // Agent queries stay capped: the value is refused with a clear error, not returned.
         var act = () => store.QueryAsync("SELECT payload FROM mirror_records");
-        await act.Should().ThrowAsync<QueryException>().WithMessage("*too big*");
+        await act.Should().ThrowAsync<QueryException>().WithMessage("*larger than 1,000,000 bytes, the cap for this query*");
         (await store.GetRecordAsync("docs", "d1")).Should().NotBeNull();
     }
 
