@@ -43,7 +43,7 @@ public sealed class MirrorDescription
         var md = new StringBuilder();
         var c = CultureInfo.InvariantCulture;
         md.AppendLine("# Mirror schema (SQLite)");
-        md.Append(c, $"Read-only SQL, one statement per call, parameters as @name. Limits per query: {QueryTimeout.TotalSeconds:0.###} s, {MaxRows} rows, {MaxBytes / 1024} KiB; a cut result says truncated.").AppendLine();
+        md.Append(c, $"Read-only SQL, one statement per call, parameters as @name. Limits per query: {QueryTimeout.TotalSeconds:0.###} s, {MaxRows} rows, {MaxBytes / 1024} KiB; a cut result says truncated. The more values one row computes or reads, the smaller each may be: read large values in narrow queries.").AppendLine();
         md.AppendLine("Nested objects and arrays are JSON text: use json_extract(col, '$.path') or json_each(col).");
         md.AppendLine("Every table also has _source, _confidence (0-1), _version, _synced_at and _occurred_at (UTC ISO-8601 text); deleted records are absent.");
         foreach (var resource in Resources)

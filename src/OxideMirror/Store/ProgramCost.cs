@@ -15,8 +15,8 @@ namespace OxideMirror;
 /// at most one value, and every other instruction writes a small one (a number, a flag), moves one, or points at a
 /// literal of the SQL text, whose length is capped. A function's arguments each come from an instruction of their own,
 /// so a call that copies all of them (<c>concat</c>, <c>json_array</c>) adds at most their total for the length of the
-/// call, which is why the guard allows half the budget for the values the count stands for. Typical agent queries
-/// count 1 to 60, <c>SELECT *</c> over a join of wide resources a few hundred.
+/// call, which is why the guard allows half the budget for the values the count stands for. Everyday agent queries
+/// count 2 to 30 (ProgramCostTests), <c>SELECT *</c> over a join of wide resources a few hundred.
 /// </remarks>
 internal static class ProgramCost
 {

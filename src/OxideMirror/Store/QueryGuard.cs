@@ -95,8 +95,9 @@ internal sealed class QueryGuard
     /// Gets how far SQLite's heap may grow while one query runs before the progress handler stops it: 256 MiB, or four
     /// values of the largest size allowed if that is more. It bounds what loops accumulate in memory (a sorter, a
     /// DISTINCT or GROUP BY table, a recursive CTE's queue; temp_store is MEMORY so that no temp file is written),
-    /// which the deadline alone bounds only by how fast the machine allocates. SQLite counts its heap process-wide, so
-    /// memory other connections allocate at the same time counts too: that can stop a query early, never let one run on.
+    /// which the deadline alone bounds only by how fast the machine allocates; <see cref="Fit"/> keeps what straight-line
+    /// code builds between two checks within the same amount again. SQLite counts its heap process-wide, so memory other
+    /// connections allocate at the same time counts too: that can stop a query early, never let one run on.
     /// </summary>
     public long MemoryBudget { get; }
 
