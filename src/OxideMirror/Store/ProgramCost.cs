@@ -5,38 +5,47 @@ using SQLitePCL;
 namespace OxideMirror;
 
 /// <summary>
-/// Counts, in a prepared agent query's bytecode, the instructions that can put a value of any size in memory: compute
-/// one, copy one, read one from a table, or keep one in a sorter or temporary table. <see cref="QueryGuard"/> divides
-/// the query's memory budget by this count to get the query's per-value cap, so that straight-line code, which SQLite
-/// runs without calling the progress handler, cannot build more than the budget before the next check.
+/// Counts, in a prepared agent query's bytecode, the instructions that can touch a value of any size: compute one,
+/// compare or convert one, copy one, read one from a table, or keep one in a sorter or temporary table.
+/// <see cref="QueryGuard"/> divides the query's memory budget by this count to get the query's per-value cap, so that
+/// straight-line code, which SQLite runs without calling the progress handler, can neither build more than the budget
+/// nor read much more than it before the next check.
 /// </summary>
 /// <remarks>
-/// The count bounds how many such values one pass over the program can hold at once: each of these instructions writes
-/// at most one value, and every other instruction writes a small one (a number, a flag), moves one, or points at a
-/// literal of the SQL text, whose length is capped. A function's arguments each come from an instruction of their own,
-/// so a call that copies all of them (<c>concat</c>, <c>json_array</c>) adds at most their total for the length of the
-/// call, which is why the guard allows half the budget for the values the count stands for. Everyday agent queries
-/// count 2 to 30 (ProgramCostTests), <c>SELECT *</c> over a join of wide resources a few hundred.
+/// Every instruction counts except those listed in <see cref="Trivial"/>, which jump, open or close cursors, load a
+/// number, a NULL or a literal of the SQL text (whose length is capped), move a value without copying it, or look at a
+/// value's type: an instruction SQLite adds in a later version counts until it is known to be trivial. Each counted
+/// instruction writes at most one value and reads at most a few, each no larger than the cap; a function's arguments
+/// each come from an instruction of their own, so a call that copies all of them (<c>concat</c>, <c>json_array</c>)
+/// holds at most their total for the length of the call, which is why the guard allows half the budget for the values
+/// the count stands for. Everyday agent queries count 2 to 40 (ProgramCostTests), <c>SELECT *</c> over a join of wide
+/// resources a few hundred.
 /// </remarks>
 internal static class ProgramCost
 {
     private static readonly byte[] Explain = "EXPLAIN "u8.ToArray();
 
-    /// <summary>Instructions that can each leave one value of any size in a register, a sorter or a temporary table.</summary>
-    private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> Materialising = new[]
+    /// <summary>Instructions whose work does not depend on the size of any value.</summary>
+    private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> Trivial = new[]
     {
-        // Compute a value.
-        "Function", "PureFunc", "Concat", "Cast", "AggFinal", "AggValue", "AggStep", "AggStep1", "AggInverse",
-        // Copy one (SCopy and Variable share the source's buffer, but a function given the copy may duplicate it).
-        "Copy", "SCopy", "Variable",
-        // Read one: a column, a whole row, or a virtual table's column (json_each).
-        "Column", "RowData", "SorterData", "VColumn",
-        // Keep one: a record built from registers, then stored in a sorter, an index or a temporary table.
-        "MakeRecord", "SorterInsert", "IdxInsert", "Insert",
+        // Control flow and coroutines.
+        "Init", "Goto", "Gosub", "Return", "InitCoroutine", "EndCoroutine", "Yield", "Halt", "Once", "BeginSubrtn", "Jump",
+        "IfPos", "IfNotZero", "DecrJumpZero", "OffsetLimit", "Noop", "Explain",
+        // Transactions, cursors and positioning by rowid.
+        "Transaction", "TableLock", "ReadCookie", "OpenRead", "OpenEphemeral", "OpenAutoindex", "OpenPseudo", "OpenDup",
+        "SorterOpen", "VOpen", "Close", "Rewind", "Last", "Next", "Prev", "SorterNext", "VNext", "NullRow", "IfNullRow",
+        "IfEmpty", "SeekRowid", "NotExists", "SeekEnd", "DeferredSeek", "FinishSeek", "CursorHint", "ColumnsUsed", "Count",
+        // Loading a number, a NULL, a literal of the SQL text, a rowid or a counter; moving a value or an integer.
+        "Integer", "Int64", "Real", "Null", "SoftNull", "String8", "String", "Blob", "Rowid", "IdxRowid", "Sequence", "Move",
+        "IntCopy", "AggReset", "CollSeq", "Permutation", "ReleaseReg",
+        // Looking at a value's type.
+        "IsNull", "NotNull", "IsType",
+        // Emitting a row: the runner reads it within the query's byte cap.
+        "ResultRow",
     }.ToFrozenSet(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
 
     /// <summary>
-    /// Returns the query's count of value-materialising instructions (at least 1), read with <c>EXPLAIN</c>, which
+    /// Returns how many of the query's instructions can touch a value of any size (at least 1), read with <c>EXPLAIN</c>, which
     /// compiles the statement again without running it. <paramref name="sql"/> must be one statement that has already
     /// prepared on <paramref name="db"/>, which is not an <c>EXPLAIN</c> itself.
     /// </summary>
@@ -63,7 +72,7 @@ internal static class ProgramCost
             while ((rc = raw.sqlite3_step(program)) == raw.SQLITE_ROW)
             {
                 var opcode = raw.sqlite3_column_blob(program, 1);
-                if (opcode.Length <= name.Length && Materialising.Contains(name[..Encoding.ASCII.GetChars(opcode, name)]))
+                if (opcode.Length > name.Length || !Trivial.Contains(name[..Encoding.ASCII.GetChars(opcode, name)]))
                 {
                     count++;
                 }

@@ -103,7 +103,7 @@ internal sealed class QueryGuard
 
     /// <summary>
     /// Gets the most bytes one value, or one row read from a table, may hold in the armed query: the store's value cap,
-    /// lowered by <see cref="Fit"/> for a query whose program can hold many values at once. SQLite's own limit while no
+    /// lowered by <see cref="Fit"/> for a query whose program has many steps that touch values. SQLite's own limit while no
     /// query is armed.
     /// </summary>
     public int ValueCap => _valueCap;
@@ -111,7 +111,7 @@ internal sealed class QueryGuard
     /// <summary>Gets the store's cap on one value, which <see cref="Fit"/> never raises.</summary>
     public int MaxValueBytes => _maxValueBytes;
 
-    /// <summary>Gets how many value-holding instructions <see cref="Fit"/> counted in the armed query's program.</summary>
+    /// <summary>Gets how many instructions that touch values <see cref="Fit"/> counted in the armed query's program.</summary>
     public int ValueSlots { get; private set; }
 
     /// <summary>Gets the smallest value cap <see cref="Fit"/> sets; a program that would need a smaller one is refused.</summary>
@@ -192,7 +192,7 @@ internal sealed class QueryGuard
         {
             throw new QueryException(string.Create(
                 System.Globalization.CultureInfo.InvariantCulture,
-                $"The query was refused because it computes, copies or reads {valueSlots} values per row, more than the {MemoryBudget / 2 / MinimumValueCap} one query may: {QueryRunner.Excerpt(sql)}. Select fewer columns, or split it into smaller queries."));
+                $"The query was refused because its program has {valueSlots} steps that compute, compare, copy or read values, more than the {MemoryBudget / 2 / MinimumValueCap} one query may have: {QueryRunner.Excerpt(sql)}. Select fewer columns or expressions, or split it into smaller queries."));
         }
 
         _valueCap = (int)Math.Min(_maxValueBytes, cap);

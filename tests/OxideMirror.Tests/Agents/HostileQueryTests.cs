@@ -218,7 +218,7 @@ public sealed class HostileQueryTests(HostileStoreFixture fixture) : IClassFixtu
         // Straight-line memory bombs: one row of many large values is built between two progress checks, so each query
         // gets a value cap of half the memory budget divided by the values its program can hold at once.
         Add("many-large-columns", Outcome.Invalid, "SELECT " + Numbered("hex(zeroblob(4000000 + {0}))", 150));
-        Add("many-columns-under-the-cap", Outcome.Truncated, "SELECT " + Numbered("hex(zeroblob(140000 + {0}))", 150));
+        Add("many-columns-under-the-cap", Outcome.Truncated, "SELECT " + Numbered("hex(zeroblob(110000 + {0}))", 150));
         Add("large-in-list", Outcome.Invalid, "SELECT 1 WHERE 5 IN (" + Numbered("hex(zeroblob(4000000 + {0}))", 99) + ")");
         Add("function-of-large-arguments", Outcome.Invalid, "SELECT length(max(" + Numbered("hex(zeroblob(4000000 + {0}))", 99) + "))");
         Add("concat-of-one-large-value", Outcome.Invalid, "WITH t AS (SELECT zeroblob(8000000) AS z) SELECT length(concat(" + string.Join(", ", Enumerable.Repeat("z", 99)) + ")) FROM t");
