@@ -18,8 +18,9 @@ namespace OxideMirror;
 /// instruction writes at most one value and reads at most a few, each no larger than the cap; a function's arguments
 /// each come from an instruction of their own, so a call that copies all of them (<c>concat</c>, <c>json_array</c>)
 /// holds at most their total for the length of the call, which is why the guard allows half the budget for the values
-/// the count stands for. Everyday agent queries count 2 to 40 (ProgramCostTests), <c>SELECT *</c> over a join of wide
-/// resources a few hundred.
+/// the count stands for. Everyday agent queries count 2 to 40 (ProgramCostTests). The count is read from the program
+/// SQLite compiles at that moment: if a sync adds columns to a resource between the count and the run, SQLite recompiles
+/// a <c>SELECT *</c> with the new columns and the count is short by those.
 /// </remarks>
 internal static class ProgramCost
 {
