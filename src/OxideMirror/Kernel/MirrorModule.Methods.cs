@@ -125,13 +125,8 @@ public sealed partial class MirrorModule
         var after = args.OptionalString("after");
         var records = new List<MirroredRecord>(pageSize);
         var hasMore = false;
-        await foreach (var record in Store.ListRecordsAsync(resource, Math.Min(pageSize + 1, 100_000), token).ConfigureAwait(false))
+        await foreach (var record in Store.ListRecordsAsync(resource, Math.Min(pageSize + 1, 100_000), after, token).ConfigureAwait(false))
         {
-            if (after is not null && string.CompareOrdinal(record.RecordId, after) <= 0)
-            {
-                continue;
-            }
-
             if (records.Count == pageSize)
             {
                 hasMore = true;

@@ -38,22 +38,24 @@ public sealed partial class MirrorStore
     }
 
     /// <summary>
-    /// Streams a resource's live records in record-id order (ordinal), reading a page at a time so that no read
-    /// transaction stays open between pages and memory stays flat however many records there are.
+    /// Streams a resource's live records in record-id order, reading a page at a time so that no read transaction stays
+    /// open between pages and memory stays flat however many records there are. Ids are ordered by their UTF-8 bytes
+    /// (SQLite's BINARY collation), which is Unicode code-point order; it differs from <see cref="string.CompareOrdinal(string, string)"/>
+    /// only between characters above U+FFFF and those from U+E000 to U+FFFF.
     /// </summary>
     /// <param name="resource">The resource, for example <c>customers</c>.</param>
     /// <param name="pageSize">How many records to read per round trip. The default is 500.</param>
+    /// <param name="after">Start after this record id (exclusive), for example the last id of a previous page; <see langword="null"/> (the default) starts at the first record.</param>
     /// <param name="cancellationToken">A token that ends the stream.</param>
     /// <returns>The records; a record changed while the stream runs may appear in its old or new state.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="resource"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="pageSize"/> is not between 1 and 100,000.</exception>
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
-    public async IAsyncEnumerable<MirroredRecord> ListRecordsAsync(string resource, int pageSize = 500, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<MirroredRecord> ListRecordsAsync(string resource, int pageSize = 500, string? after = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(resource);
         ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(pageSize, 100_000);
-        string? after = null;
         while (true)
         {
             var sql = after is null

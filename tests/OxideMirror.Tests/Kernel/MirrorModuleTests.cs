@@ -97,6 +97,31 @@ public sealed class MirrorModuleTests
     }
 
     [Fact]
+    public async Task ListRecords_OnePerPage_WalksIdsOutsideTheBasicPlaneOnceEach()
+    {
+        // SQLite orders ids by UTF-8 bytes (code points): "a\uFF01" before "a😀". UTF-16 ordinal order is the reverse,
+        // so paging that skipped ids by string.CompareOrdinal lost "a😀" after a page ending at "a\uFF01".
+        await using var h = await ModuleHarness.StartAsync();
+        string[] ids = ["a", "a\uFF01", "a😀", "b"];
+        await h.Store.ApplyBatchAsync(ids.Select(id => Delta.Upsert("notes", id, new { id }, "wiki")).ToList(), LastWriteWins.Instance);
+
+        var walked = new List<string>();
+        string? after = null;
+        for (var page = 0; page < 10; page++)
+        {
+            var answer = await h.SendAsync("list_records", new { resource = "notes", page_size = 1, after });
+            walked.AddRange(answer.Payload.GetProperty("records").EnumerateArray().Select(r => r.GetProperty("record_id").GetString()!));
+            after = answer.Payload.GetProperty("next_after").GetString();
+            if (after is null)
+            {
+                break;
+            }
+        }
+
+        walked.Should().Equal("a", "a\uFF01", "a😀", "b");
+    }
+
+    [Fact]
     public async Task ResourcesAndCounts_AfterSync_ListPets()
     {
         await using var h = await ModuleHarness.StartAsync();

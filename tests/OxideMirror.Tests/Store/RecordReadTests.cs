@@ -50,6 +50,36 @@ public sealed class RecordReadTests
         listed.Should().OnlyContain(r => r.Resource == "customers" && r.Payload.GetProperty("name").GetString() == "n-" + r.RecordId);
     }
 
+    [Fact]
+    public async Task ListRecordsAsync_After_StartsPastThatIdInCodePointOrder()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        string[] ids = ["b", "a😀", "a", "a\uFF01", "c"];
+        await store.ApplyBatchAsync(ids.Select(id => Customer(id, "n-" + id)).ToList(), LastWriteWins.Instance);
+
+        var fromStart = new List<string>();
+        var afterFullwidth = new List<string>();
+        var afterMissing = new List<string>();
+        await foreach (var record in store.ListRecordsAsync("customers", pageSize: 1))
+        {
+            fromStart.Add(record.RecordId);
+        }
+
+        await foreach (var record in store.ListRecordsAsync("customers", pageSize: 1, after: "a\uFF01"))
+        {
+            afterFullwidth.Add(record.RecordId);
+        }
+
+        await foreach (var record in store.ListRecordsAsync("customers", after: "bb"))
+        {
+            afterMissing.Add(record.RecordId);
+        }
+
+        fromStart.Should().Equal("a", "a\uFF01", "a😀", "b", "c");
+        afterFullwidth.Should().Equal("a😀", "b", "c");
+        afterMissing.Should().Equal("c");
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(100_001)]
