@@ -24,6 +24,9 @@ public static class MirrorErrorCodes
     /// <summary>The sync failed: the source threw, or returned an invalid delta or an unusable page.</summary>
     public const string SyncFailed = "sync_failed";
 
+    /// <summary>The command ran past <see cref="MirrorModuleOptions.CommandTimeout"/> and was cancelled; a sync kept the pages it had committed.</summary>
+    public const string CommandTimeout = "command_timeout";
+
     /// <summary>The module was stopped before the command finished.</summary>
     public const string Cancelled = "cancelled";
 

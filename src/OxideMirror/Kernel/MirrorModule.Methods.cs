@@ -24,7 +24,8 @@ public sealed partial class MirrorModule
     private static readonly string[] ErrorCodes =
     [
         MirrorErrorCodes.BadRequest, MirrorErrorCodes.UnknownMethod, MirrorErrorCodes.UnknownSource, MirrorErrorCodes.QueryRefused,
-        MirrorErrorCodes.QueryTimeout, MirrorErrorCodes.QueryFailed, MirrorErrorCodes.SyncFailed, MirrorErrorCodes.Cancelled, MirrorErrorCodes.Internal,
+        MirrorErrorCodes.QueryTimeout, MirrorErrorCodes.QueryFailed, MirrorErrorCodes.SyncFailed, MirrorErrorCodes.CommandTimeout, MirrorErrorCodes.Cancelled,
+        MirrorErrorCodes.Internal,
     ];
 
     private Task<JsonElement> DispatchAsync(BusCommand command, CancellationToken token)
@@ -192,6 +193,7 @@ public sealed partial class MirrorModule
         ErrorCodes,
         MaxConcurrentCommands = _options.MaxConcurrentCommands,
         MaxListPageSize = _options.MaxListPageSize,
+        CommandTimeoutMs = _options.CommandTimeout == Timeout.InfiniteTimeSpan ? (long?)null : (long)_options.CommandTimeout.TotalMilliseconds,
         SyncOverlap = "queued",
     });
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 
@@ -242,7 +243,13 @@ public sealed partial class MirrorModule : IKernelModule, IAsyncDisposable
     private async Task RunAsync(long id, BusCommand command)
     {
         var started = Stopwatch.GetTimestamp();
-        var token = _work.Token;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_work.Token);
+        if (_options.CommandTimeout != Timeout.InfiniteTimeSpan)
+        {
+            deadline.CancelAfter(_options.CommandTimeout);
+        }
+
+        var token = deadline.Token;
         try
         {
             JsonElement result;
@@ -288,10 +295,13 @@ public sealed partial class MirrorModule : IKernelModule, IAsyncDisposable
         }
     }
 
-    private static CommandFailure? Classify(Exception ex, CancellationToken token) => ex switch
+    /// <summary>Maps what a command threw to its error code; <paramref name="token"/> is the command's own, cancelled by the module stopping or by the command timeout.</summary>
+    private CommandFailure? Classify(Exception ex, CancellationToken token) => ex switch
     {
-        OperationCanceledException when token.IsCancellationRequested =>
+        OperationCanceledException when _work.IsCancellationRequested =>
             new CommandFailure(MirrorErrorCodes.Cancelled, "The mirror module stopped before this command finished; nothing of a query was returned, and a sync kept the pages it had committed. Send it again when the module is running."),
+        OperationCanceledException when token.IsCancellationRequested =>
+            new CommandFailure(MirrorErrorCodes.CommandTimeout, string.Create(CultureInfo.InvariantCulture, $"The command ran past the module's command timeout of {_options.CommandTimeout.TotalSeconds:0.###} s and was cancelled; nothing of a query was returned, and a sync kept the pages it had committed. Send it again (a sync resumes from its cursor), or raise MirrorModuleOptions.CommandTimeout.")),
         UnknownSourceException => new CommandFailure(MirrorErrorCodes.UnknownSource, ex.Message),
         QueryNotReadOnlyException => new CommandFailure(MirrorErrorCodes.QueryRefused, ex.Message),
         QueryTimeoutException => new CommandFailure(MirrorErrorCodes.QueryTimeout, ex.Message),

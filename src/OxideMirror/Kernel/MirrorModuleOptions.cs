@@ -18,6 +18,14 @@ public sealed class MirrorModuleOptions
     /// <value>The default is 1,000. It must be from 1 to 100,000.</value>
     public int MaxListPageSize { get; set; } = 1000;
 
+    /// <summary>
+    /// Gets or sets how long one command may run before the module cancels it and answers <c>command_timeout</c>. A
+    /// cancelled sync keeps the pages it had committed, and the next one resumes from the stored cursor; a query also has
+    /// its own, shorter time limit.
+    /// </summary>
+    /// <value>The default is 10 minutes. It must be positive and at most 24 days, or <see cref="Timeout.InfiniteTimeSpan"/> for no limit.</value>
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Gets or sets the logger factory the module logs through (method names, correlation ids, error codes and durations; never payloads).</summary>
     /// <value>The default is <see cref="NullLoggerFactory.Instance"/>.</value>
     public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
@@ -37,6 +45,11 @@ public sealed class MirrorModuleOptions
         if (MaxListPageSize is < 1 or > 100_000)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxListPageSize), MaxListPageSize, "MirrorModuleOptions.MaxListPageSize must be from 1 to 100,000.");
+        }
+
+        if (CommandTimeout != Timeout.InfiniteTimeSpan && (CommandTimeout <= TimeSpan.Zero || CommandTimeout > TimeSpan.FromDays(24)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(CommandTimeout), CommandTimeout, "MirrorModuleOptions.CommandTimeout must be positive and at most 24 days, or Timeout.InfiniteTimeSpan for no limit.");
         }
 
         ArgumentNullException.ThrowIfNull(LoggerFactory, nameof(LoggerFactory));

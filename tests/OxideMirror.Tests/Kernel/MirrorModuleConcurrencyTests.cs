@@ -95,6 +95,25 @@ public sealed class MirrorModuleConcurrencyTests
     }
 
     [Fact]
+    public async Task Command_PastTheCommandTimeout_IsCancelledAndAnsweredCommandTimeout_AndTheModuleKeepsServing()
+    {
+        var gate = new GateSource("slow");
+        await using var h = await ModuleHarness.StartAsync(s => s.AddSource(gate), new MirrorModuleOptions { CommandTimeout = TimeSpan.FromMilliseconds(300) });
+
+        var sync = await h.SendOnlyAsync("sync", new { source = "slow" });
+        await gate.Entered;
+        var answer = await ModuleHarness.Within(sync);
+        var next = await h.SendAsync("counts");
+
+        answer.Kind.Should().Be("sync.err");
+        answer.ErrorCode.Should().Be(MirrorErrorCodes.CommandTimeout);
+        answer.Payload.GetProperty("message").GetString().Should().Contain("command timeout of 0.3 s").And.Contain("MirrorModuleOptions.CommandTimeout");
+        next.Kind.Should().Be("counts.ok");
+        h.Module.InFlightCount.Should().Be(0);
+        (await h.Store.RecordCountsAsync()).Should().NotContainKey("slow");
+    }
+
+    [Fact]
     public async Task StopAsync_Graceful_LetsInFlightCommandFinish()
     {
         var gate = new GateSource("slow");

@@ -195,6 +195,21 @@ public sealed class MirrorModuleErrorTests
         act.Should().Throw<ArgumentOutOfRangeException>().WithMessage("*MaxConcurrentCommands*");
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-5)]
+    [InlineData(25 * 24 * 3600 * 1000L)]
+    public async Task Constructor_CommandTimeoutOutOfRange_Throws(long milliseconds)
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+
+        var act = () => new MirrorModule(store, new Syncer(store), new MirrorModuleOptions { CommandTimeout = TimeSpan.FromMilliseconds(milliseconds) });
+        var infinite = () => new MirrorModule(store, new Syncer(store), new MirrorModuleOptions { CommandTimeout = Timeout.InfiniteTimeSpan });
+
+        act.Should().Throw<ArgumentOutOfRangeException>().WithMessage("*CommandTimeout must be positive and at most 24 days, or Timeout.InfiniteTimeSpan*");
+        infinite.Should().NotThrow();
+    }
+
     [Fact]
     public async Task StartAsync_NotInitialised_Throws()
     {

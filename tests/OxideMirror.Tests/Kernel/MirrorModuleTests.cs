@@ -212,7 +212,9 @@ public sealed class MirrorModuleTests
         answer.Kind.Should().Be("capabilities.ok");
         answer.Payload.GetProperty("methods").EnumerateArray().Select(m => m.GetProperty("name").GetString()).Should().BeEquivalentTo(
             ["sync", "sync_all", "query", "get_record", "list_records", "resources", "counts", "describe", "history", "changes_since", "explain", "capabilities"]);
-        answer.Payload.GetProperty("error_codes").EnumerateArray().Select(c => c.GetString()).Should().Contain(["bad_request", "unknown_method", "query_timeout"]);
+        answer.Payload.GetProperty("error_codes").EnumerateArray().Select(c => c.GetString()).Should().BeEquivalentTo(
+            typeof(MirrorErrorCodes).GetFields().Select(f => (string)f.GetRawConstantValue()!), "every stable code is listed");
+        answer.Payload.GetProperty("command_timeout_ms").GetInt64().Should().Be(600_000);
         answer.Payload.GetProperty("sync_overlap").GetString().Should().Be("queued");
         answer.Payload.GetProperty("module").GetProperty("id").GetString().Should().Be("mirror");
     }
