@@ -17,7 +17,9 @@ namespace OxideMirror;
 /// (<see cref="ProgramCost"/>). What straight-line code can build before the next check is then at most the budget, and
 /// the work it can do is bounded by the time it takes to write that much. A watchdog thread cannot help instead: the
 /// bundled SQLite takes the connection's mutex in <c>sqlite3_limit</c>, so a limit cannot change while a statement runs.
-/// <see cref="GuardedFunctions"/> also checks the deadline on each call.
+/// <see cref="GuardedFunctions"/> also checks the deadline on each call. One step stays unchecked: with temp_store in
+/// memory, SQLite sorts an ORDER BY or GROUP BY input in one piece when the input is complete, which took 1.3 s for
+/// 2,000,000 rows (a 1 s limit stopped that query at 2.3 s); the memory budget bounds the input.
 /// </remarks>
 internal sealed class QueryGuard
 {
