@@ -46,9 +46,9 @@ internal static class ProgramCost
     }.ToFrozenSet(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
 
     /// <summary>
-    /// Returns how many of the query's instructions can touch a value of any size (at least 1), read with <c>EXPLAIN</c>, which
-    /// compiles the statement again without running it. <paramref name="sql"/> must be one statement that has already
-    /// prepared on <paramref name="db"/>, which is not an <c>EXPLAIN</c> itself.
+    /// Returns how many of the query's instructions can touch a value of any size (at least 1), read with
+    /// <c>EXPLAIN</c>, which compiles the statement again without running it. <paramref name="sql"/> must be one
+    /// statement that has already prepared on <paramref name="db"/>, and not an <c>EXPLAIN</c> itself.
     /// </summary>
     public static int Measure(sqlite3 db, ReadOnlySpan<byte> sql)
     {

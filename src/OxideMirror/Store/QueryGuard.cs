@@ -13,9 +13,9 @@ namespace OxideMirror;
 /// columns, a long IN list of them, a function with a hundred such arguments - runs to its end unchecked: before the
 /// per-query value cap, 150 such columns took 3 GB and ran 4 s past a 300 ms limit. <see cref="Fit"/> therefore sizes
 /// the value cap (SQLITE_LIMIT_LENGTH, which SQLite checks on every value it computes, copies or reads and on every row
-/// it reads) from the prepared program: half the memory budget divided by the instructions that can each hold a value
-/// (<see cref="ProgramCost"/>). What straight-line code can build before the next check is then at most the budget, and
-/// the work it can do is bounded by the time it takes to write that much. A watchdog thread cannot help instead: the
+/// it reads) from the prepared program: half the memory budget divided by the instructions that can touch a value of
+/// any size (<see cref="ProgramCost"/>). What straight-line code can build before the next check is then at most the
+/// budget, and what it can read a small multiple of it. A watchdog thread cannot help instead: the
 /// bundled SQLite takes the connection's mutex in <c>sqlite3_limit</c>, so a limit cannot change while a statement runs.
 /// <see cref="GuardedFunctions"/> also checks the deadline on each call. One step stays unchecked: with temp_store in
 /// memory, SQLite sorts an ORDER BY or GROUP BY input in one piece when the input is complete, which took 1.3 s for
@@ -33,9 +33,9 @@ internal sealed class QueryGuard
     private const int Deny = 1;
 
     // How many bytecode steps SQLite runs between two calls of the progress handler. A loop that keeps a large value
-    // every few steps (DISTINCT or ORDER BY over zeroblob(8000000 - n)) passed the budget by 500 MB between two checks a
-    // thousand steps apart and by a few tens of MB at a hundred; checking every hundred steps costs no measurable time on a
-    // grouped aggregate over 200,000 rows, every ten steps about 20%.
+    // every few steps (DISTINCT or ORDER BY over zeroblob(8000000 - n)) passed the budget by 500 MB between two checks
+    // a thousand steps apart and by a few tens of MB at a hundred; checking every hundred steps costs no measurable
+    // time on a grouped aggregate over 200,000 rows, every ten steps about 20%.
     private const int ProgressSteps = 100;
 
     private static readonly HashSet<string> AllowedFunctions = new(StringComparer.OrdinalIgnoreCase)
@@ -114,7 +114,7 @@ internal sealed class QueryGuard
     public int MaxValueBytes => _maxValueBytes;
 
     /// <summary>Gets how many instructions that touch values <see cref="Fit"/> counted in the armed query's program.</summary>
-    public int ValueSlots { get; private set; }
+    public int ValueSteps { get; private set; }
 
     /// <summary>Gets the smallest value cap <see cref="Fit"/> sets; a program that would need a smaller one is refused.</summary>
     public static int MinimumValueCap => 4096;
@@ -174,27 +174,27 @@ internal sealed class QueryGuard
         _memoryAtArm = raw.sqlite3_memory_used();
         _cancellation = cancellationToken;
         _valueCap = _maxValueBytes;
-        ValueSlots = 0;
+        ValueSteps = 0;
         raw.sqlite3_limit(db, raw.SQLITE_LIMIT_LENGTH, _maxValueBytes);
         _armed = true;
         raw.sqlite3_progress_handler(db, ProgressSteps, _progress, null);
     }
 
     /// <summary>
-    /// Lowers the armed query's value cap to half the memory budget divided by <paramref name="valueSlots"/>, the count
-    /// of instructions in its program that can each hold a value (<see cref="ProgramCost"/>), so that the straight-line
-    /// code SQLite runs between two progress checks cannot build more than the budget.
+    /// Lowers the armed query's value cap to half the memory budget divided by <paramref name="valueSteps"/>, the count
+    /// of instructions in its program that can touch a value of any size (<see cref="ProgramCost"/>), so that the
+    /// straight-line code SQLite runs between two progress checks cannot build more than the budget.
     /// </summary>
-    /// <exception cref="QueryException">The program holds so many values that each would have to be smaller than <see cref="MinimumValueCap"/>.</exception>
-    public void Fit(sqlite3 db, int valueSlots, string sql)
+    /// <exception cref="QueryException">The program has so many such steps that each value would have to be smaller than <see cref="MinimumValueCap"/>.</exception>
+    public void Fit(sqlite3 db, int valueSteps, string sql)
     {
-        ValueSlots = valueSlots;
-        var cap = MemoryBudget / 2 / valueSlots;
+        ValueSteps = valueSteps;
+        var cap = MemoryBudget / 2 / valueSteps;
         if (cap < MinimumValueCap)
         {
             throw new QueryException(string.Create(
                 System.Globalization.CultureInfo.InvariantCulture,
-                $"The query was refused because its program has {valueSlots} steps that compute, compare, copy or read values, more than the {MemoryBudget / 2 / MinimumValueCap} one query may have: {QueryRunner.Excerpt(sql)}. Select fewer columns or expressions, or split it into smaller queries."));
+                $"The query was refused because its program has {valueSteps} steps that compute, compare, copy or read values, more than the {MemoryBudget / 2 / MinimumValueCap} one query may have: {QueryRunner.Excerpt(sql)}. Select fewer columns or expressions, or split it into smaller queries."));
         }
 
         _valueCap = (int)Math.Min(_maxValueBytes, cap);

@@ -102,7 +102,7 @@ internal static class QueryRunner
     private static QueryException TooBig(string sql, QueryGuard guard, Exception? inner)
     {
         var why = guard.ValueCap < guard.MaxValueBytes
-            ? $"because its program has {guard.ValueSlots} steps that compute, compare, copy or read values, and together they must fit in {guard.MemoryBudget / 2 / (1024 * 1024)} MiB"
+            ? $"because its program has {guard.ValueSteps} steps that compute, compare, copy or read values, and together they must fit in {guard.MemoryBudget / 2 / (1024 * 1024)} MiB"
             : "the most any one value may hold";
         return new QueryException(
             string.Create(CultureInfo.InvariantCulture, $"A value the query computed or a row it read is larger than {guard.ValueCap:N0} bytes, the cap for this query ({why}): {Excerpt(sql)}. Select fewer columns or smaller values (substr, json_extract), or read large values in a query of their own."),
