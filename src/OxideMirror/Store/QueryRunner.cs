@@ -42,7 +42,7 @@ internal static class QueryRunner
 
             FitValueCap(db, guard, statement, bytes, sql);
 
-            Bind(statement, parameters);
+            Bind(statement, guard, parameters);
             var modes = new JsonColumnMode[raw.sqlite3_column_count(statement)];
             for (var c = 0; c < modes.Length; c++)
             {
@@ -99,15 +99,16 @@ internal static class QueryRunner
             string.Create(CultureInfo.InvariantCulture, $"The query made SQLite use more than {guard.MemoryBudget / (1024 * 1024)} MiB of memory and was stopped: {Excerpt(sql)}. Narrow it: select fewer or smaller values, add LIMIT, or avoid sorting, grouping or de-duplicating large intermediate results."),
             inner);
 
-    private static QueryException TooBig(string sql, QueryGuard guard, Exception? inner)
-    {
-        var why = guard.ValueCap < guard.MaxValueBytes
-            ? $"because its program has {guard.ValueSteps} steps that compute, compare, copy or read values, and together they must fit in {guard.MemoryBudget / 2 / (1024 * 1024)} MiB"
-            : "the most any one value may hold";
-        return new QueryException(
-            string.Create(CultureInfo.InvariantCulture, $"A value the query computed or a row it read is larger than {guard.ValueCap:N0} bytes, the cap for this query ({why}): {Excerpt(sql)}. Select fewer columns or smaller values (substr, json_extract), or read large values in a query of their own."),
+    private static QueryException TooBig(string sql, QueryGuard guard, Exception? inner) =>
+        new(
+            string.Create(CultureInfo.InvariantCulture, $"A value the query computed or a row it read is larger than {guard.ValueCap:N0} bytes, the cap for this query ({WhyCap(guard)}): {Excerpt(sql)}. Select fewer columns or smaller values (substr, json_extract), or read large values in a query of their own."),
             inner);
-    }
+
+    /// <summary>Says where the armed query's value cap comes from: the store's cap, or the program's size.</summary>
+    private static string WhyCap(QueryGuard guard) =>
+        guard.ValueCap < guard.MaxValueBytes
+            ? string.Create(CultureInfo.InvariantCulture, $"because its program has {guard.ValueSteps} steps that compute, compare, copy or read values, and together they must fit in {guard.MemoryBudget / 2 / (1024 * 1024)} MiB")
+            : "the most any one value may hold";
 
     private static QueryTimeoutException TimedOut(string sql, TimeSpan timeout) =>
         new(
@@ -160,7 +161,7 @@ internal static class QueryRunner
         }
     }
 
-    private static void Bind(sqlite3_stmt statement, Dictionary<string, object?> parameters)
+    private static void Bind(sqlite3_stmt statement, QueryGuard guard, Dictionary<string, object?> parameters)
     {
         var count = raw.sqlite3_bind_parameter_count(statement);
         for (var i = 1; i <= count; i++)
@@ -177,7 +178,8 @@ internal static class QueryRunner
                 throw new QueryException($"The query uses the parameter {name}, but no value named '{key}' was passed. Pass it in the parameters object, for example new {{ {key} = ... }}.");
             }
 
-            var rc = QueryParameters.ToSqlite(key, value) switch
+            var bound = QueryParameters.ToSqlite(key, value);
+            var rc = bound switch
             {
                 null => raw.sqlite3_bind_null(statement, i),
                 long l => raw.sqlite3_bind_int64(statement, i, l),
@@ -186,6 +188,12 @@ internal static class QueryRunner
                 byte[] b => raw.sqlite3_bind_blob(statement, i, b),
                 _ => raw.SQLITE_MISUSE,
             };
+            if (rc == SqliteTooBig)
+            {
+                var size = bound is string text ? Encoding.UTF8.GetByteCount(text) : ((byte[])bound!).Length;
+                throw new QueryException(string.Create(CultureInfo.InvariantCulture, $"The value for parameter {name} is {size:N0} bytes, larger than {guard.ValueCap:N0} bytes, the cap for this query ({WhyCap(guard)}). Pass a smaller value, or use it in a query with fewer columns and expressions."));
+            }
+
             if (rc != raw.SQLITE_OK)
             {
                 throw new QueryException($"The value for parameter {name} could not be bound (SQLite error {rc}).");

@@ -1,3 +1,4 @@
+using System.Globalization;
 using SQLitePCL;
 
 namespace OxideMirror.Tests.Agents;
@@ -56,6 +57,45 @@ public sealed class QueryMemoryBoundTests
         growth.Should().BeLessThan(2 * Budget, "bomb {0} must not take SQLite's heap past twice the budget", name);
     }
 
+    /// <summary>Seeds for <see cref="RandomBomb"/>: each builds a different query.</summary>
+    public static TheoryData<int> Seeds()
+    {
+        var data = new TheoryData<int>();
+        for (var seed = 1; seed <= 40; seed++)
+        {
+            data.Add(seed);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public async Task QueryAsync_RandomStraightLineBomb_StaysWithinTwiceTheBudget(int seed)
+    {
+        await using var store = await OpenAsync();
+        await store.ApplyAsync(Delta.Upsert("notes", "n1", new { body = new string('n', 50_000) }, "wiki"), LastWriteWins.Instance);
+
+        // Breadth, not depth: random combinations of the functions that grow and copy values, each run at full size and
+        // then with its values halved until it no longer fails on the cap (all 40 end answered, having built at most a
+        // few MB: the heavy cases near the cap are the bombs above). None may take SQLite past the bound on the way.
+        var scale = 1.0;
+        for (var attempt = 0; attempt < 12; attempt++, scale /= 2)
+        {
+            var sql = RandomBomb(new Random(seed), scale);
+
+            var (outcome, growth) = await MeasureAsync(() => store.QueryAsync(sql, new { big = new string('p', 20_000) }));
+
+            growth.Should().BeLessThan(2 * Budget, "query {0} must not take SQLite's heap past twice the budget", sql.Length <= 300 ? sql : sql[..300] + "…");
+            if (outcome != nameof(QueryException))
+            {
+                break;
+            }
+        }
+
+        (await store.QueryAsync<long>("SELECT count(*) FROM docs")).Rows.Should().Equal(1L);
+    }
+
     [Fact]
     public async Task QueryAsync_ManyLargeValuesInOneRow_NamesTheQuerysCapAndHowToNarrowIt()
     {
@@ -67,6 +107,21 @@ public sealed class QueryMemoryBoundTests
         thrown.Should().BeOfType<QueryException>();
         thrown.Message.Should().MatchRegex(@"larger than [\d,]+ bytes, the cap for this query \(because its program has \d+ steps that compute, compare, copy or read values, and together they must fit in 128 MiB\)")
             .And.Contain("Select fewer columns or smaller values");
+    }
+
+    [Fact]
+    public async Task QueryAsync_ParameterLargerThanTheQuerysCap_IsRefusedNamingTheParameterAndItsSize()
+    {
+        await using var store = await OpenAsync();
+        var many = "SELECT @big, " + HostileQueryTests.Numbered("length(hex(zeroblob({0})))", 200);
+
+        var overStoreCap = () => store.QueryAsync("SELECT length(@big) AS n", new { big = new byte[9_000_000] });
+        var overQueryCap = () => store.QueryAsync(many, new { big = new string('p', 1_000_000) });
+        var fits = await store.QueryAsync("SELECT length(@big) AS n", new { big = new string('p', 1_000_000) });
+
+        (await overStoreCap.Should().ThrowAsync<QueryException>()).Which.Message.Should().Contain("parameter @big is 9,000,000 bytes, larger than 8,388,608 bytes, the cap for this query (the most any one value may hold)");
+        (await overQueryCap.Should().ThrowAsync<QueryException>()).Which.Message.Should().MatchRegex(@"parameter @big is 1,000,000 bytes, larger than [\d,]+ bytes, the cap for this query \(because its program has \d+ steps");
+        fits.Rows[0]["n"].Should().Be(1_000_000L);
     }
 
     [Fact]
@@ -107,6 +162,51 @@ public sealed class QueryMemoryBoundTests
 
         (await act.Should().ThrowAsync<QueryException>()).Which.Message.Should().Contain("steps that compute, compare, copy or read values, more than the 32768").And.Contain("split it into smaller queries");
         (await store.QueryAsync<long>("SELECT count(*) FROM docs")).Rows.Should().Equal(1L);
+    }
+
+    /// <summary>
+    /// Builds one row of 1 to 120 columns, each a random nesting of functions that grow, copy or combine large values
+    /// (zeroblob, printf padding, a 50 KB stored value, a 20 KB parameter), selected from notes.
+    /// </summary>
+    private static string RandomBomb(Random random, double scale)
+    {
+        // Leaf sizes spread evenly on a log scale from 100 bytes to 8 MB, times the scale.
+        var columnCount = random.Next(1, 121);
+        string Size() => ((long)Math.Max(1, scale * Math.Exp(Math.Log(100) + (random.NextDouble() * Math.Log(80_000))))).ToString(CultureInfo.InvariantCulture);
+        string Leaf() => random.Next(20) switch
+        {
+            < 9 => $"zeroblob({Size()})",
+            < 17 => $"printf('%.*c', {Size()}, 'x')",
+            17 => $"substr(body, 1, {Size()})",
+            18 => $"substr(@big, 1, {Size()})",
+            _ => "'literal'",
+        };
+
+        string Expression(int depth)
+        {
+            if (depth == 0 || random.Next(4) == 0)
+            {
+                return Leaf();
+            }
+
+            string Inner() => Expression(depth - 1);
+            return random.Next(10) switch
+            {
+                0 => $"hex({Inner()})",
+                1 => $"upper({Inner()})",
+                2 => $"quote({Inner()})",
+                3 => $"replace({Inner()}, 'x', 'yz')",
+                4 => $"({Inner()} || {Inner()})",
+                5 => $"concat({string.Join(", ", Enumerable.Range(0, random.Next(2, 20)).Select(_ => Inner()))})",
+                6 => $"json_array(hex({Inner()}), hex({Inner()}))",
+                7 => $"max({Inner()}, {Inner()})",
+                8 => $"substr({Inner()}, 2)",
+                _ => $"CASE WHEN random() > 0 THEN {Inner()} ELSE {Inner()} END",
+            };
+        }
+
+        var columns = Enumerable.Range(0, columnCount).Select(_ => Expression(random.Next(1, 4)));
+        return $"SELECT {string.Join(", ", columns)} FROM notes";
     }
 
     private static async Task<MirrorStore> OpenAsync()
