@@ -61,6 +61,11 @@ public sealed class MirrorDescription
             }
 
             md.AppendLine();
+            if (resource.Columns.Count(column => column.Key is not null) >= ResourceTable.MaxPayloadColumns)
+            {
+                md.Append(c, $"At its limit of {ResourceTable.MaxPayloadColumns} payload columns: keys first seen after that are only in mirror_records.payload (json_extract(payload, '$.key') WHERE resource = '{resource.Name.Replace("'", "''", StringComparison.Ordinal)}').").AppendLine();
+            }
+
             md.AppendLine("| column | type | null % | examples |");
             md.AppendLine("|---|---|---|---|");
             foreach (var column in resource.Columns)

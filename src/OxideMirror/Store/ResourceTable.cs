@@ -11,9 +11,19 @@ namespace OxideMirror;
 /// (<c>_source</c>, <c>_confidence</c>, <c>_version</c>, <c>_synced_at</c>, <c>_occurred_at</c>) and one column per
 /// top-level payload key seen so far. Scalars are stored as SQLite values (booleans as 0/1), objects and arrays as
 /// JSON text. Deleted records are removed. Columns carry no declared type, so values keep their own storage class.
+/// A table gets at most <see cref="MaxPayloadColumns"/> payload columns; keys first seen after that have none, and are
+/// read from <c>mirror_records.payload</c>.
 /// </summary>
 internal sealed class ResourceTable : IDisposable
 {
+    /// <summary>
+    /// The most payload columns a resource table gets. SQLite allows 2,000 columns in a table, an index and a result
+    /// row (SQLITE_MAX_COLUMN); stopping well short of it keeps <c>SELECT *</c> over a join of two such tables legal and
+    /// the apply path, which binds every column of a row, fast. A source whose records carry ever-new top-level keys
+    /// (ids as keys) would otherwise fail every sync once the table is full.
+    /// </summary>
+    public const int MaxPayloadColumns = 1000;
+
     private readonly SqliteConnection _connection;
     private readonly List<string> _columns = [];
     private readonly List<bool> _isJson = [];
@@ -159,8 +169,15 @@ internal sealed class ResourceTable : IDisposable
             var name = property.Name;
             if (!_keys.TryGetValue(name, out var index))
             {
-                AddColumn(name, syncedAt);
-                index = _keys[name];
+                if (_columns.Count < MaxPayloadColumns)
+                {
+                    AddColumn(name, syncedAt);
+                    index = _keys[name];
+                }
+                else
+                {
+                    index = -1;
+                }
             }
 
             var entry = (Encoding.UTF8.GetBytes(name), index);
@@ -193,6 +210,11 @@ internal sealed class ResourceTable : IDisposable
         foreach (var property in payload.EnumerateObject())
         {
             var index = _layout[position++].Index;
+            if (index < 0)
+            {
+                continue;
+            }
+
             _bound[index] = true;
             var parameter = 7 + index;
             var value = property.Value;

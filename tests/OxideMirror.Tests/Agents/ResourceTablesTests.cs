@@ -35,6 +35,40 @@ public sealed class ResourceTablesTests
     }
 
     [Fact]
+    public async Task Apply_MoreKeysThanTheColumnLimit_MirrorsEveryKey_AndGivesColumnsToTheFirstThousand()
+    {
+        // Before the limit, the 1,995th column failed the batch with SQLite's "too many columns", and every later sync
+        // of the source with it.
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        var payload = Enumerable.Range(0, 2500).ToDictionary(i => "k" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), i => i);
+        var at = DateTimeOffset.UtcNow;
+
+        var first = await store.ApplyAsync(Delta.Upsert("wide", "w1", payload, "api").At(at), LastWriteWins.Instance);
+        var second = await store.ApplyAsync(Delta.Upsert("wide", "w2", new Dictionary<string, int> { ["k5"] = 5, ["new_key"] = 1 }, "api").At(at), LastWriteWins.Instance);
+        var columns = await store.QueryAsync<long>("SELECT count(*) FROM pragma_table_info('wide')");
+        var read = await store.QueryAsync("SELECT k0, k999 FROM wide WHERE record_id = 'w1'");
+        var beyond = () => store.QueryAsync("SELECT k1000 FROM wide");
+        var fromPayload = await store.QueryAsync("SELECT json_extract(payload, '$.k2499') AS v FROM mirror_records WHERE resource = 'wide' AND record_id = 'w1'");
+        var record = await store.GetRecordAsync("wide", "w1");
+        var markdown = (await store.DescribeAsync()).ToMarkdown();
+        var asOf = await store.QueryAsync("SELECT k999 FROM wide WHERE record_id = 'w1'", null, new QueryOptions { AsOf = DateTimeOffset.UtcNow.AddMinutes(1) }, default);
+        var rebuilt = await store.RebuildRecordsAsync();
+        var afterRebuild = await store.QueryAsync<long>("SELECT count(*) FROM pragma_table_info('wide')");
+
+        (first.Applied, second.Applied).Should().Be((true, true));
+        columns.Rows.Should().Equal(6L + 1000);
+        read.Rows[0]["k0"].Should().Be(0L);
+        read.Rows[0]["k999"].Should().Be(999L);
+        (await beyond.Should().ThrowAsync<QueryException>()).Which.Message.Should().Contain("no such column: k1000");
+        fromPayload.Rows[0]["v"].Should().Be(2499L);
+        record!.Payload.EnumerateObject().Should().HaveCount(2500);
+        markdown.Should().Contain("At its limit of 1000 payload columns");
+        asOf.Rows[0]["k999"].Should().Be(999L);
+        rebuilt.Should().NotBeNull();
+        afterRebuild.Rows.Should().Equal(6L + 1000);
+    }
+
+    [Fact]
     public async Task Apply_NewKey_AddsColumnAndRecordsSchemaChange()
     {
         await using var store = await MirrorStore.OpenInMemoryAsync();
