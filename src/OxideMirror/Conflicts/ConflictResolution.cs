@@ -39,6 +39,9 @@ public sealed class ConflictResolution
         return new ConflictResolution(ConflictResolutionKind.ApplyMerged, payload.Clone());
     }
 
+    /// <summary>Creates the decision to apply a merged object the caller built and no one else holds, without copying it.</summary>
+    internal static ConflictResolution ApplyOwnedMerged(JsonElement payload) => new(ConflictResolutionKind.ApplyMerged, payload);
+
     /// <inheritdoc />
     public override string ToString() => Kind.ToString();
 }

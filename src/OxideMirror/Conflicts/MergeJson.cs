@@ -32,16 +32,21 @@ public sealed class MergeJson : IConflictStrategy
             Merge(writer, existing.Payload, incoming.Payload);
         }
 
-        using var merged = JsonDocument.Parse(buffer.WrittenMemory);
-        return ConflictResolution.ApplyMerged(merged.RootElement);
+        // ParseValue gives an element that owns its own copy of the bytes, so the decision can keep it as it is.
+        var reader = new Utf8JsonReader(buffer.WrittenSpan);
+        return ConflictResolution.ApplyOwnedMerged(JsonElement.ParseValue(ref reader));
     }
 
     private static void Merge(Utf8JsonWriter writer, JsonElement left, JsonElement right)
     {
+        // TryGetProperty scans the object, so looking up each key of one large object in another would cost the product
+        // of their sizes; past a few keys, the lookups go through a dictionary instead.
+        var rightIndex = Index(right);
+        var leftIndex = Index(left);
         writer.WriteStartObject();
         foreach (var property in left.EnumerateObject())
         {
-            if (right.TryGetProperty(property.Name, out var other))
+            if (TryGet(right, rightIndex, property.Name, out var other))
             {
                 writer.WritePropertyName(property.Name);
                 if (property.Value.ValueKind == JsonValueKind.Object && other.ValueKind == JsonValueKind.Object)
@@ -61,7 +66,7 @@ public sealed class MergeJson : IConflictStrategy
 
         foreach (var property in right.EnumerateObject())
         {
-            if (!left.TryGetProperty(property.Name, out _))
+            if (!TryGet(left, leftIndex, property.Name, out _))
             {
                 property.WriteTo(writer);
             }
@@ -69,4 +74,25 @@ public sealed class MergeJson : IConflictStrategy
 
         writer.WriteEndObject();
     }
+
+    /// <summary>Indexes an object's properties by name (the last of duplicates wins, as in TryGetProperty), or returns null for a small object.</summary>
+    private static Dictionary<string, JsonElement>? Index(JsonElement value)
+    {
+        const int Scanned = 16;
+        if (value.GetPropertyCount() <= Scanned)
+        {
+            return null;
+        }
+
+        var index = new Dictionary<string, JsonElement>(value.GetPropertyCount(), StringComparer.Ordinal);
+        foreach (var property in value.EnumerateObject())
+        {
+            index[property.Name] = property.Value;
+        }
+
+        return index;
+    }
+
+    private static bool TryGet(JsonElement value, Dictionary<string, JsonElement>? index, string name, out JsonElement found) =>
+        index is null ? value.TryGetProperty(name, out found) : index.TryGetValue(name, out found);
 }

@@ -1,3 +1,7 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
 namespace OxideMirror.Tests.Conflicts;
 
 public sealed class MergeJsonTests : ConflictStrategyContractTests
@@ -89,5 +93,86 @@ public sealed class MergeJsonTests : ConflictStrategyContractTests
 
         resolution.Kind.Should().Be(ConflictResolutionKind.ApplyMerged);
         resolution.MergedPayload.ShouldBeJson("""{"a":1,"b":{"c":[1,2]}}""");
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void Resolve_RandomObjectsSmallAndLarge_MatchesAPlainRecursiveMerge(int seed)
+    {
+        // Objects of up to 60 keys, on both sides of the size past which keys are looked up through a dictionary.
+        var random = new Random(seed);
+        for (var i = 0; i < 50; i++)
+        {
+            var left = RandomObject(random, depth: 3);
+            var right = RandomObject(random, depth: 3);
+            var existing = new MirroredRecord
+            {
+                Resource = "customers", RecordId = "c1", RawPayload = left.ToJsonString(), Source = "crm",
+                LastSyncedAt = DateTimeOffset.UnixEpoch, OccurredAt = DateTimeOffset.UnixEpoch, Confidence = 1, Version = 1,
+            };
+            using var incoming = JsonDocument.Parse(right.ToJsonString());
+
+            var resolution = MergeJson.Instance.Resolve(existing, Delta.Upsert("customers", "c1", incoming.RootElement, "crm"));
+
+            resolution.Kind.Should().Be(ConflictResolutionKind.ApplyMerged);
+            resolution.MergedPayload.GetRawText().Should().Be(Merged(left, right).ToJsonString());
+        }
+    }
+
+    [Fact]
+    public void Resolve_LargeObjects_KeepTheLastOfDuplicateKeys_AsTryGetPropertyDoes()
+    {
+        var keys = string.Join(",", Enumerable.Range(0, 40).Select(i => $"\"k{i}\":{i}"));
+        var existing = new MirroredRecord
+        {
+            Resource = "customers", RecordId = "c1", RawPayload = "{" + keys + "}", Source = "crm",
+            LastSyncedAt = DateTimeOffset.UnixEpoch, OccurredAt = DateTimeOffset.UnixEpoch, Confidence = 1, Version = 1,
+        };
+        using var incoming = JsonDocument.Parse("{" + keys.Replace(":", ":-", StringComparison.Ordinal) + ",\"k3\":\"first\",\"k3\":\"last\"}");
+
+        var merged = MergeJson.Instance.Resolve(existing, Delta.Upsert("customers", "c1", incoming.RootElement, "crm")).MergedPayload;
+
+        merged.GetProperty("k3").GetString().Should().Be("last");
+        merged.GetProperty("k39").GetInt32().Should().Be(-39);
+    }
+
+    private static JsonObject RandomObject(Random random, int depth)
+    {
+        var result = new JsonObject();
+        var count = random.Next(4) == 0 ? random.Next(17, 61) : random.Next(0, 17);
+        for (var i = 0; i < count; i++)
+        {
+            // Keys from a small pool, so that the two sides share some.
+            var key = "k" + random.Next(0, 80).ToString(CultureInfo.InvariantCulture);
+            result[key] = depth > 0 && random.Next(3) == 0 ? RandomObject(random, depth - 1) : JsonValue.Create(random.Next(100));
+        }
+
+        return result;
+    }
+
+    /// <summary>The merge rule written out plainly: the change's keys win, objects on both sides merge, other keys survive.</summary>
+    private static JsonObject Merged(JsonObject left, JsonObject right)
+    {
+        var result = new JsonObject();
+        foreach (var (key, value) in left)
+        {
+            result[key] = right.TryGetPropertyValue(key, out var other)
+                ? value is JsonObject l && other is JsonObject r ? Merged(l, r) : other?.DeepClone()
+                : value?.DeepClone();
+        }
+
+        foreach (var (key, value) in right)
+        {
+            if (!left.ContainsKey(key))
+            {
+                result[key] = value?.DeepClone();
+            }
+        }
+
+        return result;
     }
 }
