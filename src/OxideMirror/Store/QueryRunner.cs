@@ -40,7 +40,7 @@ internal static class QueryRunner
                     $"The query was refused because SQLite judges it able to change the database: {Excerpt(sql)}. Agent queries may only read; send a SELECT (a WITH … SELECT is fine).");
             }
 
-            FitValueCap(db, guard, statement, bytes, sql);
+            FitValueCap(reader, statement, bytes, sql);
 
             Bind(statement, guard, parameters);
             var modes = new JsonColumnMode[raw.sqlite3_column_count(statement)];
@@ -82,7 +82,7 @@ internal static class QueryRunner
                     $"The query was refused because SQLite judges it able to change the database: {Excerpt(sql)}. Agent queries may only read; send a SELECT (a WITH … SELECT is fine).");
             }
 
-            FitValueCap(db, guard, statement, bytes, sql);
+            FitValueCap(reader, statement, bytes, sql);
         }
         finally
         {
@@ -116,11 +116,11 @@ internal static class QueryRunner
             timeout);
 
     /// <summary>Sizes the armed query's value cap from its program (an EXPLAIN computes nothing, so it keeps the store's cap).</summary>
-    private static void FitValueCap(sqlite3 db, QueryGuard guard, sqlite3_stmt statement, ReadOnlySpan<byte> sql, string text)
+    private static void FitValueCap(ReaderPool.Reader reader, sqlite3_stmt statement, ReadOnlySpan<byte> sql, string text)
     {
         if (raw.sqlite3_stmt_isexplain(statement) == 0)
         {
-            guard.Fit(db, ProgramCost.Measure(db, sql), text);
+            reader.Guard.Fit(reader.Connection.Handle!, reader.ProgramSteps(text, sql), text);
         }
     }
 

@@ -70,6 +70,12 @@ internal sealed class ReaderPool : IDisposable
 
     internal sealed class Reader : IDisposable
     {
+        // Counts of value-touching program steps (ProgramCost) by SQL text, with the schema generation they were read at:
+        // an agent repeating a query skips the second compile that reading its program costs.
+        private const int CostCapacity = 256;
+        private const int LongestCachedSql = 4096;
+        private readonly Dictionary<string, (int Generation, int Steps)> _costs = new(StringComparer.Ordinal);
+
         private Reader(SqliteConnection connection, QueryGuard guard)
         {
             Connection = connection;
@@ -115,6 +121,33 @@ internal sealed class ReaderPool : IDisposable
                 connection.Dispose();
                 throw;
             }
+        }
+
+        /// <summary>
+        /// Returns how many steps of <paramref name="text"/>'s program can touch a value of any size, from this reader's
+        /// cache when it was counted at the current schema generation. A schema change made by another process on the
+        /// same file does not move the generation; a query that read it through <c>SELECT *</c> is then short by the new
+        /// columns until this store changes its own schema.
+        /// </summary>
+        public int ProgramSteps(string text, ReadOnlySpan<byte> utf8)
+        {
+            if (_costs.TryGetValue(text, out var known) && known.Generation == SchemaGeneration)
+            {
+                return known.Steps;
+            }
+
+            var steps = ProgramCost.Measure(Connection.Handle!, utf8);
+            if (text.Length <= LongestCachedSql)
+            {
+                if (_costs.Count >= CostCapacity)
+                {
+                    _costs.Clear();
+                }
+
+                _costs[text] = (SchemaGeneration, steps);
+            }
+
+            return steps;
         }
 
         public void Dispose() => Connection.Dispose();
