@@ -49,6 +49,8 @@ internal static class QueryParameters
         bool b => b ? 1L : 0L,
         byte or sbyte or short or ushort or int or uint or long => Convert.ToInt64(value, CultureInfo.InvariantCulture),
         ulong u when u <= long.MaxValue => (long)u,
+        ulong u => throw new ArgumentException(
+            string.Create(CultureInfo.InvariantCulture, $"Query parameter '{name}' is {u}, larger than SQLite's largest integer ({long.MaxValue}). Pass it as a string, or as a double if precision may be lost.")),
         float or double or decimal => Convert.ToDouble(value, CultureInfo.InvariantCulture),
         byte[] bytes => bytes,
         DateTimeOffset dto => Timestamps.Write(dto),

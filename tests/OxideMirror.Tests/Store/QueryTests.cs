@@ -97,6 +97,20 @@ public sealed class QueryTests
     }
 
     [Fact]
+    public async Task QueryAsync_ParameterThatCannotBeBound_ThrowsArgumentExceptionNamingItAndTheFix()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+
+        var list = () => store.QueryAsync("SELECT @ids AS x", new { ids = new List<int> { 1, 2 } });
+        var huge = () => store.QueryAsync("SELECT @n AS x", new { n = ulong.MaxValue });
+        var fits = await store.QueryAsync("SELECT @n AS x", new { n = (ulong)long.MaxValue });
+
+        (await list.Should().ThrowAsync<ArgumentException>()).WithMessage("*'ids' has type List`1, which cannot be bound. Pass a string, number*");
+        (await huge.Should().ThrowAsync<ArgumentException>()).WithMessage("*'n' is 18446744073709551615, larger than SQLite's largest integer (9223372036854775807)*");
+        fits.Rows[0]["x"].Should().Be(long.MaxValue);
+    }
+
+    [Fact]
     public async Task QueryAsync_MoreRowsThanMaxRows_IsTruncatedToExactlyMaxRows()
     {
         await using var store = await MirrorStore.OpenInMemoryAsync();
