@@ -158,6 +158,20 @@ public sealed record Delta
         {
             throw Invalid(nameof(DeltaId), $"{at} ({Resource}/{RecordId}) has an empty DeltaId. Leave DeltaId null or give it a value unique per source.", index);
         }
+
+        CheckUtf16(nameof(Resource), Resource, at, index);
+        CheckUtf16(nameof(RecordId), RecordId, at, index);
+        CheckUtf16("Provenance.Source", Provenance.Source, at, index);
+        CheckUtf16(nameof(DeltaId), DeltaId, at, index);
+    }
+
+    private void CheckUtf16(string field, string? value, string at, int index)
+    {
+        var position = Utf16Text.FindUnpairedSurrogate(value);
+        if (position >= 0)
+        {
+            throw Invalid(field, $"{at} ({Utf16Text.Quote(Resource)}/{Utf16Text.Quote(RecordId)}) has a {field} that {Utf16Text.Describe(value!, position)}. Decode the value from the source's bytes as UTF-8 or UTF-16 without cutting a character in half, or replace the unpaired surrogate.", index);
+        }
     }
 
     private static InvalidDeltaException Invalid(string field, string message, int index) => new(field, message) { Index = index };

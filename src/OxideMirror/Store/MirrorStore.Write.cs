@@ -60,6 +60,9 @@ public sealed partial class MirrorStore
         {
             ArgumentException.ThrowIfNullOrWhiteSpace(cursor.Source, "cursor.Source");
             ArgumentException.ThrowIfNullOrWhiteSpace(cursor.Resource, "cursor.Resource");
+            CheckUtf16(cursor.Source, "cursor.Source");
+            CheckUtf16(cursor.Resource, "cursor.Resource");
+            CheckUtf16(cursor.Cursor, "cursor.Cursor");
         }
 
         for (var i = 0; i < deltas.Count; i++)
@@ -122,6 +125,15 @@ public sealed partial class MirrorStore
         finally
         {
             _writeGate.Release();
+        }
+    }
+
+    private static void CheckUtf16(string? value, string parameter)
+    {
+        var position = Utf16Text.FindUnpairedSurrogate(value);
+        if (position >= 0)
+        {
+            throw new ArgumentException($"The {parameter} {Utf16Text.Describe(value!, position)}, so a later read would not return it as it was given. Replace the unpaired surrogate, or encode the value (for example as Base64).", parameter);
         }
     }
 }

@@ -25,6 +25,10 @@ public sealed class DeltaValidationTests
         { "null provenance", "Provenance", "has no Provenance" },
         { "unknown op", "Op", "has Op 7" },
         { "empty delta id", "DeltaId", "empty DeltaId" },
+        { "unpaired high surrogate in record id", "RecordId", "(\"ord\\uD83D\")" },
+        { "unpaired low surrogate in resource", "Resource", "(\"\\uDE00pets\")" },
+        { "unpaired surrogate in source", "Provenance.Source", "(\"crm\\uD800\")" },
+        { "unpaired surrogate in delta id", "DeltaId", "(\"evt-\\uDFFF-1\")" },
     };
 
     [Theory]
@@ -127,6 +131,51 @@ public sealed class DeltaValidationTests
     }
 
     [Fact]
+    public async Task ApplyBatchAsync_IdsThatDifferOnlyInUnpairedSurrogates_AreRefusedInsteadOfMergedIntoOneRecord()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+
+        // SQLite stores text as UTF-8, where an unpaired surrogate becomes U+FFFD: these three distinct ids would all be
+        // written as "id-\uFFFD", and the second and third would overwrite the first record.
+        var act = () => store.ApplyBatchAsync(
+            [Customer("id-\uFFFD", "Ada"), Customer("id-\uD800", "Grace"), Customer("id-\uDC00", "Linus")],
+            LastWriteWins.Instance);
+
+        var thrown = await act.Should().ThrowExactlyAsync<InvalidDeltaException>();
+        thrown.Which.Index.Should().Be(1);
+        thrown.Which.Field.Should().Be("RecordId");
+        thrown.Which.Message.Should().StartWith("Delta 1 of the batch").And.Contain("\"id-\\uD800\"").And.Contain("unpaired UTF-16 surrogate");
+        (await store.EventCountAsync()).Should().Be(0);
+
+        var paired = await store.ApplyBatchAsync([Customer("id-\uD83D\uDE00", "Ada"), Customer("id-\uD83D\uDE01", "Grace")], LastWriteWins.Instance);
+        paired.Select(r => r.Decision).Should().Equal(ApplyDecision.Inserted, ApplyDecision.Inserted);
+        (await MirrorTables.LiveRecordIdsAsync(store, "customers")).Should().BeEquivalentTo("id-😀", "id-😁");
+    }
+
+    [Theory]
+    [InlineData("cursor.Source")]
+    [InlineData("cursor.Resource")]
+    [InlineData("cursor.Cursor")]
+    public async Task ApplyBatchAsync_CursorWithUnpairedSurrogate_ThrowsNamingItAndWritesNothing(string parameter)
+    {
+        // Built here rather than passed in: xUnit's serialization of theory data would replace the surrogate.
+        var (source, resource, cursor) = parameter switch
+        {
+            "cursor.Source" => ("crm\uD800", "*", "c"),
+            "cursor.Resource" => ("crm", "pages\uDC00", "c"),
+            _ => ("crm", "*", "page-\uD800"),
+        };
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+
+        var act = () => store.ApplyBatchAsync([Customer("c1", "Ada")], LastWriteWins.Instance, new CursorUpdate(source, cursor, resource));
+
+        var thrown = await act.Should().ThrowExactlyAsync<ArgumentException>();
+        thrown.Which.ParamName.Should().Be(parameter);
+        thrown.Which.Message.Should().Contain("unpaired UTF-16 surrogate");
+        (await store.EventCountAsync()).Should().Be(0);
+    }
+
+    [Fact]
     public async Task ApplyBatchAsync_NullDeltaInBatch_ThrowsArgumentNullAndWritesNothing()
     {
         await using var store = await MirrorStore.OpenInMemoryAsync();
@@ -171,6 +220,10 @@ public sealed class DeltaValidationTests
             "null provenance" => good with { Provenance = null! },
             "unknown op" => good with { Op = (DeltaOp)7 },
             "empty delta id" => good.WithId(""),
+            "unpaired high surrogate in record id" => good with { RecordId = "ord\uD83D" },
+            "unpaired low surrogate in resource" => good with { Resource = "\uDE00pets" },
+            "unpaired surrogate in source" => good with { Provenance = new Provenance("crm\uD800") },
+            "unpaired surrogate in delta id" => good.WithId("evt-\uDFFF-1"),
             _ => throw new ArgumentOutOfRangeException(nameof(scenario), scenario, "Unknown scenario."),
         };
     }
