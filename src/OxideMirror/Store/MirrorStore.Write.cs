@@ -92,7 +92,7 @@ public sealed partial class MirrorStore
                         cancellationToken.ThrowIfCancellationRequested();
                     }
 
-                    var result = _records.Apply(deltas[i], strategy, appliedAt);
+                    var result = _records.Apply(deltas[i], strategy, appliedAt, deltas.Count == 1 && cursor is null ? -1 : i);
                     results?.Add(result);
                 }
 
