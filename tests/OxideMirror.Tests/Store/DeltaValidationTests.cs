@@ -257,6 +257,19 @@ public sealed class DeltaValidationTests
     }
 
     [Fact]
+    public async Task ApplyBatchAsync_StrategyWithNullLabel_ThrowsNamingTheStrategyAndWritesNothing()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+
+        var act = () => store.ApplyBatchAsync([Customer("c1", "Ada"), Customer("c2", "Grace")], new Unlabelled());
+
+        var thrown = await act.Should().ThrowExactlyAsync<ArgumentException>();
+        thrown.Which.ParamName.Should().Be("strategy");
+        thrown.Which.Message.Should().Contain(nameof(Unlabelled)).And.Contain("Label");
+        (await store.EventCountAsync()).Should().Be(0);
+    }
+
+    [Fact]
     public async Task ApplyBatchAsync_NullDeltaInBatch_ThrowsArgumentNullAndWritesNothing()
     {
         await using var store = await MirrorStore.OpenInMemoryAsync();
@@ -314,5 +327,12 @@ public sealed class DeltaValidationTests
         public string Label => "deep-merge";
 
         public ConflictResolution Resolve(MirroredRecord? existing, Delta incoming) => ConflictResolution.ApplyMerged(Nested(70));
+    }
+
+    private sealed class Unlabelled : IConflictStrategy
+    {
+        public string Label => null!;
+
+        public ConflictResolution Resolve(MirroredRecord? existing, Delta incoming) => ConflictResolution.Apply;
     }
 }
