@@ -192,6 +192,42 @@ public sealed class ResourceTablesTests
     }
 
     [Fact]
+    public async Task CreateIndexAsync_LongColumnsWhoseIndexNamesWouldBeCutAlike_IndexesEach()
+    {
+        // Index names are cut to 120 characters: for a long table and two long keys that differ only at the end, the cut
+        // names were the same, and the second call returned the first index instead of creating one.
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        var resource = new string('t', 60);
+        var (first, second) = (new string('k', 59) + "1", new string('k', 59) + "2");
+        using var doc = System.Text.Json.JsonDocument.Parse($$"""{"{{first}}":1,"{{second}}":2}""");
+        await store.ApplyAsync(Delta.Upsert(resource, "r1", doc.RootElement, "s"), LastWriteWins.Instance);
+
+        var one = await store.CreateIndexAsync(resource, first);
+        var two = await store.CreateIndexAsync(resource, second);
+
+        two.Should().NotBe(one);
+        (await store.CreateIndexAsync(resource, second)).Should().Be(two, "creating it again is a no-op");
+        (await store.CreateIndexAsync(resource, first)).Should().Be(one);
+        var plan = await store.QueryAsync($"EXPLAIN QUERY PLAN SELECT * FROM {resource} WHERE {second} = 2");
+        plan.Rows.Select(r => (string)r["detail"]!).Should().Contain(d => d.Contains($"USING INDEX {two}", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task CreateIndexAsync_NameTakenByAResourceTable_CreatesTheIndexUnderAnotherName()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        await store.ApplyAsync(Delta.Upsert("ix_pets_name", "1", new { v = 1 }, "s"), LastWriteWins.Instance);
+        await store.ApplyAsync(Delta.Upsert("pets", "p1", new { name = "Rex" }, "s"), LastWriteWins.Instance);
+
+        var name = await store.CreateIndexAsync("pets", "name");
+
+        name.Should().Be("ix_pets_name_2");
+        var plan = await store.QueryAsync("EXPLAIN QUERY PLAN SELECT * FROM pets WHERE name = 'Rex'");
+        plan.Rows.Select(r => (string)r["detail"]!).Should().Contain(d => d.Contains("USING INDEX ix_pets_name_2", StringComparison.Ordinal));
+        (await store.QueryAsync("SELECT v FROM ix_pets_name")).Rows.Single()["v"].Should().Be(1L);
+    }
+
+    [Fact]
     public async Task CreateIndexAsync_UnknownResourceOrField_NamesTheProblem()
     {
         await using var store = await TwoServiceMirror.OpenAsync();
