@@ -128,6 +128,9 @@ public sealed class ResourceTablesTests
     [InlineData("2024-sales", "r_2024_sales")]
     [InlineData("Überweisungen", "berweisungen")]
     [InlineData("???", "r_")]
+    [InlineData("json_each", "r_json_each")]
+    [InlineData("JSON-Tree", "r_json_tree")]
+    [InlineData("pragma_table_info", "r_pragma_table_info")]
     public async Task Apply_HostileResourceName_MapsToSafeTable(string resource, string table)
     {
         await using var store = await MirrorStore.OpenInMemoryAsync();
@@ -139,6 +142,18 @@ public sealed class ResourceTablesTests
         var rows = await store.QueryAsync($"SELECT v FROM \"{table}\"");
         rows.Rows.Should().ContainSingle().Which["v"].Should().Be(1L);
         (await store.EventCountAsync()).Should().Be(1, "mirror_events is intact");
+    }
+
+    [Fact]
+    public async Task Apply_ResourceNamedLikeATableValuedFunction_LeavesTheFunctionUsable()
+    {
+        // A table named json_each hides SQLite's json_each(...) from every agent query: "'json_each' is not a function".
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+
+        await store.ApplyAsync(Delta.Upsert("json_each", "1", new { tags = new[] { "a", "b" } }, "s"), LastWriteWins.Instance);
+
+        var rows = await store.QueryAsync("SELECT j.value FROM r_json_each t, json_each(t.tags) j ORDER BY j.value");
+        rows.Rows.Select(r => r["value"]).Should().Equal("a", "b");
     }
 
     [Fact]
