@@ -117,7 +117,7 @@ public sealed record Delta
     /// <param name="index">The delta's position in its batch, or -1.</param>
     internal void Validate(int index)
     {
-        var at = index >= 0 ? string.Create(CultureInfo.InvariantCulture, $"Delta {index} of the batch") : "The delta";
+        var at = At(index);
         if (string.IsNullOrWhiteSpace(Resource))
         {
             throw Invalid(nameof(Resource), $"{at} has an empty Resource ({Quote(Resource)}). Give every delta the name of the collection it belongs to, for example \"customers\".", index);
@@ -158,7 +158,29 @@ public sealed record Delta
         {
             throw Invalid(nameof(DeltaId), $"{at} ({Resource}/{RecordId}) has an empty DeltaId. Leave DeltaId null or give it a value unique per source.", index);
         }
+
+        CheckUtf16(nameof(Resource), Resource, at, index);
+        CheckUtf16(nameof(RecordId), RecordId, at, index);
+        CheckUtf16("Provenance.Source", Provenance.Source, at, index);
+        CheckUtf16(nameof(DeltaId), DeltaId, at, index);
     }
+
+    private void CheckUtf16(string field, string? value, string at, int index)
+    {
+        var position = Utf16Text.FindUnpairedSurrogate(value);
+        if (position >= 0)
+        {
+            throw Invalid(field, $"{at} ({Utf16Text.Quote(Resource)}/{Utf16Text.Quote(RecordId)}) has a {field} that {Utf16Text.Describe(value!, position)}. Decode the value from the source's bytes as UTF-8 or UTF-16 without cutting a character in half, or replace the unpaired surrogate.", index);
+        }
+    }
+
+    /// <summary>Creates the exception for an upsert whose payload cannot be stored, with the problem <see cref="PayloadProblems"/> found.</summary>
+    /// <param name="index">The delta's position in its batch, or -1.</param>
+    /// <param name="problem">A phrase that follows "whose Payload".</param>
+    internal InvalidDeltaException InvalidPayload(int index, string problem) =>
+        Invalid(nameof(Payload), $"{At(index)} ({Utf16Text.Quote(Resource)}/{Utf16Text.Quote(RecordId)}) is an upsert whose Payload {problem}.", index);
+
+    private static string At(int index) => index >= 0 ? string.Create(CultureInfo.InvariantCulture, $"Delta {index} of the batch") : "The delta";
 
     private static InvalidDeltaException Invalid(string field, string message, int index) => new(field, message) { Index = index };
 

@@ -5,7 +5,7 @@ namespace OxideMirror;
 /// </summary>
 /// <param name="Deltas">The page's changes, in the order they are to be applied.</param>
 /// <param name="NextCursor">The cursor to resume after this page; stored with the page's changes in one transaction.</param>
-/// <param name="HasMore">Whether another page follows right away; the syncer keeps pulling while this is true.</param>
+/// <param name="HasMore">Whether another page follows right away; the syncer keeps pulling while this is true, so <paramref name="NextCursor"/> must then be a new cursor, not null.</param>
 public sealed record PullResult(IReadOnlyList<Delta> Deltas, string? NextCursor, bool HasMore)
 {
     /// <summary>Creates an empty last page that keeps <paramref name="cursor"/>.</summary>

@@ -6,8 +6,8 @@ namespace OxideMirror;
 /// <summary>
 /// Maps resource names and payload keys to SQL identifiers an agent can type unquoted. The rule, also in the README:
 /// lower-case; every run of characters other than a–z, 0–9 and _ becomes one _; leading and trailing _ are trimmed
-/// (for tables); a name that is then empty, starts with a digit, is an SQL keyword, starts with <c>mirror_</c> or
-/// <c>sqlite_</c> (tables) or is a system column (columns) gets a prefix (<c>r_</c> for tables, <c>f_</c> for columns);
+/// (for tables); a name that is then empty, starts with a digit, is an SQL keyword, starts with <c>mirror_</c>,
+/// <c>sqlite_</c> or <c>pragma_</c> or is <c>json_each</c> or <c>json_tree</c> (tables) or is a system column (columns) gets a prefix (<c>r_</c> for tables, <c>f_</c> for columns);
 /// names are cut to 60 characters; a name already taken gets <c>_2</c>, <c>_3</c>, … The mapping is stored, so it never
 /// changes once made.
 /// </summary>
@@ -39,8 +39,10 @@ internal static class Identifiers
     {
         var name = Sanitize(resource, trimUnderscores: true);
         if (name.Length == 0 || char.IsAsciiDigit(name[0]) || Keywords.Contains(name)
-            || name.StartsWith("mirror_", StringComparison.Ordinal) || name.StartsWith("sqlite_", StringComparison.Ordinal))
+            || name.StartsWith("mirror_", StringComparison.Ordinal) || name.StartsWith("sqlite_", StringComparison.Ordinal)
+            || name is "json_each" or "json_tree" || name.StartsWith("pragma_", StringComparison.Ordinal))
         {
+            // json_each, json_tree and pragma_… are SQLite's table-valued functions: a table of that name hides them.
             name = "r_" + name;
         }
 

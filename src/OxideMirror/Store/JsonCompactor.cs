@@ -7,7 +7,9 @@ namespace OxideMirror;
 
 /// <summary>
 /// Writes a JSON value as compact UTF-8 into a reused buffer. Non-ASCII text is kept as it is (not \u-escaped), so
-/// <c>LIKE</c> and equality work on the stored text. The span it returns is valid until the next write.
+/// <c>LIKE</c> and equality work on the stored text. The span it returns is valid until the next write. A value nested
+/// deeper than <see cref="PayloadProblems.MaxDepth"/>, or holding an unpaired surrogate escape, throws
+/// <see cref="InvalidOperationException"/>.
 /// </summary>
 internal sealed class JsonCompactor : IDisposable
 {
@@ -16,7 +18,7 @@ internal sealed class JsonCompactor : IDisposable
 
     public JsonCompactor()
     {
-        _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true });
+        _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true, MaxDepth = PayloadProblems.MaxDepth });
     }
 
     public ReadOnlySpan<byte> Write(JsonElement element)

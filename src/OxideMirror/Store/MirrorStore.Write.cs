@@ -11,6 +11,7 @@ public sealed partial class MirrorStore
     /// <param name="cancellationToken">A token to cancel before the write starts.</param>
     /// <returns>What applying the delta did.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="delta"/> or <paramref name="strategy"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="strategy"/> has a null label.</exception>
     /// <exception cref="InvalidDeltaException">A field of <paramref name="delta"/> is invalid; nothing was written.</exception>
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
     public async Task<AppliedDelta> ApplyAsync(Delta delta, IConflictStrategy strategy, CancellationToken cancellationToken = default)
@@ -30,7 +31,7 @@ public sealed partial class MirrorStore
     /// <param name="cancellationToken">A token to cancel; a cancelled batch commits nothing.</param>
     /// <returns>What applying each delta did, in the batch's order.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="deltas"/>, one of its items, or <paramref name="strategy"/> is null.</exception>
-    /// <exception cref="ArgumentException"><paramref name="cursor"/> has an empty source or resource.</exception>
+    /// <exception cref="ArgumentException"><paramref name="cursor"/> has an empty source or resource, a value with an unpaired surrogate, or <paramref name="strategy"/> has a null label.</exception>
     /// <exception cref="InvalidDeltaException">A delta is invalid; nothing of the batch was written.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; nothing of the batch was written.</exception>
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
@@ -56,10 +57,18 @@ public sealed partial class MirrorStore
     {
         ArgumentNullException.ThrowIfNull(deltas);
         ArgumentNullException.ThrowIfNull(strategy);
+        if (strategy.Label is null)
+        {
+            throw new ArgumentException($"The conflict strategy of type {strategy.GetType().FullName} has a null Label. Return a short name such as \"last-write-wins\" from Label: it is stored with every change the strategy decides.", nameof(strategy));
+        }
+
         if (cursor is not null)
         {
             ArgumentException.ThrowIfNullOrWhiteSpace(cursor.Source, "cursor.Source");
             ArgumentException.ThrowIfNullOrWhiteSpace(cursor.Resource, "cursor.Resource");
+            CheckUtf16(cursor.Source, "cursor.Source");
+            CheckUtf16(cursor.Resource, "cursor.Resource");
+            CheckUtf16(cursor.Cursor, "cursor.Cursor");
         }
 
         for (var i = 0; i < deltas.Count; i++)
@@ -89,7 +98,7 @@ public sealed partial class MirrorStore
                         cancellationToken.ThrowIfCancellationRequested();
                     }
 
-                    var result = _records.Apply(deltas[i], strategy, appliedAt);
+                    var result = _records.Apply(deltas[i], strategy, appliedAt, deltas.Count == 1 && cursor is null ? -1 : i);
                     results?.Add(result);
                 }
 
@@ -122,6 +131,15 @@ public sealed partial class MirrorStore
         finally
         {
             _writeGate.Release();
+        }
+    }
+
+    private static void CheckUtf16(string? value, string parameter)
+    {
+        var position = Utf16Text.FindUnpairedSurrogate(value);
+        if (position >= 0)
+        {
+            throw new ArgumentException($"The {parameter} {Utf16Text.Describe(value!, position)}, so a later read would not return it as it was given. Replace the unpaired surrogate, or encode the value (for example as Base64).", parameter);
         }
     }
 }

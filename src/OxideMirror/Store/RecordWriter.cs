@@ -130,7 +130,8 @@ internal sealed class RecordWriter : IDisposable
         _sources.Clear();
     }
 
-    public AppliedDelta Apply(Delta delta, IConflictStrategy strategy, string appliedAt)
+    /// <summary>Applies one delta inside the batch's transaction; <paramref name="index"/> is its position for error messages, or -1.</summary>
+    public AppliedDelta Apply(Delta delta, IConflictStrategy strategy, string appliedAt, int index)
     {
         var resource = delta.Resource;
         var recordId = delta.RecordId;
@@ -155,7 +156,7 @@ internal sealed class RecordWriter : IDisposable
         var resolution = strategy.Resolve(existing, delta)
             ?? throw new InvalidOperationException($"The conflict strategy '{strategy.Label}' returned null for {resource}/{recordId}. Return ConflictResolution.Apply, Skip or ApplyMerged(...).");
 
-        var incoming = delta.Op == DeltaOp.Upsert ? _incoming.Write(delta.Payload) : default;
+        var incoming = delta.Op == DeltaOp.Upsert ? WritePayload(delta, index) : default;
         var merged = default(ReadOnlySpan<byte>);
         var isMerged = false;
         ApplyDecision decision;
@@ -172,7 +173,7 @@ internal sealed class RecordWriter : IDisposable
             var result = incoming;
             if (resolution.Kind == ConflictResolutionKind.ApplyMerged)
             {
-                merged = _merged.Write(resolution.MergedPayload);
+                merged = WriteMerged(resolution.MergedPayload, strategy, delta);
                 isMerged = true;
                 result = merged;
             }
@@ -371,6 +372,35 @@ internal sealed class RecordWriter : IDisposable
         using var left = JsonDocument.Parse(stored);
         using var right = JsonDocument.Parse(payload.ToArray());
         return JsonElement.DeepEquals(left.RootElement, right.RootElement);
+    }
+
+    /// <summary>Writes an upsert's payload as compact UTF-8; a payload that cannot be stored is the delta's fault.</summary>
+    private ReadOnlySpan<byte> WritePayload(Delta delta, int index)
+    {
+        try
+        {
+            return _incoming.Write(delta.Payload);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw delta.InvalidPayload(index, PayloadProblems.Find(delta.Payload) ?? $"cannot be written as JSON text ({ex.Message})");
+        }
+    }
+
+    /// <summary>Writes a strategy's merged payload as compact UTF-8; a payload that cannot be stored is the strategy's fault.</summary>
+    private ReadOnlySpan<byte> WriteMerged(JsonElement payload, IConflictStrategy strategy, Delta delta)
+    {
+        try
+        {
+            return _merged.Write(payload);
+        }
+        catch (InvalidOperationException ex)
+        {
+            var problem = PayloadProblems.Find(payload) ?? $"cannot be written as JSON text ({ex.Message})";
+            throw new InvalidOperationException(
+                $"The conflict strategy '{strategy.Label}' returned a merged payload for {delta.Resource}/{delta.RecordId} that {problem}. Return a payload the store can hold, or ConflictResolution.Apply or Skip.",
+                ex);
+        }
     }
 
     private bool IsDuplicate(string source, string deltaId)

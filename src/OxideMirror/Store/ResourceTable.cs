@@ -118,21 +118,47 @@ internal sealed class ResourceTable : IDisposable
                 nameof(field));
         }
 
+        using var command = _connection.CreateCommand();
+        command.Transaction = _transaction;
+
+        // An index made on the column before (by this method or a migration): creating it again is a no-op.
+        command.CommandText =
+            "SELECT il.name FROM pragma_index_list($table) AS il WHERE il.origin = 'c' AND il.partial = 0 " +
+            "AND (SELECT count(*) FROM pragma_index_xinfo(il.name) WHERE key = 1) = 1 " +
+            "AND (SELECT name FROM pragma_index_xinfo(il.name) WHERE key = 1) = $column COLLATE NOCASE ORDER BY il.name LIMIT 1";
+        command.Parameters.AddWithValue("$table", TableName);
+        command.Parameters.AddWithValue("$column", column);
+        if (command.ExecuteScalar() is string existing)
+        {
+            return existing;
+        }
+
+        // Names are cut to 120 characters, so two long columns can share a cut name, and a resource table can hold a
+        // name too: take the first free one of name, name_2, name_3, …
         var name = "ix_" + TableName + "_" + column;
         if (name.Length > 120)
         {
             name = name[..120];
         }
 
-        using var command = _connection.CreateCommand();
-        command.Transaction = _transaction;
-        command.CommandText = "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = $name";
-        command.Parameters.AddWithValue("$name", name);
-        if ((long)command.ExecuteScalar()! > 0)
+        command.CommandText = "SELECT name FROM sqlite_schema";
+        var taken = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        using (var reader = command.ExecuteReader())
         {
-            return name;
+            while (reader.Read())
+            {
+                taken.Add(reader.GetString(0));
+            }
         }
 
+        var candidate = name;
+        for (var n = 2; taken.Contains(candidate); n++)
+        {
+            candidate = string.Create(CultureInfo.InvariantCulture, $"{name}_{n}");
+        }
+
+        name = candidate;
+        command.Parameters.Clear();
         command.CommandText =
             $"CREATE INDEX {Identifiers.Quote(name)} ON {Identifiers.Quote(TableName)} ({Identifiers.Quote(column)}); " +
             "INSERT INTO mirror_schema_changes (resource, change, key, column_name, changed_at) VALUES ($resource, 'create_index', $key, $column, $at)";

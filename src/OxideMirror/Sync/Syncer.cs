@@ -241,6 +241,16 @@ public sealed class Syncer
                     throw new MirrorException($"Source '{source.Id}' returned a page whose Deltas is null for cursor '{cursor}'. Return an empty list when a page has no changes.");
                 }
 
+                if (page.HasMore && page.NextCursor is null && cursor is not null)
+                {
+                    throw new MirrorException($"Source '{source.Id}' returned a page after cursor '{cursor}' that says HasMore but has no NextCursor (null), so the next pull would start again from the beginning and the sync would never end. Return the cursor of the next page, or set HasMore to false. Nothing of this page was applied.");
+                }
+
+                if (Utf16Text.FindUnpairedSurrogate(page.NextCursor) is var position and >= 0)
+                {
+                    throw new MirrorException($"Source '{source.Id}' returned a page after cursor '{cursor}' whose NextCursor {Utf16Text.Describe(page.NextCursor!, position)}, so the next sync would resume from another cursor. Return a cursor that is valid text (for example Base64). Nothing of this page was applied.");
+                }
+
                 if (page.HasMore && page.NextCursor == cursor)
                 {
                     throw new MirrorException($"Source '{source.Id}' returned a page that says HasMore but keeps the cursor '{cursor}', so the next pull would return the same page and the sync would never end. Advance NextCursor, or set HasMore to false. Nothing of this page was applied.");

@@ -128,6 +128,9 @@ public sealed class ResourceTablesTests
     [InlineData("2024-sales", "r_2024_sales")]
     [InlineData("Überweisungen", "berweisungen")]
     [InlineData("???", "r_")]
+    [InlineData("json_each", "r_json_each")]
+    [InlineData("JSON-Tree", "r_json_tree")]
+    [InlineData("pragma_table_info", "r_pragma_table_info")]
     public async Task Apply_HostileResourceName_MapsToSafeTable(string resource, string table)
     {
         await using var store = await MirrorStore.OpenInMemoryAsync();
@@ -139,6 +142,18 @@ public sealed class ResourceTablesTests
         var rows = await store.QueryAsync($"SELECT v FROM \"{table}\"");
         rows.Rows.Should().ContainSingle().Which["v"].Should().Be(1L);
         (await store.EventCountAsync()).Should().Be(1, "mirror_events is intact");
+    }
+
+    [Fact]
+    public async Task Apply_ResourceNamedLikeATableValuedFunction_LeavesTheFunctionUsable()
+    {
+        // A table named json_each hides SQLite's json_each(...) from every agent query: "'json_each' is not a function".
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+
+        await store.ApplyAsync(Delta.Upsert("json_each", "1", new { tags = new[] { "a", "b" } }, "s"), LastWriteWins.Instance);
+
+        var rows = await store.QueryAsync("SELECT j.value FROM r_json_each t, json_each(t.tags) j ORDER BY j.value");
+        rows.Rows.Select(r => r["value"]).Should().Equal("a", "b");
     }
 
     [Fact]
@@ -189,6 +204,42 @@ public sealed class ResourceTablesTests
         point.Rows.Select(r => (string)r["detail"]!).Should().Contain(d => d.Contains($"USING INDEX {name}", StringComparison.Ordinal));
         var join = await store.QueryAsync("EXPLAIN QUERY PLAN SELECT * FROM customers c JOIN invoices i ON i.customer_id = c.record_id");
         join.Rows.Select(r => (string)r["detail"]!).Should().Contain(d => d.Contains("INDEX", StringComparison.Ordinal) && !d.StartsWith("SCAN i", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task CreateIndexAsync_LongColumnsWhoseIndexNamesWouldBeCutAlike_IndexesEach()
+    {
+        // Index names are cut to 120 characters: for a long table and two long keys that differ only at the end, the cut
+        // names were the same, and the second call returned the first index instead of creating one.
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        var resource = new string('t', 60);
+        var (first, second) = (new string('k', 59) + "1", new string('k', 59) + "2");
+        using var doc = System.Text.Json.JsonDocument.Parse($$"""{"{{first}}":1,"{{second}}":2}""");
+        await store.ApplyAsync(Delta.Upsert(resource, "r1", doc.RootElement, "s"), LastWriteWins.Instance);
+
+        var one = await store.CreateIndexAsync(resource, first);
+        var two = await store.CreateIndexAsync(resource, second);
+
+        two.Should().NotBe(one);
+        (await store.CreateIndexAsync(resource, second)).Should().Be(two, "creating it again is a no-op");
+        (await store.CreateIndexAsync(resource, first)).Should().Be(one);
+        var plan = await store.QueryAsync($"EXPLAIN QUERY PLAN SELECT * FROM {resource} WHERE {second} = 2");
+        plan.Rows.Select(r => (string)r["detail"]!).Should().Contain(d => d.Contains($"USING INDEX {two}", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task CreateIndexAsync_NameTakenByAResourceTable_CreatesTheIndexUnderAnotherName()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        await store.ApplyAsync(Delta.Upsert("ix_pets_name", "1", new { v = 1 }, "s"), LastWriteWins.Instance);
+        await store.ApplyAsync(Delta.Upsert("pets", "p1", new { name = "Rex" }, "s"), LastWriteWins.Instance);
+
+        var name = await store.CreateIndexAsync("pets", "name");
+
+        name.Should().Be("ix_pets_name_2");
+        var plan = await store.QueryAsync("EXPLAIN QUERY PLAN SELECT * FROM pets WHERE name = 'Rex'");
+        plan.Rows.Select(r => (string)r["detail"]!).Should().Contain(d => d.Contains("USING INDEX ix_pets_name_2", StringComparison.Ordinal));
+        (await store.QueryAsync("SELECT v FROM ix_pets_name")).Rows.Single()["v"].Should().Be(1L);
     }
 
     [Fact]

@@ -25,6 +25,10 @@ public sealed class DeltaValidationTests
         { "null provenance", "Provenance", "has no Provenance" },
         { "unknown op", "Op", "has Op 7" },
         { "empty delta id", "DeltaId", "empty DeltaId" },
+        { "unpaired high surrogate in record id", "RecordId", "(\"ord\\uD83D\")" },
+        { "unpaired low surrogate in resource", "Resource", "(\"\\uDE00pets\")" },
+        { "unpaired surrogate in source", "Provenance.Source", "(\"crm\\uD800\")" },
+        { "unpaired surrogate in delta id", "DeltaId", "(\"evt-\\uDFFF-1\")" },
     };
 
     [Theory]
@@ -127,6 +131,145 @@ public sealed class DeltaValidationTests
     }
 
     [Fact]
+    public async Task ApplyBatchAsync_IdsThatDifferOnlyInUnpairedSurrogates_AreRefusedInsteadOfMergedIntoOneRecord()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+
+        // SQLite stores text as UTF-8, where an unpaired surrogate becomes U+FFFD: these three distinct ids would all be
+        // written as "id-\uFFFD", and the second and third would overwrite the first record.
+        var act = () => store.ApplyBatchAsync(
+            [Customer("id-\uFFFD", "Ada"), Customer("id-\uD800", "Grace"), Customer("id-\uDC00", "Linus")],
+            LastWriteWins.Instance);
+
+        var thrown = await act.Should().ThrowExactlyAsync<InvalidDeltaException>();
+        thrown.Which.Index.Should().Be(1);
+        thrown.Which.Field.Should().Be("RecordId");
+        thrown.Which.Message.Should().StartWith("Delta 1 of the batch").And.Contain("\"id-\\uD800\"").And.Contain("unpaired UTF-16 surrogate");
+        (await store.EventCountAsync()).Should().Be(0);
+
+        var paired = await store.ApplyBatchAsync([Customer("id-\uD83D\uDE00", "Ada"), Customer("id-\uD83D\uDE01", "Grace")], LastWriteWins.Instance);
+        paired.Select(r => r.Decision).Should().Equal(ApplyDecision.Inserted, ApplyDecision.Inserted);
+        (await MirrorTables.LiveRecordIdsAsync(store, "customers")).Should().BeEquivalentTo("id-😀", "id-😁");
+    }
+
+    [Theory]
+    [InlineData("cursor.Source")]
+    [InlineData("cursor.Resource")]
+    [InlineData("cursor.Cursor")]
+    public async Task ApplyBatchAsync_CursorWithUnpairedSurrogate_ThrowsNamingItAndWritesNothing(string parameter)
+    {
+        // Built here rather than passed in: xUnit's serialization of theory data would replace the surrogate.
+        var (source, resource, cursor) = parameter switch
+        {
+            "cursor.Source" => ("crm\uD800", "*", "c"),
+            "cursor.Resource" => ("crm", "pages\uDC00", "c"),
+            _ => ("crm", "*", "page-\uD800"),
+        };
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+
+        var act = () => store.ApplyBatchAsync([Customer("c1", "Ada")], LastWriteWins.Instance, new CursorUpdate(source, cursor, resource));
+
+        var thrown = await act.Should().ThrowExactlyAsync<ArgumentException>();
+        thrown.Which.ParamName.Should().Be(parameter);
+        thrown.Which.Message.Should().Contain("unpaired UTF-16 surrogate");
+        (await store.EventCountAsync()).Should().Be(0);
+    }
+
+    [Theory]
+    [InlineData("""{"name":"Ada","profile":{"bio":"cut in half \ud83d"}}""", "$.profile.bio", "a string")]
+    [InlineData("""{"name":"Ada","tags":[1,{"ok":1,"\udc00x":2}]}""", "$.tags[1], key 2", "a key")]
+    public async Task ApplyBatchAsync_PayloadWithUnpairedSurrogateEscape_ThrowsNamingWhereAndCommitsNothing(string payload, string path, string what)
+    {
+        using var dir = new TempDirectory();
+        await using var store = await MirrorStore.OpenAsync(dir.File());
+        await store.ApplyBatchAsync([Customer("c1", "Ada")], LastWriteWins.Instance, new CursorUpdate("crm", "page-1"));
+        var before = Snapshot(store.Path!);
+
+        // JSON allows "\ud83d" on its own (a string cut between the two halves of an emoji), but no UTF-8 text can hold it.
+        var act = () => store.ApplyBatchAsync(
+            [Delta.Upsert("orders", "o1", new { total = 1 }, "crm"), Delta.Upsert("customers", "c2", Json(payload), "crm")],
+            LastWriteWins.Instance,
+            new CursorUpdate("crm", "page-2"));
+
+        var thrown = await act.Should().ThrowExactlyAsync<InvalidDeltaException>();
+        thrown.Which.Field.Should().Be("Payload");
+        thrown.Which.Index.Should().Be(1);
+        thrown.Which.Message.Should().StartWith("Delta 1 of the batch (\"customers\"/\"c2\")")
+            .And.Contain($"{what} with an unpaired UTF-16 surrogate escape at {path}");
+        Snapshot(store.Path!).Should().Be(before);
+        (await store.ApplyBatchAsync([Customer("c2", "Grace")], LastWriteWins.Instance, new CursorUpdate("crm", "page-2")))
+            .Single().Decision.Should().Be(ApplyDecision.Inserted, "the store stays usable");
+    }
+
+    [Fact]
+    public async Task ApplyAsync_PayloadDeeperThanTheStoreReads_IsRefused_AndTheDeepestAcceptedStaysReadableAndMergeable()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+
+        var act = () => store.ApplyAsync(Delta.Upsert("docs", "d1", Nested(65), "src"), MergeJson.Instance);
+
+        var thrown = await act.Should().ThrowExactlyAsync<InvalidDeltaException>();
+        thrown.Which.Field.Should().Be("Payload");
+        thrown.Which.Message.Should().StartWith("The delta (\"docs\"/\"d1\")").And.Contain("more than 64 levels deep at $.a.a.a");
+        (await store.EventCountAsync()).Should().Be(0);
+
+        // The deepest payload accepted must stay readable: a conflict strategy, a read and a rebuild parse it again.
+        await store.ApplyAsync(Delta.Upsert("docs", "d1", Nested(64), "src"), MergeJson.Instance);
+        var merged = await store.ApplyAsync(Delta.Upsert("docs", "d1", new { title = "x" }, "src"), MergeJson.Instance);
+        merged.Decision.Should().Be(ApplyDecision.Merged);
+        var record = await store.GetRecordAsync("docs", "d1");
+        record!.Payload.GetProperty("title").GetString().Should().Be("x");
+        (await store.RebuildRecordsAsync()).RecordsRebuilt.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task ApplyAsync_PayloadThousandsOfLevelsDeep_ThrowsInvalidDeltaException()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        var deep = "{\"a\":" + new string('[', 3000) + new string(']', 3000) + "}";
+        using var document = JsonDocument.Parse(deep, new JsonDocumentOptions { MaxDepth = 4000 });
+
+        var act = () => store.ApplyAsync(Delta.Upsert("docs", "d1", document.RootElement, "src"), LastWriteWins.Instance);
+
+        (await act.Should().ThrowExactlyAsync<InvalidDeltaException>()).Which.Message.Should().Contain("more than 64 levels deep at $.a[0][0]");
+        (await store.EventCountAsync()).Should().Be(0);
+    }
+
+    [Fact]
+    public async Task ApplyAsync_StrategyReturnsMergedPayloadTooDeep_ThrowsNamingTheStrategyAndWritesNothing()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        await store.ApplyAsync(Customer("c1", "Ada"), LastWriteWins.Instance);
+
+        var act = () => store.ApplyAsync(Customer("c1", "Grace"), new DeepMerge());
+
+        var thrown = await act.Should().ThrowExactlyAsync<InvalidOperationException>();
+        thrown.Which.Message.Should().Contain("'deep-merge'").And.Contain("customers/c1").And.Contain("more than 64 levels deep");
+        (await store.EventCountAsync()).Should().Be(1);
+        (await store.ApplyAsync(Customer("c1", "Grace"), MergeJson.Instance)).Decision.Should().Be(ApplyDecision.Merged);
+    }
+
+    private static JsonElement Nested(int levels)
+    {
+        var text = string.Concat(Enumerable.Repeat("{\"a\":", levels)) + "1" + new string('}', levels);
+        using var document = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 200 });
+        return document.RootElement.Clone();
+    }
+
+    [Fact]
+    public async Task ApplyBatchAsync_StrategyWithNullLabel_ThrowsNamingTheStrategyAndWritesNothing()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+
+        var act = () => store.ApplyBatchAsync([Customer("c1", "Ada"), Customer("c2", "Grace")], new Unlabelled());
+
+        var thrown = await act.Should().ThrowExactlyAsync<ArgumentException>();
+        thrown.Which.ParamName.Should().Be("strategy");
+        thrown.Which.Message.Should().Contain(nameof(Unlabelled)).And.Contain("Label");
+        (await store.EventCountAsync()).Should().Be(0);
+    }
+
+    [Fact]
     public async Task ApplyBatchAsync_NullDeltaInBatch_ThrowsArgumentNullAndWritesNothing()
     {
         await using var store = await MirrorStore.OpenInMemoryAsync();
@@ -171,7 +314,25 @@ public sealed class DeltaValidationTests
             "null provenance" => good with { Provenance = null! },
             "unknown op" => good with { Op = (DeltaOp)7 },
             "empty delta id" => good.WithId(""),
+            "unpaired high surrogate in record id" => good with { RecordId = "ord\uD83D" },
+            "unpaired low surrogate in resource" => good with { Resource = "\uDE00pets" },
+            "unpaired surrogate in source" => good with { Provenance = new Provenance("crm\uD800") },
+            "unpaired surrogate in delta id" => good.WithId("evt-\uDFFF-1"),
             _ => throw new ArgumentOutOfRangeException(nameof(scenario), scenario, "Unknown scenario."),
         };
+    }
+
+    private sealed class DeepMerge : IConflictStrategy
+    {
+        public string Label => "deep-merge";
+
+        public ConflictResolution Resolve(MirroredRecord? existing, Delta incoming) => ConflictResolution.ApplyMerged(Nested(70));
+    }
+
+    private sealed class Unlabelled : IConflictStrategy
+    {
+        public string Label => null!;
+
+        public ConflictResolution Resolve(MirroredRecord? existing, Delta incoming) => ConflictResolution.Apply;
     }
 }

@@ -195,6 +195,39 @@ public sealed partial class SyncerTests
     }
 
     [Fact]
+    public async Task SyncAsync_PageWithHasMoreButNullCursor_ThrowsInsteadOfRestartingFromTheBeginning()
+    {
+        // A paginator whose "next" link is missing while the body still says has_more: a null cursor means "from the
+        // beginning", so following it would pull page 1 again, then this page, and so on without end.
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        var source = new DelegateSource("lost", (n, cursor, _) => n < 10
+            ? Task.FromResult(cursor is null
+                ? new PullResult(Items("orders", 2), "c1", HasMore: true)
+                : new PullResult(Items("orders", 2, from: 2), null, HasMore: true))
+            : throw new InvalidOperationException("The syncer kept pulling a source that restarts."));
+
+        var thrown = await FluentActions.Awaiting(() => new Syncer(store).SyncAsync(source)).Should().ThrowExactlyAsync<MirrorException>();
+
+        thrown.Which.Message.Should().Contain("'lost'").And.Contain("'c1'").And.Contain("no NextCursor").And.Contain("Nothing of this page was applied");
+        source.PullCount.Should().Be(2);
+        (await store.GetCursorAsync("lost")).Should().Be("c1");
+        (await MirrorTables.LiveRecordIdsAsync(store, "orders")).Should().Equal(Id(0), Id(1));
+    }
+
+    [Fact]
+    public async Task SyncAsync_PageWithCursorSQLiteCannotStore_ThrowsMirrorExceptionAndAppliesNothingOfIt()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        var source = new StaticSource("cut", [new PullResult(Items("orders", 1), "c1", true), new PullResult(Items("orders", 1, from: 1), "c2-\uD83D", false)]);
+
+        var thrown = await FluentActions.Awaiting(() => new Syncer(store).SyncAsync(source)).Should().ThrowExactlyAsync<MirrorException>();
+
+        thrown.Which.Message.Should().Contain("'cut'").And.Contain("\"c2-\\uD83D\"").And.Contain("unpaired UTF-16 surrogate").And.Contain("Nothing of this page was applied");
+        (await store.GetCursorAsync("cut")).Should().Be("c1");
+        (await store.EventCountAsync()).Should().Be(1);
+    }
+
+    [Fact]
     public async Task SyncAllAsync_StuckSourceFromStart_IsReportedNotLooped()
     {
         await using var store = await MirrorStore.OpenInMemoryAsync();
