@@ -160,17 +160,17 @@ public sealed partial class HttpSource
         return new Uri(text.ToString(), UriKind.Absolute);
     }
 
-    private static string? NextPage(HttpResourceOptions resource, HttpCursor.ResourceState rs, JsonElement root, string? link, Uri requested, int count)
+    private string? NextPage(HttpResourceOptions resource, HttpCursor.ResourceState rs, JsonElement root, string? link, Uri requested, int count)
     {
         var paginator = resource.Paginator;
         switch (paginator.Kind)
         {
             case HttpPaginatorKind.NextUrl:
                 var next = JsonPath.ReadText(root, paginator.FieldPath!);
-                return next is null ? null : new Uri(requested, next).AbsoluteUri;
+                return next is null ? null : FollowLink(resource, requested, next);
             case HttpPaginatorKind.LinkHeader:
                 var target = LinkHeaderParser.FindNext(link);
-                return target is null ? null : new Uri(requested, target).AbsoluteUri;
+                return target is null ? null : FollowLink(resource, requested, target);
             case HttpPaginatorKind.CursorToken:
                 return JsonPath.ReadText(root, paginator.FieldPath!);
             case HttpPaginatorKind.Offset:
@@ -195,6 +195,35 @@ public sealed partial class HttpSource
                 return null;
         }
     }
+
+    /// <summary>
+    /// Resolves a next-page link against the request it came with, and refuses one that is not a URL, not http(s), or
+    /// on another scheme, host or port: every request carries the source's credentials, so a link must not send them
+    /// anywhere the source was not configured for.
+    /// </summary>
+    private string FollowLink(HttpResourceOptions resource, Uri requested, string link)
+    {
+        var what = $"The next-page link ({resource.Paginator}) of the page from {Describe(requested)}";
+        if (!Uri.TryCreate(requested, link, out var target))
+        {
+            throw Bad(resource, $"{what} is '{Truncate(link)}', which is not a URL. Check the resource's Paginator");
+        }
+
+        if (target.Scheme != Uri.UriSchemeHttp && target.Scheme != Uri.UriSchemeHttps)
+        {
+            throw Bad(resource, $"{what} is '{Truncate(link)}', whose scheme '{target.Scheme}' is not http or https. Check the resource's Paginator");
+        }
+
+        if (Uri.Compare(target, requested, UriComponents.SchemeAndServer, UriFormat.UriEscaped, StringComparison.OrdinalIgnoreCase) != 0)
+        {
+            throw Bad(resource, $"{what} points to another host, {target.GetLeftPart(UriPartial.Path)}, than the one requested ({requested.GetLeftPart(UriPartial.Authority)}). The source sends its credentials with every request, so it follows next-page links only on the scheme, host and port of the page that gave them");
+        }
+
+        return target.AbsoluteUri;
+    }
+
+    /// <summary>Cuts a value from a response to a length fit for a message.</summary>
+    private static string Truncate(string text) => text.Length <= 100 ? text : text[..100] + "…";
 
     /// <summary>Describes a request for messages: the method and the URL without its query (which may hold secrets).</summary>
     private static string Describe(Uri uri) => "GET " + uri.GetLeftPart(UriPartial.Path);
