@@ -45,7 +45,9 @@ public sealed partial class HttpSource
             }
 
             HttpLog.PageFetched(_logger, Id, resource.Name, rs.Page, deltas.Count, (int)status);
-            return new FetchedPage(deltas, deltas.Count == 0 ? null : NextPage(resource, rs, root, link, uri, deltas.Count));
+            var next = deltas.Count == 0 ? null : NextPage(resource, rs, root, link, uri, deltas.Count);
+            CheckProgress(resource, rs, uri, deltas, next);
+            return new FetchedPage(deltas, next);
         }
     }
 

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace OxideMirror.Tests.Http;
 
-/// <summary>Servers whose pagination misbehaves: links to other hosts, unreadable links.</summary>
+/// <summary>Servers whose pagination misbehaves: links to other hosts, unreadable links, pages that never end.</summary>
 public sealed class HttpSourcePagingTests
 {
     private static HttpSource Source(LoopbackServer server, HttpResourceOptions resource, Action<HttpSourceOptions>? configure = null)
@@ -73,5 +73,90 @@ public sealed class HttpSourcePagingTests
             .Contain($"'{next}'").And.Contain(expected).And.Contain("resource 'things'").And.Contain("nothing of this page was applied");
         (await store.EventCountAsync()).Should().Be(0);
         server.Requests.Should().HaveCount(1);
+    }
+
+    [Fact]
+    public async Task SyncAsync_NextUrlPointsAtTheSamePage_ThrowsInsteadOfLoopingForever()
+    {
+        await using var server = await ServeAsync(_ => "/things");
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        using var source = Source(server, NextUrl());
+
+        var act = () => Syncer(store).SyncAsync(source);
+
+        (await act.Should().ThrowAsync<HttpSourceException>()).Which.Message.Should()
+            .Contain("resource 'things'").And.Contain("Page 1").And.Contain("never end").And.Contain("next URL at 'next'");
+        server.Requests.Should().HaveCount(1);
+        (await store.EventCountAsync()).Should().Be(0);
+    }
+
+    [Fact]
+    public async Task SyncAsync_NextUrlsCycle_ThrowsOnTheFirstRepeatedPage()
+    {
+        // page=1 -> page=2 -> page=3 -> page=2 -> …
+        await using var server = await ServeAsync(c => (c.Request.Query["page"].FirstOrDefault() ?? "1") switch
+        {
+            "1" => "/things?page=2",
+            "2" => "/things?page=3",
+            _ => "/things?page=2",
+        });
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        using var source = Source(server, NextUrl());
+
+        var act = () => Syncer(store).SyncAsync(source);
+
+        (await act.Should().ThrowAsync<HttpSourceException>()).Which.Message.Should().Contain("Page 3").And.Contain("page 2 of this pass").And.Contain("never end");
+        server.Requests.Should().Equal("/things", "/things?page=2", "/things?page=3");
+        (await store.EventCountAsync()).Should().Be(2, "the two pages before the loop were good and committed; the page that loops back is not");
+    }
+
+    [Fact]
+    public async Task SyncAsync_LinkHeaderPointsAtTheSamePage_ThrowsInsteadOfLoopingForever()
+    {
+        await using var server = await LoopbackServer.StartAsync(app => app.MapGet("/things", (HttpContext c) =>
+        {
+            c.Response.Headers.Link = "</things>; rel=\"next\"";
+            return Results.Json(new[] { new { id = "a" } });
+        }));
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        using var source = Source(server, new HttpResourceOptions { Name = "things", Path = "things", Paginator = HttpPaginator.LinkHeader });
+
+        var act = () => Syncer(store).SyncAsync(source);
+
+        (await act.Should().ThrowAsync<HttpSourceException>()).Which.Message.Should().Contain("never end").And.Contain("Link header");
+        server.Requests.Should().HaveCount(1);
+    }
+
+    [Fact]
+    public async Task SyncAsync_CursorTokenRepeats_ThrowsNamingTheToken()
+    {
+        await using var server = await LoopbackServer.StartAsync(app => app.MapGet("/things", () =>
+            Results.Json(new { items = new[] { new { id = "a" } }, meta = new { cursor = "abc" } })));
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        using var source = Source(server, new HttpResourceOptions { Name = "things", Path = "things", RecordsPath = "items", Paginator = HttpPaginator.CursorToken("meta.cursor", "cursor") });
+
+        var act = () => Syncer(store).SyncAsync(source);
+
+        (await act.Should().ThrowAsync<HttpSourceException>()).Which.Message.Should().Contain("'abc'").And.Contain("Page 2").And.Contain("never end");
+        server.Requests.Should().Equal("/things", "/things?cursor=abc");
+        (await store.EventCountAsync()).Should().Be(1);
+    }
+
+    [Theory]
+    [InlineData("page")]
+    [InlineData("offset")]
+    public async Task SyncAsync_ServerIgnoresThePagingParameter_ThrowsInsteadOfLoopingForever(string style)
+    {
+        await using var server = await LoopbackServer.StartAsync(app => app.MapGet("/things", () => Results.Json(new[] { new { id = "a" }, new { id = "b" } })));
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        var paginator = style == "page" ? HttpPaginator.PageNumber() : HttpPaginator.Offset(2);
+        using var source = Source(server, new HttpResourceOptions { Name = "things", Path = "things", Paginator = paginator });
+
+        var act = () => Syncer(store).SyncAsync(source);
+
+        (await act.Should().ThrowAsync<HttpSourceException>()).Which.Message.Should()
+            .Contain("the same 2 record(s)").And.Contain("Page 2").And.Contain("ignores").And.Contain(paginator.ToString());
+        server.Requests.Should().HaveCount(2);
+        (await store.EventCountAsync()).Should().Be(2, "the first page was good and committed");
     }
 }
