@@ -11,7 +11,15 @@ public sealed partial class HttpSource
     private async Task<FetchedPage> FetchPageAsync(HttpResourceOptions resource, HttpCursor.ResourceState rs, CancellationToken cancellationToken)
     {
         var uri = BuildUri(resource, rs);
-        var (body, link, status) = await SendAsync(resource, uri, cancellationToken).ConfigureAwait(false);
+        var (raw, link, status, charSet) = await SendAsync(resource, uri, cancellationToken).ConfigureAwait(false);
+        if (status == HttpStatusCode.NoContent)
+        {
+            // 204 No Content: nothing to list, like an empty array.
+            HttpLog.PageFetched(_logger, Id, resource.Name, rs.Page, 0, (int)status);
+            return new FetchedPage([], null);
+        }
+
+        var body = ToUtf8(resource, uri, status, raw, charSet);
         JsonDocument document;
         try
         {
@@ -19,7 +27,8 @@ public sealed partial class HttpSource
         }
         catch (JsonException ex)
         {
-            throw new HttpSourceException(Id, resource.Name, status, $"HTTP source '{Id}' got a body from {Describe(uri)} for resource '{resource.Name}' that is not valid JSON ({ex.Message}); it starts with '{Preview(body)}'. Check the endpoint's Path; nothing of this page was applied.", ex);
+            var start = body.Length == 0 ? "it is empty" : $"it starts with '{Preview(body.Span)}'";
+            throw new HttpSourceException(Id, resource.Name, status, $"HTTP source '{Id}' got a body from {Describe(uri)} for resource '{resource.Name}' that is not valid JSON ({ex.Message}); {start}. Check the endpoint's Path; nothing of this page was applied.", ex);
         }
 
         using (document)
@@ -230,9 +239,76 @@ public sealed partial class HttpSource
     /// <summary>Describes a request for messages: the method and the URL without its query (which may hold secrets).</summary>
     private static string Describe(Uri uri) => "GET " + uri.GetLeftPart(UriPartial.Path);
 
-    private static string Preview(byte[] body)
+    private static string Preview(ReadOnlySpan<byte> body)
     {
-        var text = Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 60)).ReplaceLineEndings(" ");
+        var text = Encoding.UTF8.GetString(body[..Math.Min(body.Length, 60)]).ReplaceLineEndings(" ");
         return body.Length > 60 ? text + "…" : text;
+    }
+
+    /// <summary>
+    /// Returns the body as UTF-8 without a byte order mark: a UTF-8, UTF-16 or UTF-32 BOM decides the encoding, then the
+    /// Content-Type charset; a body left as UTF-8 must be valid UTF-8.
+    /// </summary>
+    private ReadOnlyMemory<byte> ToUtf8(HttpResourceOptions resource, Uri uri, HttpStatusCode status, byte[] body, string? charSet)
+    {
+        var span = body.AsSpan();
+        if (span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+        {
+            return ValidUtf8(resource, uri, status, body.AsMemory(3), charSet);
+        }
+
+        var encoding = span.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE, 0, 0]) ? new UTF32Encoding(bigEndian: false, byteOrderMark: true)
+            : span.StartsWith((ReadOnlySpan<byte>)[0, 0, 0xFE, 0xFF]) ? new UTF32Encoding(bigEndian: true, byteOrderMark: true)
+            : span.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]) ? Encoding.Unicode
+            : span.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]) ? Encoding.BigEndianUnicode
+            : FindEncoding(charSet);
+        if (encoding is null || encoding.CodePage == Encoding.UTF8.CodePage)
+        {
+            return ValidUtf8(resource, uri, status, body, charSet);
+        }
+
+        var preamble = encoding.Preamble;
+        var text = encoding.GetString(span.StartsWith(preamble) ? span[preamble.Length..] : span);
+        return Encoding.UTF8.GetBytes(text);
+    }
+
+    private ReadOnlyMemory<byte> ValidUtf8(HttpResourceOptions resource, Uri uri, HttpStatusCode status, ReadOnlyMemory<byte> body, string? charSet)
+    {
+        if (System.Text.Unicode.Utf8.IsValid(body.Span))
+        {
+            return body;
+        }
+
+        var span = body.Span;
+        var offset = 0;
+        while (Rune.DecodeFromUtf8(span[offset..], out _, out var consumed) == System.Buffers.OperationStatus.Done)
+        {
+            offset += consumed;
+        }
+
+        var declared = charSet is null ? "its Content-Type names no charset"
+            : FindEncoding(charSet) is null ? $"its Content-Type names charset '{Truncate(charSet)}', which .NET does not know"
+            : $"its Content-Type says charset '{charSet}'";
+        throw new HttpSourceException(Id, resource.Name, status, string.Create(CultureInfo.InvariantCulture, $"HTTP source '{Id}' got a body from {Describe(uri)} for resource '{resource.Name}' that is not valid UTF-8 (byte 0x{span[offset]:X2} at offset {offset}), and {declared}; it starts with '{Preview(span)}'. JSON must be UTF-8 unless the response names its charset; ask the API's owner to send UTF-8 or a charset, or wrap the source's Handler to set one; nothing of this page was applied."));
+    }
+
+    /// <summary>Finds the encoding a Content-Type charset names (including code pages such as windows-1252), or null when .NET does not know it.</summary>
+    private static Encoding? FindEncoding(string? charSet)
+    {
+        var name = charSet?.Trim().Trim('"', '\'').Trim();
+        if (string.IsNullOrEmpty(name))
+        {
+            return null;
+        }
+
+        try
+        {
+            return Encoding.GetEncoding(name);
+        }
+        catch (ArgumentException)
+        {
+            // Not one of the encodings .NET always has: try the code pages, without registering them process-wide.
+            return CodePagesEncodingProvider.Instance.GetEncoding(name);
+        }
     }
 }
