@@ -73,12 +73,17 @@ public sealed partial class HttpSource
         }
 
         var id = idElement.ValueKind == JsonValueKind.String ? idElement.GetString()! : idElement.GetRawText();
+        if (id.Length == 0)
+        {
+            throw Bad(resource, $"Record {index} of the page has an empty '{resource.IdField}' (\"\"), and every record needs an id. Set IdField to the field that holds the record's id");
+        }
+
         var occurredAt = fetchedAt;
         if (resource.EventTimeField is { } timeField)
         {
             if (!record.TryGetProperty(timeField, out var timeElement) || !TryReadTime(timeElement, out occurredAt))
             {
-                throw Bad(resource, $"Record '{id}' has no readable '{timeField}' field (an ISO 8601 string or Unix seconds). Set EventTimeField to the record's last-changed field, or to null");
+                throw Bad(resource, $"Record '{Truncate(id)}' has no readable '{timeField}' field (an ISO 8601 string or Unix seconds). Set EventTimeField to the record's last-changed field, or to null");
             }
 
             if (rs.HighWater is null || occurredAt > rs.HighWater)
