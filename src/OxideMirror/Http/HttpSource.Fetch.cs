@@ -124,6 +124,11 @@ public sealed partial class HttpSource
     private Uri BuildUri(HttpResourceOptions resource, HttpCursor.ResourceState rs)
     {
         var paginator = resource.Paginator;
+        if (rs.Next is { } position && !CanRead(paginator, position))
+        {
+            throw new HttpSourceException(Id, resource.Name, null, $"HTTP source '{Id}': the cursor holds the position '{Truncate(position)}' for resource '{resource.Name}', which its paginator ({paginator}) cannot read, most likely because the resource's Paginator changed since the cursor was stored. Start the source over with store.SetCursorAsync(\"{Id}\", null); nothing was requested or applied.");
+        }
+
         if (rs.Next is not null && paginator.Kind is HttpPaginatorKind.NextUrl or HttpPaginatorKind.LinkHeader)
         {
             return new Uri(rs.Next, UriKind.Absolute);
@@ -175,6 +180,16 @@ public sealed partial class HttpSource
 
         return new Uri(text.ToString(), UriKind.Absolute);
     }
+
+    /// <summary>Says whether a stored next-page position is of the kind the paginator writes: a URL, or a whole number.</summary>
+    private static bool CanRead(HttpPaginator paginator, string position) => paginator.Kind switch
+    {
+        HttpPaginatorKind.NextUrl or HttpPaginatorKind.LinkHeader =>
+            Uri.TryCreate(position, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps),
+        HttpPaginatorKind.Offset or HttpPaginatorKind.PageNumber =>
+            long.TryParse(position, NumberStyles.None, CultureInfo.InvariantCulture, out _),
+        _ => true,
+    };
 
     private string? NextPage(HttpResourceOptions resource, HttpCursor.ResourceState rs, JsonElement root, string? link, Uri requested, int count)
     {
