@@ -11,7 +11,15 @@ public sealed partial class HttpSource
     private async Task<FetchedPage> FetchPageAsync(HttpResourceOptions resource, HttpCursor.ResourceState rs, CancellationToken cancellationToken)
     {
         var uri = BuildUri(resource, rs);
-        var (body, link, status) = await SendAsync(resource, uri, cancellationToken).ConfigureAwait(false);
+        var (raw, link, status, charSet) = await SendAsync(resource, uri, cancellationToken).ConfigureAwait(false);
+        if (status == HttpStatusCode.NoContent)
+        {
+            // 204 No Content: nothing to list, like an empty array.
+            HttpLog.PageFetched(_logger, Id, resource.Name, rs.Page, 0, (int)status);
+            return new FetchedPage([], null);
+        }
+
+        var body = ToUtf8(resource, uri, status, raw, charSet);
         JsonDocument document;
         try
         {
@@ -19,7 +27,8 @@ public sealed partial class HttpSource
         }
         catch (JsonException ex)
         {
-            throw new HttpSourceException(Id, resource.Name, status, $"HTTP source '{Id}' got a body from {Describe(uri)} for resource '{resource.Name}' that is not valid JSON ({ex.Message}); it starts with '{Preview(body)}'. Check the endpoint's Path; nothing of this page was applied.", ex);
+            var start = body.Length == 0 ? "it is empty" : $"it starts with '{Preview(body.Span)}'";
+            throw new HttpSourceException(Id, resource.Name, status, $"HTTP source '{Id}' got a body from {Describe(uri)} for resource '{resource.Name}' that is not valid JSON ({ex.Message}); {start}. Check the endpoint's Path; nothing of this page was applied.", ex);
         }
 
         using (document)
@@ -45,7 +54,9 @@ public sealed partial class HttpSource
             }
 
             HttpLog.PageFetched(_logger, Id, resource.Name, rs.Page, deltas.Count, (int)status);
-            return new FetchedPage(deltas, deltas.Count == 0 ? null : NextPage(resource, rs, root, link, uri, deltas.Count));
+            var next = deltas.Count == 0 ? null : NextPage(resource, rs, root, link, uri, deltas.Count);
+            CheckProgress(resource, rs, uri, deltas, next);
+            return new FetchedPage(deltas, next);
         }
     }
 
@@ -62,12 +73,17 @@ public sealed partial class HttpSource
         }
 
         var id = idElement.ValueKind == JsonValueKind.String ? idElement.GetString()! : idElement.GetRawText();
+        if (id.Length == 0)
+        {
+            throw Bad(resource, $"Record {index} of the page has an empty '{resource.IdField}' (\"\"), and every record needs an id. Set IdField to the field that holds the record's id");
+        }
+
         var occurredAt = fetchedAt;
         if (resource.EventTimeField is { } timeField)
         {
             if (!record.TryGetProperty(timeField, out var timeElement) || !TryReadTime(timeElement, out occurredAt))
             {
-                throw Bad(resource, $"Record '{id}' has no readable '{timeField}' field (an ISO 8601 string or Unix seconds). Set EventTimeField to the record's last-changed field, or to null");
+                throw Bad(resource, $"Record '{Truncate(id)}' has no readable '{timeField}' field (an ISO 8601 string or Unix seconds). Set EventTimeField to the record's last-changed field, or to null");
             }
 
             if (rs.HighWater is null || occurredAt > rs.HighWater)
@@ -108,6 +124,11 @@ public sealed partial class HttpSource
     private Uri BuildUri(HttpResourceOptions resource, HttpCursor.ResourceState rs)
     {
         var paginator = resource.Paginator;
+        if (rs.Next is { } position && !CanRead(paginator, position))
+        {
+            throw new HttpSourceException(Id, resource.Name, null, $"HTTP source '{Id}': the cursor holds the position '{Truncate(position)}' for resource '{resource.Name}', which its paginator ({paginator}) cannot read, most likely because the resource's Paginator changed since the cursor was stored. Start the source over with store.SetCursorAsync(\"{Id}\", null); nothing was requested or applied.");
+        }
+
         if (rs.Next is not null && paginator.Kind is HttpPaginatorKind.NextUrl or HttpPaginatorKind.LinkHeader)
         {
             return new Uri(rs.Next, UriKind.Absolute);
@@ -160,17 +181,27 @@ public sealed partial class HttpSource
         return new Uri(text.ToString(), UriKind.Absolute);
     }
 
-    private static string? NextPage(HttpResourceOptions resource, HttpCursor.ResourceState rs, JsonElement root, string? link, Uri requested, int count)
+    /// <summary>Says whether a stored next-page position is of the kind the paginator writes: a URL, or a whole number.</summary>
+    private static bool CanRead(HttpPaginator paginator, string position) => paginator.Kind switch
+    {
+        HttpPaginatorKind.NextUrl or HttpPaginatorKind.LinkHeader =>
+            Uri.TryCreate(position, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps),
+        HttpPaginatorKind.Offset or HttpPaginatorKind.PageNumber =>
+            long.TryParse(position, NumberStyles.None, CultureInfo.InvariantCulture, out _),
+        _ => true,
+    };
+
+    private string? NextPage(HttpResourceOptions resource, HttpCursor.ResourceState rs, JsonElement root, string? link, Uri requested, int count)
     {
         var paginator = resource.Paginator;
         switch (paginator.Kind)
         {
             case HttpPaginatorKind.NextUrl:
                 var next = JsonPath.ReadText(root, paginator.FieldPath!);
-                return next is null ? null : new Uri(requested, next).AbsoluteUri;
+                return next is null ? null : FollowLink(resource, requested, next);
             case HttpPaginatorKind.LinkHeader:
                 var target = LinkHeaderParser.FindNext(link);
-                return target is null ? null : new Uri(requested, target).AbsoluteUri;
+                return target is null ? null : FollowLink(resource, requested, target);
             case HttpPaginatorKind.CursorToken:
                 return JsonPath.ReadText(root, paginator.FieldPath!);
             case HttpPaginatorKind.Offset:
@@ -196,12 +227,108 @@ public sealed partial class HttpSource
         }
     }
 
+    /// <summary>
+    /// Resolves a next-page link against the request it came with, and refuses one that is not a URL, not http(s), or
+    /// on another scheme, host or port: every request carries the source's credentials, so a link must not send them
+    /// anywhere the source was not configured for.
+    /// </summary>
+    private string FollowLink(HttpResourceOptions resource, Uri requested, string link)
+    {
+        var what = $"The next-page link ({resource.Paginator}) of the page from {Describe(requested)}";
+        if (!Uri.TryCreate(requested, link, out var target))
+        {
+            throw Bad(resource, $"{what} is '{Truncate(link)}', which is not a URL. Check the resource's Paginator");
+        }
+
+        if (target.Scheme != Uri.UriSchemeHttp && target.Scheme != Uri.UriSchemeHttps)
+        {
+            throw Bad(resource, $"{what} is '{Truncate(link)}', whose scheme '{target.Scheme}' is not http or https. Check the resource's Paginator");
+        }
+
+        if (Uri.Compare(target, requested, UriComponents.SchemeAndServer, UriFormat.UriEscaped, StringComparison.OrdinalIgnoreCase) != 0)
+        {
+            throw Bad(resource, $"{what} points to another host, {target.GetLeftPart(UriPartial.Path)}, than the one requested ({requested.GetLeftPart(UriPartial.Authority)}). The source sends its credentials with every request, so it follows next-page links only on the scheme, host and port of the page that gave them");
+        }
+
+        return target.AbsoluteUri;
+    }
+
+    /// <summary>Cuts a value from a response to a length fit for a message.</summary>
+    private static string Truncate(string text) => text.Length <= 100 ? text : text[..100] + "…";
+
     /// <summary>Describes a request for messages: the method and the URL without its query (which may hold secrets).</summary>
     private static string Describe(Uri uri) => "GET " + uri.GetLeftPart(UriPartial.Path);
 
-    private static string Preview(byte[] body)
+    private static string Preview(ReadOnlySpan<byte> body)
     {
-        var text = Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 60)).ReplaceLineEndings(" ");
+        var text = Encoding.UTF8.GetString(body[..Math.Min(body.Length, 60)]).ReplaceLineEndings(" ");
         return body.Length > 60 ? text + "…" : text;
+    }
+
+    /// <summary>
+    /// Returns the body as UTF-8 without a byte order mark: a UTF-8, UTF-16 or UTF-32 BOM decides the encoding, then the
+    /// Content-Type charset; a body left as UTF-8 must be valid UTF-8.
+    /// </summary>
+    private ReadOnlyMemory<byte> ToUtf8(HttpResourceOptions resource, Uri uri, HttpStatusCode status, byte[] body, string? charSet)
+    {
+        var span = body.AsSpan();
+        if (span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+        {
+            return ValidUtf8(resource, uri, status, body.AsMemory(3), charSet);
+        }
+
+        var encoding = span.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE, 0, 0]) ? new UTF32Encoding(bigEndian: false, byteOrderMark: true)
+            : span.StartsWith((ReadOnlySpan<byte>)[0, 0, 0xFE, 0xFF]) ? new UTF32Encoding(bigEndian: true, byteOrderMark: true)
+            : span.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]) ? Encoding.Unicode
+            : span.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]) ? Encoding.BigEndianUnicode
+            : FindEncoding(charSet);
+        if (encoding is null || encoding.CodePage == Encoding.UTF8.CodePage)
+        {
+            return ValidUtf8(resource, uri, status, body, charSet);
+        }
+
+        var preamble = encoding.Preamble;
+        var text = encoding.GetString(span.StartsWith(preamble) ? span[preamble.Length..] : span);
+        return Encoding.UTF8.GetBytes(text);
+    }
+
+    private ReadOnlyMemory<byte> ValidUtf8(HttpResourceOptions resource, Uri uri, HttpStatusCode status, ReadOnlyMemory<byte> body, string? charSet)
+    {
+        if (System.Text.Unicode.Utf8.IsValid(body.Span))
+        {
+            return body;
+        }
+
+        var span = body.Span;
+        var offset = 0;
+        while (Rune.DecodeFromUtf8(span[offset..], out _, out var consumed) == System.Buffers.OperationStatus.Done)
+        {
+            offset += consumed;
+        }
+
+        var declared = charSet is null ? "its Content-Type names no charset"
+            : FindEncoding(charSet) is null ? $"its Content-Type names charset '{Truncate(charSet)}', which .NET does not know"
+            : $"its Content-Type says charset '{charSet}'";
+        throw new HttpSourceException(Id, resource.Name, status, string.Create(CultureInfo.InvariantCulture, $"HTTP source '{Id}' got a body from {Describe(uri)} for resource '{resource.Name}' that is not valid UTF-8 (byte 0x{span[offset]:X2} at offset {offset}), and {declared}; it starts with '{Preview(span)}'. JSON must be UTF-8 unless the response names its charset; ask the API's owner to send UTF-8 or a charset, or wrap the source's Handler to set one; nothing of this page was applied."));
+    }
+
+    /// <summary>Finds the encoding a Content-Type charset names (including code pages such as windows-1252), or null when .NET does not know it.</summary>
+    private static Encoding? FindEncoding(string? charSet)
+    {
+        var name = charSet?.Trim().Trim('"', '\'').Trim();
+        if (string.IsNullOrEmpty(name))
+        {
+            return null;
+        }
+
+        try
+        {
+            return Encoding.GetEncoding(name);
+        }
+        catch (ArgumentException)
+        {
+            // Not one of the encodings .NET always has: try the code pages, without registering them process-wide.
+            return CodePagesEncodingProvider.Instance.GetEncoding(name);
+        }
     }
 }

@@ -6,7 +6,7 @@ namespace OxideMirror;
 /// <summary>Sends requests within the budget, with retries, backoff and <c>Retry-After</c>.</summary>
 public sealed partial class HttpSource
 {
-    private async Task<(byte[] Body, string? Link, HttpStatusCode Status)> SendAsync(HttpResourceOptions resource, Uri uri, CancellationToken cancellationToken)
+    private async Task<(byte[] Body, string? Link, HttpStatusCode Status, string? CharSet)> SendAsync(HttpResourceOptions resource, Uri uri, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -35,7 +35,7 @@ public sealed partial class HttpSource
                     {
                         var body = await response.Content.ReadAsByteArrayAsync(token).ConfigureAwait(false);
                         var link = response.Headers.TryGetValues("Link", out var links) ? string.Join(", ", links) : null;
-                        return (body, link, response.StatusCode);
+                        return (body, link, response.StatusCode, response.Content.Headers.ContentType?.CharSet);
                     }
 
                     if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)

@@ -121,7 +121,7 @@ public sealed partial class HttpSource : ISyncSource, IDisposable
             // The start of a pass: fix the since value for all of its pages.
             rs.Page = 0;
             rs.Pass++;
-            rs.Since = resource.SinceParameter is not null && rs.HighWater is { } hw ? hw - resource.SinceLag : null;
+            rs.Since = resource.SinceParameter is not null && rs.HighWater is { } hw ? SinceOf(hw, resource.SinceLag) : null;
             if (resource.DeleteMissing)
             {
                 _passes[resource.Name] = new PassTracker(rs.Pass);
@@ -249,6 +249,10 @@ public sealed partial class HttpSource : ISyncSource, IDisposable
 
         return copy;
     }
+
+    /// <summary>Returns the high-water mark less the lag, or the earliest time when the lag reaches past it (a zero date such as 0001-01-01).</summary>
+    private static DateTimeOffset SinceOf(DateTimeOffset highWater, TimeSpan lag) =>
+        highWater.UtcTicks - DateTimeOffset.MinValue.UtcTicks < lag.Ticks ? DateTimeOffset.MinValue : highWater - lag;
 
     private static string FormatSince(HttpResourceOptions resource, DateTimeOffset since) =>
         resource.SinceFormat == "unix"

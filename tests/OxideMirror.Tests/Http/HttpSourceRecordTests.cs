@@ -100,6 +100,55 @@ public sealed class HttpSourceRecordTests
     }
 
     [Fact]
+    public async Task SyncAsync_EmptyStringId_ThrowsNamingTheIdFieldAndCommitsNothing()
+    {
+        await using var server = await LoopbackServer.StartAsync(app => app.MapGet("/things", () => Results.Json(new object[] { new { id = "a" }, new { id = "" } })));
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        using var source = Source(server, new HttpResourceOptions { Name = "things", Path = "things" });
+
+        var act = () => new Syncer(store).SyncAsync(source);
+
+        (await act.Should().ThrowAsync<HttpSourceException>()).Which.Message.Should()
+            .Contain("Record 1 of the page has an empty 'id'").And.Contain("Set IdField").And.Contain("resource 'things'");
+        (await store.EventCountAsync()).Should().Be(0);
+    }
+
+    [Fact]
+    public async Task PullAsync_VeryLongIdInAnError_IsCutInTheMessage()
+    {
+        var id = new string('x', 100_000);
+        await using var server = await LoopbackServer.StartAsync(app => app.MapGet("/things", () => Results.Json(new object[] { new { id, updated = "never" } })));
+        using var source = Source(server, new HttpResourceOptions { Name = "things", Path = "things", EventTimeField = "updated" });
+
+        var act = () => source.PullAsync(null);
+
+        var message = (await act.Should().ThrowAsync<HttpSourceException>()).Which.Message;
+        message.Should().Contain("Record '" + id[..100] + "…' has no readable 'updated' field");
+        message.Length.Should().BeLessThan(1_000);
+    }
+
+    [Fact]
+    public async Task SyncAsync_IncrementalHighWaterAtTheEarliestDate_StartsTheNextPassFromItInsteadOfFailing()
+    {
+        var sent = new System.Collections.Concurrent.ConcurrentQueue<string?>();
+        await using var server = await LoopbackServer.StartAsync(app => app.MapGet("/things", (HttpContext c) =>
+        {
+            // A Go service's zero time.Time, for a record never updated.
+            sent.Enqueue(c.Request.Query["since"].FirstOrDefault());
+            return Results.Json(new object[] { new { id = "a", updated = "0001-01-01T00:00:00Z" } });
+        }));
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        var resource = new HttpResourceOptions { Name = "things", Path = "things", EventTimeField = "updated", SinceParameter = "since", SinceLag = TimeSpan.FromMinutes(5) };
+        using var source = Source(server, resource);
+        var syncer = new Syncer(store);
+        await syncer.SyncAsync(source);
+
+        await syncer.SyncAsync(source);
+
+        sent.Should().Equal(null, "0001-01-01T00:00:00.000Z");
+    }
+
+    [Fact]
     public async Task PullAsync_NotFound_ThrowsWithStatusWithoutRetrying()
     {
         await using var server = await LoopbackServer.StartAsync(_ => { });

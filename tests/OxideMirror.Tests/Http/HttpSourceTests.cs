@@ -489,6 +489,27 @@ public sealed class HttpSourceTests
         server.Requests.Should().BeEmpty();
     }
 
+    [Theory]
+    [InlineData("cursor", "offset", "'c2'")]
+    [InlineData("offset", "next", "'2'")]
+    public async Task SyncAsync_PaginatorChangedSinceTheCursorWasStored_ThrowsSayingHowToStartOver(string before, string after, string position)
+    {
+        var api = new FakeItemsApi(5);
+        await using var server = await LoopbackServer.StartAsync(api.Map);
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        using (var first = Source(server, null, FakeItemsApi.Resource(before)))
+        {
+            await new Syncer(store, null, new SyncerOptions { MaxPagesPerSync = 1 }).SyncAsync(first);
+        }
+
+        using var changed = Source(server, null, FakeItemsApi.Resource(after));
+        var act = () => new Syncer(store).SyncAsync(changed);
+
+        (await act.Should().ThrowAsync<HttpSourceException>()).Which.Message.Should()
+            .Contain(position).And.Contain("resource 'items'").And.Contain("Paginator changed").And.Contain("SetCursorAsync(\"api\", null)");
+        server.Requests.Should().HaveCount(1, "nothing is requested with a position the paginator cannot read");
+    }
+
     [Fact]
     public async Task PullAsync_ForeignCursor_ThrowsNamingTheCursor()
     {
