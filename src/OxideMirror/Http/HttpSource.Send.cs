@@ -45,7 +45,8 @@ public sealed partial class HttpSource
 
                     if (!IsTransient(response.StatusCode))
                     {
-                        throw new HttpSourceException(Id, resource.Name, response.StatusCode, string.Create(CultureInfo.InvariantCulture, $"HTTP source '{Id}' got HTTP {(int)response.StatusCode} {response.ReasonPhrase} for {Describe(uri)} (resource '{resource.Name}'). Check the resource's Path, Query and the source's BaseAddress; nothing of this page was applied."));
+                        var said = ServerSaid(await response.Content.ReadAsByteArrayAsync(token).ConfigureAwait(false));
+                        throw new HttpSourceException(Id, resource.Name, response.StatusCode, string.Create(CultureInfo.InvariantCulture, $"HTTP source '{Id}' got HTTP {(int)response.StatusCode} {response.ReasonPhrase} for {Describe(uri)} (resource '{resource.Name}'){said}. Check the resource's Path, Query and the source's BaseAddress; nothing of this page was applied."));
                     }
 
                     reason = string.Create(CultureInfo.InvariantCulture, $"HTTP {(int)response.StatusCode}");
@@ -79,6 +80,23 @@ public sealed partial class HttpSource
             HttpLog.Retrying(_logger, Id, resource.Name, reason, attempt + 1, delay.TotalMilliseconds);
             await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Quotes the start of an error response's body, where APIs say what was wrong with the request ("per_page must be
+    /// at most 100"): its first 300 characters on one line, or nothing for an empty body.
+    /// </summary>
+    private static string ServerSaid(byte[] body)
+    {
+        const int Shown = 300;
+        var text = System.Text.Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, Shown * 4));
+        var line = string.Join(' ', text.Split((char[])['\r', '\n', '\t', ' '], StringSplitOptions.RemoveEmptyEntries));
+        if (line.Length == 0)
+        {
+            return string.Empty;
+        }
+
+        return "; the server said: \"" + (line.Length > Shown ? line[..Shown] + "…" : line) + "\"";
     }
 
     private static bool IsTransient(HttpStatusCode status) =>

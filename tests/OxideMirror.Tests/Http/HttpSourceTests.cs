@@ -214,6 +214,31 @@ public sealed class HttpSourceTests
     }
 
     [Fact]
+    public async Task SyncAsync_ClientErrorWithABody_QuotesWhatTheServerSaid()
+    {
+        var api = new FakeItemsApi(3)
+        {
+            Intercept = async c =>
+            {
+                c.Response.StatusCode = 400;
+                c.Response.ContentType = "application/json";
+                await c.Response.WriteAsync("{\"error\":\n  \"per_page must be at most 100\"}");
+                return true;
+            },
+        };
+        await using var server = await LoopbackServer.StartAsync(api.Map);
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        using var source = Source(server, null, FakeItemsApi.Resource("page"));
+
+        var act = () => new Syncer(store).SyncAsync(source);
+
+        var error = (await act.Should().ThrowAsync<HttpSourceException>()).Which;
+        error.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        error.Message.Should().Contain("the server said: \"{\"error\": \"per_page must be at most 100\"}\"").And.Contain("Check the resource's Path");
+        server.Requests.Should().HaveCount(1, "a client error is not retried");
+    }
+
+    [Fact]
     public async Task SyncAsync_ApiKeyHeader_IsSentOnEveryRequest()
     {
         var api = new FakeItemsApi(3);
