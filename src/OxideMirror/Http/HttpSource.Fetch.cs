@@ -103,6 +103,22 @@ public sealed partial class HttpSource
         };
     }
 
+    /// <summary>
+    /// Reads where the next page is: a string or number, or nothing (a missing field, null, an empty string or false)
+    /// when this was the last page. Anything else fails the page, so that a changed response shape does not end the
+    /// pass early and quietly.
+    /// </summary>
+    private string? NextField(HttpResourceOptions resource, JsonElement root, string path, string what)
+    {
+        if (JsonPath.TryFind(root, path, out var element, out _)
+            && element.ValueKind is JsonValueKind.Object or JsonValueKind.Array or JsonValueKind.True)
+        {
+            throw Bad(resource, $"the {what} at '{path}' is {JsonPath.Describe(element)}, not a string. Point the paginator's path at the field that holds it");
+        }
+
+        return JsonPath.ReadText(root, path);
+    }
+
     private HttpSourceException Bad(HttpResourceOptions resource, string problem) =>
         new(Id, resource.Name, null, $"HTTP source '{Id}', resource '{resource.Name}': {problem}; nothing of this page was applied.");
 
@@ -197,13 +213,13 @@ public sealed partial class HttpSource
         switch (paginator.Kind)
         {
             case HttpPaginatorKind.NextUrl:
-                var next = JsonPath.ReadText(root, paginator.FieldPath!);
+                var next = NextField(resource, root, paginator.FieldPath!, "next-page link");
                 return next is null ? null : FollowLink(resource, requested, next);
             case HttpPaginatorKind.LinkHeader:
                 var target = LinkHeaderParser.FindNext(link);
                 return target is null ? null : FollowLink(resource, requested, target);
             case HttpPaginatorKind.CursorToken:
-                return JsonPath.ReadText(root, paginator.FieldPath!);
+                return NextField(resource, root, paginator.FieldPath!, "cursor token");
             case HttpPaginatorKind.Offset:
                 var offset = rs.Next is null ? 0 : long.Parse(rs.Next, CultureInfo.InvariantCulture);
                 var after = offset + count;

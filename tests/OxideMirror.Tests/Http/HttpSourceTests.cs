@@ -238,6 +238,49 @@ public sealed class HttpSourceTests
         server.Requests.Should().HaveCount(1, "a client error is not retried");
     }
 
+    [Theory]
+    [InlineData("{\"token\":\"c2\"}", "an object with properties [token]")]
+    [InlineData("[\"c2\"]", "an array of 1 item(s)")]
+    [InlineData("true", "a boolean")]
+    public async Task SyncAsync_CursorTokenThatIsNotAString_FailsThePageInsteadOfEndingThePass(string token, string described)
+    {
+        // Before, anything but a string or number read as "no next page": the pass ended after the first page and the
+        // sync reported success with the rest of the resource missing.
+        var api = new FakeItemsApi(3) { Intercept = c => ServeOnePage(c, token) };
+        await using var server = await LoopbackServer.StartAsync(api.Map);
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        using var source = Source(server, null, FakeItemsApi.Resource("cursor"));
+
+        var act = () => new Syncer(store).SyncAsync(source);
+
+        (await act.Should().ThrowAsync<HttpSourceException>()).Which.Message.Should().Contain($"the cursor token at 'meta.next_cursor' is {described}, not a string");
+        (await store.EventCountAsync()).Should().Be(0);
+    }
+
+    [Theory]
+    [InlineData("false")]
+    [InlineData("null")]
+    [InlineData("\"\"")]
+    public async Task SyncAsync_CursorTokenFalseNullOrEmpty_EndsThePass(string token)
+    {
+        var api = new FakeItemsApi(3) { Intercept = c => ServeOnePage(c, token) };
+        await using var server = await LoopbackServer.StartAsync(api.Map);
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        using var source = Source(server, null, FakeItemsApi.Resource("cursor"));
+
+        var report = await new Syncer(store).SyncAsync(source);
+
+        report.Pages.Should().Be(1);
+        (await NamesAsync(store)).Should().HaveCount(1);
+    }
+
+    private static async Task<bool> ServeOnePage(Microsoft.AspNetCore.Http.HttpContext c, string token)
+    {
+        c.Response.ContentType = "application/json";
+        await c.Response.WriteAsync("{\"items\":[{\"id\":\"1\",\"name\":\"item 1\",\"updated_at\":\"2026-01-01T00:00:00Z\"}],\"meta\":{\"next_cursor\":" + token + "}}");
+        return true;
+    }
+
     [Fact]
     public async Task SyncAsync_ApiKeyHeader_IsSentOnEveryRequest()
     {
