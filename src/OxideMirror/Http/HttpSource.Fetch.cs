@@ -72,7 +72,7 @@ public sealed partial class HttpSource
             throw Bad(resource, $"Record {index} of the page has no string or number '{resource.IdField}' field ({JsonPath.Describe(record)}). Set IdField to the field that holds the record's id");
         }
 
-        var id = idElement.ValueKind == JsonValueKind.String ? idElement.GetString()! : idElement.GetRawText();
+        var id = idElement.ValueKind == JsonValueKind.String ? idElement.GetString()! : NumberId(idElement);
         if (id.Length == 0)
         {
             throw Bad(resource, $"Record {index} of the page has an empty '{resource.IdField}' (\"\"), and every record needs an id. Set IdField to the field that holds the record's id");
@@ -117,6 +117,26 @@ public sealed partial class HttpSource
         }
 
         return JsonPath.ReadText(root, path);
+    }
+
+    /// <summary>
+    /// Writes a number id the same way however the server wrote it: a whole number (<c>42</c>, <c>42.0</c>, <c>4.2e1</c>)
+    /// as its digits, anything else as the server sent it. Otherwise one record would become two when a server's
+    /// serialiser changed.
+    /// </summary>
+    private static string NumberId(JsonElement element)
+    {
+        if (element.TryGetInt64(out var whole))
+        {
+            return whole.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (element.TryGetDecimal(out var number) && number == decimal.Truncate(number))
+        {
+            return decimal.Truncate(number).ToString(CultureInfo.InvariantCulture);
+        }
+
+        return element.GetRawText();
     }
 
     private HttpSourceException Bad(HttpResourceOptions resource, string problem) =>

@@ -77,6 +77,22 @@ public sealed class HttpSourceRecordTests
     }
 
     [Fact]
+    public async Task PullAsync_WholeNumberIdsWrittenDifferently_MapToOneRecordId()
+    {
+        // A server whose serialiser writes 7.0 or 7e0 for 7 must not turn one record into three.
+        await using var server = await LoopbackServer.StartAsync(app => app.MapGet("/things", async (HttpContext c) =>
+        {
+            c.Response.ContentType = "application/json";
+            await c.Response.WriteAsync("[{\"id\":7},{\"id\":7.0},{\"id\":7e0},{\"id\":-0},{\"id\":7.5},{\"id\":1e40}]");
+        }));
+        using var source = Source(server, new HttpResourceOptions { Name = "things", Path = "things" });
+
+        var page = await source.PullAsync(null);
+
+        page.Deltas.Select(d => d.RecordId).Should().Equal("7", "7", "7", "0", "7.5", "1e40");
+    }
+
+    [Fact]
     public async Task PullAsync_RecordWithoutIdField_ThrowsNamingTheField()
     {
         await using var server = await LoopbackServer.StartAsync(app => app.MapGet("/things", () => Results.Json(new object[] { new { uuid = "x" } })));
