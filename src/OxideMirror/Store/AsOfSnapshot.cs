@@ -106,9 +106,16 @@ internal sealed class AsOfSnapshot : IDisposable
                 command.CommandText = "SELECT coalesce(max(seq), 0) FROM src.mirror_events";
                 position = Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
                 records = BuildRecords(command, at, mode);
-                foreach (var (resource, table) in Resources(command))
+                var resources = Resources(command);
+                foreach (var (resource, table) in resources)
                 {
                     BuildResourceTable(command, resource, table);
+                }
+
+                // Indexes last, once every table exists: an index name must not be taken by any table of the snapshot.
+                foreach (var (resource, table) in resources)
+                {
+                    BuildIndexes(command, resource, table);
                 }
 
                 transaction.Commit();
@@ -280,16 +287,6 @@ internal sealed class AsOfSnapshot : IDisposable
             }
         }
 
-        var indexed = new List<string>();
-        command.CommandText = "SELECT DISTINCT column_name FROM src.mirror_schema_changes WHERE resource = $resource AND change = 'create_index' ORDER BY seq";
-        using (var reader = command.ExecuteReader())
-        {
-            while (reader.Read())
-            {
-                indexed.Add(reader.GetString(0));
-            }
-        }
-
         // The same shape as ResourceTable.Create plus its added columns (which carry no declared type).
         var quoted = Identifiers.Quote(table);
         var create = new StringBuilder()
@@ -324,7 +321,27 @@ internal sealed class AsOfSnapshot : IDisposable
         command.CommandText = insert.ToString();
         command.ExecuteNonQuery();
         command.Parameters.Clear();
+    }
 
+    /// <summary>
+    /// Creates the indexes the store made on a resource table (<see cref="ResourceTable.CreateIndex"/>), each under the
+    /// first free name of ix_table_column (cut to 120 characters), _2, _3, …, as the store picks them: a resource table
+    /// can hold such a name, and two long columns can share a cut one.
+    /// </summary>
+    private static void BuildIndexes(SqliteCommand command, string resource, string table)
+    {
+        var indexed = new List<string>();
+        command.CommandText = "SELECT DISTINCT column_name FROM src.mirror_schema_changes WHERE resource = $resource AND change = 'create_index' ORDER BY seq";
+        command.Parameters.AddWithValue("$resource", resource);
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                indexed.Add(reader.GetString(0));
+            }
+        }
+
+        command.Parameters.Clear();
         foreach (var column in indexed)
         {
             var name = "ix_" + table + "_" + column;
@@ -333,7 +350,22 @@ internal sealed class AsOfSnapshot : IDisposable
                 name = name[..120];
             }
 
-            command.CommandText = $"CREATE INDEX IF NOT EXISTS main.{Identifiers.Quote(name)} ON {quoted} ({Identifiers.Quote(column)})";
+            var candidate = name;
+            command.CommandText = "SELECT 1 FROM main.sqlite_schema WHERE name = $name COLLATE NOCASE";
+            for (var n = 2; ; n++)
+            {
+                command.Parameters.AddWithValue("$name", candidate);
+                var taken = command.ExecuteScalar() is not null;
+                command.Parameters.Clear();
+                if (!taken)
+                {
+                    break;
+                }
+
+                candidate = string.Create(CultureInfo.InvariantCulture, $"{name}_{n}");
+            }
+
+            command.CommandText = $"CREATE INDEX main.{Identifiers.Quote(candidate)} ON {Identifiers.Quote(table)} ({Identifiers.Quote(column)})";
             command.ExecuteNonQuery();
         }
     }

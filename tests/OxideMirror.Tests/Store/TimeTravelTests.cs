@@ -87,6 +87,23 @@ public sealed class TimeTravelTests
     }
 
     [Fact]
+    public async Task QueryAsync_AsOfWithAnIndexNamedLikeAResourceTable_RunsLikeTheLiveQuery()
+    {
+        // The live index on pets.name is ix_pets_name_2, because a resource took the table name ix_pets_name first.
+        var clock = new FakeTimeProvider(T1);
+        await using var store = await MirrorStore.OpenInMemoryAsync(new MirrorStoreOptions { TimeProvider = clock });
+        await store.ApplyAsync(Delta.Upsert("ix_pets_name", "x1", new { note = "a resource named like an index" }, "s").At(T1), LastWriteWins.Instance);
+        await store.ApplyAsync(Delta.Upsert("pets", "p1", new { name = "Rex" }, "s").At(T1), LastWriteWins.Instance);
+        await store.CreateIndexAsync("pets", "name");
+        clock.SetUtcNow(T2);
+        await store.ApplyAsync(Delta.Upsert("pets", "p1", new { name = "Max" }, "s").At(T2), LastWriteWins.Instance);
+
+        var then = await AsOf(store, "SELECT p.name, (SELECT count(*) FROM ix_pets_name) AS others FROM pets p WHERE p.name = 'Rex'", T1.AddMinutes(30));
+
+        Render(then).Should().Be("Rex|1\n");
+    }
+
+    [Fact]
     public async Task QueryAsync_AsOfJoinOfTwoResources_UsesBothStatesThen()
     {
         var clock = new FakeTimeProvider(T1);
