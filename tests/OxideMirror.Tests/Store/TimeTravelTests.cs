@@ -104,6 +104,23 @@ public sealed class TimeTravelTests
     }
 
     [Fact]
+    public async Task QueryAsync_AsOfAfterTheClockSteppedBack_NeverShowsAStateTheMirrorDidNotHold()
+    {
+        var clock = new SettableClock(T2);
+        await using var store = await MirrorStore.OpenInMemoryAsync(new MirrorStoreOptions { TimeProvider = clock });
+        await store.ApplyAsync(Delta.Upsert("customers", "c1", new { name = "Ada" }, "crm").At(T2), LastWriteWins.Instance);
+        clock.Now = T1;
+        await store.ApplyAsync(Delta.Upsert("customers", "c2", new { name = "Grace" }, "crm").At(T1), LastWriteWins.Instance);
+
+        // Before: c2 alone at T1 + 30 min, though the mirror held c1 before it ever held c2.
+        var between = await AsOf(store, "SELECT record_id FROM customers ORDER BY record_id", T1.AddMinutes(30));
+        var after = await AsOf(store, "SELECT record_id FROM customers ORDER BY record_id", T2);
+
+        between.Rows.Should().BeEmpty();
+        after.Rows.Select(r => r["record_id"]).Should().Equal("c1", "c2");
+    }
+
+    [Fact]
     public async Task QueryAsync_AsOfJoinOfTwoResources_UsesBothStatesThen()
     {
         var clock = new FakeTimeProvider(T1);
