@@ -26,7 +26,7 @@ internal sealed class AsOfSnapshot : IDisposable
     private bool _evicted;
     private bool _closed;
 
-    private AsOfSnapshot(SqliteConnection keeper, string readerString, int maxValueBytes, string at, AsOfMode mode, long logPosition, int schemaGeneration, long records)
+    private AsOfSnapshot(SqliteConnection keeper, string readerString, int maxValueBytes, string at, AsOfMode mode, long logPosition, int schemaGeneration, int compactions, long records)
     {
         _keeper = keeper;
         _readerString = readerString;
@@ -35,6 +35,7 @@ internal sealed class AsOfSnapshot : IDisposable
         Mode = mode;
         LogPosition = logPosition;
         SchemaGeneration = schemaGeneration;
+        Compactions = compactions;
         Records = records;
     }
 
@@ -48,6 +49,9 @@ internal sealed class AsOfSnapshot : IDisposable
 
     /// <summary>Gets the catalog's schema generation when the snapshot was built (it copies today's columns).</summary>
     public int SchemaGeneration { get; }
+
+    /// <summary>Gets how many compaction steps the store had committed when the snapshot was built (read before building).</summary>
+    public int Compactions { get; }
 
     /// <summary>Gets how many records (tombstones included) the snapshot's <c>mirror_records</c> holds.</summary>
     public long Records { get; }
@@ -64,7 +68,7 @@ internal sealed class AsOfSnapshot : IDisposable
     /// Builds the snapshot from the store at <paramref name="storeDataSource"/> (a file path or a memdb URI), in one read
     /// transaction, stopping at <paramref name="timeout"/> or on cancellation.
     /// </summary>
-    public static AsOfSnapshot Build(string storeDataSource, string at, AsOfMode mode, int schemaGeneration, int maxValueBytes, TimeSpan timeout, CancellationToken cancellationToken)
+    public static AsOfSnapshot Build(string storeDataSource, string at, AsOfMode mode, int schemaGeneration, int compactions, int maxValueBytes, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var name = "file:/oxidemirror-asof-" + Guid.NewGuid().ToString("N") + "?vfs=memdb";
         var writer = new SqliteConnectionStringBuilder { DataSource = name, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false };
@@ -126,7 +130,7 @@ internal sealed class AsOfSnapshot : IDisposable
             command.ExecuteNonQuery();
             raw.sqlite3_progress_handler(keeper.Handle, 0, null, null);
             GC.KeepAlive(progress);
-            return new AsOfSnapshot(keeper, reader.ToString(), maxValueBytes, at, mode, position, schemaGeneration, records);
+            return new AsOfSnapshot(keeper, reader.ToString(), maxValueBytes, at, mode, position, schemaGeneration, compactions, records);
         }
         catch (SqliteException ex) when ((ex.SqliteErrorCode & 0xFF) == SqliteInterrupt)
         {

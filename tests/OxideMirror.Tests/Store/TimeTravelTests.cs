@@ -353,6 +353,28 @@ public sealed class TimeTravelTests
         after.Rows[0]["city"].Should().Be("Oslo");
     }
 
+    [Fact]
+    public async Task QueryAsync_AsOfCachedMomentAfterCompaction_AnswersLikeAnUncachedOne()
+    {
+        // Compaction keeps the log's newest event, so its length alone does not tell a cached moment went stale.
+        using var dir = new TempDirectory();
+        var clock = new FakeTimeProvider(T1);
+        await using var store = await MirrorStore.OpenAsync(dir.File(), new MirrorStoreOptions { TimeProvider = clock });
+        await store.ApplyAsync(Customer("c1", "Ada"), LastWriteWins.Instance);
+        clock.SetUtcNow(T2);
+        await store.ApplyAsync(Customer("c1", "Ada Lovelace"), LastWriteWins.Instance);
+        const string Sql = "SELECT record_id, name FROM customers";
+        var cachedBefore = await AsOf(store, Sql, T1.AddMinutes(30));
+
+        await store.CompactAsync(RetentionPolicy.ForVersions(0));
+        var cachedAfter = await AsOf(store, Sql, T1.AddMinutes(30));
+        var uncached = await AsOf(store, Sql, T1.AddMinutes(31));
+
+        Render(cachedBefore).Should().Be("c1|Ada\n");
+        uncached.Rows.Should().BeEmpty("the state of version 1 was compacted away");
+        Render(cachedAfter).Should().Be(Render(uncached));
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(1)]
