@@ -2,8 +2,9 @@ namespace OxideMirror;
 
 /// <summary>
 /// Keeps the last few <see cref="AsOfSnapshot"/>s, most recently used first, so repeated as-of queries at one moment pay
-/// for one rebuild. A snapshot is reused only while the log has not grown and the resource tables' columns have not
-/// changed since it was built (a later write could add an event at or before its moment). Thread-safe.
+/// for one rebuild. A snapshot is reused only while the log has not grown, no compaction has rewritten it and the
+/// resource tables' columns have not changed since it was built (a later write could add an event at or before its
+/// moment; a compaction removes the states before its snapshots). Thread-safe.
 /// </summary>
 internal sealed class AsOfCache : IDisposable
 {
@@ -18,7 +19,7 @@ internal sealed class AsOfCache : IDisposable
     }
 
     /// <summary>Returns a cached snapshot for the moment with a reference taken, or null; drops snapshots gone stale.</summary>
-    public AsOfSnapshot? Acquire(string at, AsOfMode mode, long logPosition, int schemaGeneration)
+    public AsOfSnapshot? Acquire(string at, AsOfMode mode, long logPosition, int schemaGeneration, int compactions)
     {
         lock (_gate)
         {
@@ -27,7 +28,7 @@ internal sealed class AsOfCache : IDisposable
             {
                 var next = node.Next;
                 var snapshot = node.Value;
-                if (snapshot.LogPosition != logPosition || snapshot.SchemaGeneration != schemaGeneration)
+                if (snapshot.LogPosition != logPosition || snapshot.SchemaGeneration != schemaGeneration || snapshot.Compactions != compactions)
                 {
                     _entries.Remove(node);
                     snapshot.Evict();

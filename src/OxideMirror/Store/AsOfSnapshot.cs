@@ -26,7 +26,7 @@ internal sealed class AsOfSnapshot : IDisposable
     private bool _evicted;
     private bool _closed;
 
-    private AsOfSnapshot(SqliteConnection keeper, string readerString, int maxValueBytes, string at, AsOfMode mode, long logPosition, int schemaGeneration, long records)
+    private AsOfSnapshot(SqliteConnection keeper, string readerString, int maxValueBytes, string at, AsOfMode mode, long logPosition, int schemaGeneration, int compactions, long records)
     {
         _keeper = keeper;
         _readerString = readerString;
@@ -35,6 +35,7 @@ internal sealed class AsOfSnapshot : IDisposable
         Mode = mode;
         LogPosition = logPosition;
         SchemaGeneration = schemaGeneration;
+        Compactions = compactions;
         Records = records;
     }
 
@@ -48,6 +49,9 @@ internal sealed class AsOfSnapshot : IDisposable
 
     /// <summary>Gets the catalog's schema generation when the snapshot was built (it copies today's columns).</summary>
     public int SchemaGeneration { get; }
+
+    /// <summary>Gets how many compaction steps the store had committed when the snapshot was built (read before building).</summary>
+    public int Compactions { get; }
 
     /// <summary>Gets how many records (tombstones included) the snapshot's <c>mirror_records</c> holds.</summary>
     public long Records { get; }
@@ -64,7 +68,7 @@ internal sealed class AsOfSnapshot : IDisposable
     /// Builds the snapshot from the store at <paramref name="storeDataSource"/> (a file path or a memdb URI), in one read
     /// transaction, stopping at <paramref name="timeout"/> or on cancellation.
     /// </summary>
-    public static AsOfSnapshot Build(string storeDataSource, string at, AsOfMode mode, int schemaGeneration, int maxValueBytes, TimeSpan timeout, CancellationToken cancellationToken)
+    public static AsOfSnapshot Build(string storeDataSource, string at, AsOfMode mode, int schemaGeneration, int compactions, int maxValueBytes, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var name = "file:/oxidemirror-asof-" + Guid.NewGuid().ToString("N") + "?vfs=memdb";
         var writer = new SqliteConnectionStringBuilder { DataSource = name, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false };
@@ -106,9 +110,16 @@ internal sealed class AsOfSnapshot : IDisposable
                 command.CommandText = "SELECT coalesce(max(seq), 0) FROM src.mirror_events";
                 position = Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
                 records = BuildRecords(command, at, mode);
-                foreach (var (resource, table) in Resources(command))
+                var resources = Resources(command);
+                foreach (var (resource, table) in resources)
                 {
                     BuildResourceTable(command, resource, table);
+                }
+
+                // Indexes last, once every table exists: an index name must not be taken by any table of the snapshot.
+                foreach (var (resource, table) in resources)
+                {
+                    BuildIndexes(command, resource, table);
                 }
 
                 transaction.Commit();
@@ -119,7 +130,7 @@ internal sealed class AsOfSnapshot : IDisposable
             command.ExecuteNonQuery();
             raw.sqlite3_progress_handler(keeper.Handle, 0, null, null);
             GC.KeepAlive(progress);
-            return new AsOfSnapshot(keeper, reader.ToString(), maxValueBytes, at, mode, position, schemaGeneration, records);
+            return new AsOfSnapshot(keeper, reader.ToString(), maxValueBytes, at, mode, position, schemaGeneration, compactions, records);
         }
         catch (SqliteException ex) when ((ex.SqliteErrorCode & 0xFF) == SqliteInterrupt)
         {
@@ -280,16 +291,6 @@ internal sealed class AsOfSnapshot : IDisposable
             }
         }
 
-        var indexed = new List<string>();
-        command.CommandText = "SELECT DISTINCT column_name FROM src.mirror_schema_changes WHERE resource = $resource AND change = 'create_index' ORDER BY seq";
-        using (var reader = command.ExecuteReader())
-        {
-            while (reader.Read())
-            {
-                indexed.Add(reader.GetString(0));
-            }
-        }
-
         // The same shape as ResourceTable.Create plus its added columns (which carry no declared type).
         var quoted = Identifiers.Quote(table);
         var create = new StringBuilder()
@@ -324,7 +325,27 @@ internal sealed class AsOfSnapshot : IDisposable
         command.CommandText = insert.ToString();
         command.ExecuteNonQuery();
         command.Parameters.Clear();
+    }
 
+    /// <summary>
+    /// Creates the indexes the store made on a resource table (<see cref="ResourceTable.CreateIndex"/>), each under the
+    /// first free name of ix_table_column (cut to 120 characters), _2, _3, …, as the store picks them: a resource table
+    /// can hold such a name, and two long columns can share a cut one.
+    /// </summary>
+    private static void BuildIndexes(SqliteCommand command, string resource, string table)
+    {
+        var indexed = new List<string>();
+        command.CommandText = "SELECT DISTINCT column_name FROM src.mirror_schema_changes WHERE resource = $resource AND change = 'create_index' ORDER BY seq";
+        command.Parameters.AddWithValue("$resource", resource);
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                indexed.Add(reader.GetString(0));
+            }
+        }
+
+        command.Parameters.Clear();
         foreach (var column in indexed)
         {
             var name = "ix_" + table + "_" + column;
@@ -333,7 +354,22 @@ internal sealed class AsOfSnapshot : IDisposable
                 name = name[..120];
             }
 
-            command.CommandText = $"CREATE INDEX IF NOT EXISTS main.{Identifiers.Quote(name)} ON {quoted} ({Identifiers.Quote(column)})";
+            var candidate = name;
+            command.CommandText = "SELECT 1 FROM main.sqlite_schema WHERE name = $name COLLATE NOCASE";
+            for (var n = 2; ; n++)
+            {
+                command.Parameters.AddWithValue("$name", candidate);
+                var taken = command.ExecuteScalar() is not null;
+                command.Parameters.Clear();
+                if (!taken)
+                {
+                    break;
+                }
+
+                candidate = string.Create(CultureInfo.InvariantCulture, $"{name}_{n}");
+            }
+
+            command.CommandText = $"CREATE INDEX main.{Identifiers.Quote(candidate)} ON {Identifiers.Quote(table)} ({Identifiers.Quote(column)})";
             command.ExecuteNonQuery();
         }
     }

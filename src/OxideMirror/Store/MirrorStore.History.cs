@@ -102,7 +102,7 @@ public sealed partial class MirrorStore
     /// <remarks>
     /// Thread-safe. The page covers at most 1,000 applied events; read on by position with any page size. The time is turned into the position of the last event applied at or before it, found by scanning
     /// back from the end of the log (as long as the events after that time, which the caller is about to read anyway).
-    /// It relies on applied times not going backwards; after the clock stepped back, continue by position. The net rule
+    /// Applied times never go backwards (a batch committed while the store's clock reads earlier than the log's last applied time is stamped with that time), so the answer holds after the clock stepped back. The net rule
     /// is that of <see cref="GetChangesAsync(long, string?, int, CancellationToken)"/>.
     /// </remarks>
     public async Task<ChangeSet> GetChangesAsync(DateTimeOffset since, string? resource, CancellationToken cancellationToken)

@@ -293,11 +293,17 @@ public sealed partial class MirrorStore
         return page;
     }
 
+    /// <summary>Runs one compaction step in its own write transaction, and marks cached as-of snapshots stale once it commits.</summary>
     private long InTransaction(Func<SqliteTransaction, long> work)
     {
         using var transaction = _writer.BeginTransaction(deferred: false);
         var result = work(transaction);
         transaction.Commit();
+        if (result > 0)
+        {
+            Interlocked.Increment(ref _compactions);
+        }
+
         return result;
     }
 

@@ -8,6 +8,9 @@ public sealed partial class MirrorStore
 {
     private AsOfCache? _asOfCache;
 
+    /// <summary>Counts committed compaction steps: a cached as-of snapshot built before one may hold states it removed.</summary>
+    private int _compactions;
+
     private AsOfCache AsOfSnapshots =>
         Volatile.Read(ref _asOfCache) ?? Interlocked.CompareExchange(ref _asOfCache, new AsOfCache(_options.AsOfCacheSize), null) ?? _asOfCache!;
 
@@ -38,15 +41,16 @@ public sealed partial class MirrorStore
     {
         var at = Timestamps.Write(asOf);
         var generation = _catalog.SchemaGeneration;
+        var compactions = Volatile.Read(ref _compactions);
         var position = AsOfSnapshot.ReadLogPosition(storeReader.Connection);
         var cache = AsOfSnapshots;
-        var snapshot = cache.Acquire(at, mode, position, generation);
+        var snapshot = cache.Acquire(at, mode, position, generation, compactions);
         if (snapshot is null)
         {
             var started = Stopwatch.GetTimestamp();
             var dataSource = new SqliteConnectionStringBuilder(_readers.ConnectionString).DataSource;
             var maxValueBytes = (int)Math.Min(int.MaxValue, Math.Max(_options.MaxQueryBytes, 1_000_000));
-            snapshot = AsOfSnapshot.Build(dataSource, at, mode, generation, maxValueBytes, timeout, cancellationToken);
+            snapshot = AsOfSnapshot.Build(dataSource, at, mode, generation, compactions, maxValueBytes, timeout, cancellationToken);
             cache.Add(snapshot);
             if (_logger.IsEnabled(LogLevel.Debug))
             {

@@ -84,7 +84,14 @@ public sealed partial class MirrorStore
             ThrowIfDisposed();
             cancellationToken.ThrowIfCancellationRequested();
             var started = Stopwatch.GetTimestamp();
+            // Applied times never go backwards, whatever the clock does (an NTP step, a restored VM): time travel,
+            // changes since a time and compaction by age all read the log's applied times as its order.
             var now = _time.GetUtcNow();
+            if (now < _lastAppliedAt)
+            {
+                now = _lastAppliedAt;
+            }
+
             var appliedAt = Timestamps.Write(now);
             using var transaction = _writer.BeginTransaction(deferred: false);
             _records.Begin(transaction);
@@ -111,6 +118,7 @@ public sealed partial class MirrorStore
                 cancellationToken.ThrowIfCancellationRequested();
                 transaction.Commit();
                 committed = true;
+                _lastAppliedAt = now;
                 _records.Committed(now);
                 SignalCommitted();
             }

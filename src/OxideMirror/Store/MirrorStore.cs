@@ -33,6 +33,9 @@ public sealed partial class MirrorStore : IAsyncDisposable
     private Catalog _catalog = null!;
     private int _disposed;
 
+    /// <summary>The newest applied time in the log (read at open, then kept by the write path under the write gate).</summary>
+    private DateTimeOffset _lastAppliedAt;
+
     private MirrorStore(string? path, SqliteConnection writer, RecordWriter records, ReaderPool readers, MirrorStoreOptions options, ILogger logger)
     {
         Path = path;
@@ -162,13 +165,21 @@ public sealed partial class MirrorStore : IAsyncDisposable
             var catalog = Catalog.Load(writer);
             var records = new RecordWriter(writer, catalog);
             var readers = new ReaderPool(readerString.ToString(), options.MaxReaders, (int)Math.Min(int.MaxValue, Math.Max(options.MaxQueryBytes, 1_000_000)));
-            return new MirrorStore(path, writer, records, readers, options, logger) { SchemaVersion = Migrator.LatestVersion, UserSchemaVersion = userVersion, _catalog = catalog };
+            return new MirrorStore(path, writer, records, readers, options, logger) { SchemaVersion = Migrator.LatestVersion, UserSchemaVersion = userVersion, _catalog = catalog, _lastAppliedAt = LastAppliedAt(writer) };
         }
         catch
         {
             writer.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Reads the applied time of the log's newest event (the head of the rowid), or the minimum for an empty log.</summary>
+    private static DateTimeOffset LastAppliedAt(SqliteConnection writer)
+    {
+        using var command = writer.CreateCommand();
+        command.CommandText = "SELECT applied_at FROM mirror_events ORDER BY seq DESC LIMIT 1";
+        return command.ExecuteScalar() is string text ? Timestamps.Read(text) : DateTimeOffset.MinValue;
     }
 
     private static void Configure(SqliteConnection writer, bool file, MirrorStoreOptions options, string where)

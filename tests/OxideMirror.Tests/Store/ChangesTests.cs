@@ -161,6 +161,31 @@ public sealed class ChangesTests
     }
 
     [Fact]
+    public async Task GetChangesAsync_SinceTimeAfterTheClockSteppedBack_ReportsEveryChangeAppliedAfterIt()
+    {
+        using var dir = new TempDirectory();
+        var clock = new SettableClock(T0.AddHours(1));
+        await using (var first = await MirrorStore.OpenAsync(dir.File(), new MirrorStoreOptions { TimeProvider = clock }))
+        {
+            await first.ApplyAsync(Customer("c1", "Ada"), LastWriteWins.Instance);
+        }
+
+        // The clock steps back an hour (an NTP correction), across a reopen: the next batch is still applied after c1's.
+        clock.Now = T0;
+        await using var store = await MirrorStore.OpenAsync(dir.File(), new MirrorStoreOptions { TimeProvider = clock });
+        await store.ApplyAsync(Customer("c2", "Grace"), LastWriteWins.Instance);
+        clock.Now = T0.AddMinutes(10);
+        await store.ApplyAsync(Customer("c3", "Edsger"), LastWriteWins.Instance);
+
+        var sinceHalfPast = await store.GetChangesAsync(T0.AddMinutes(30), resource: null, CancellationToken.None);
+        var history = await store.GetHistoryAsync("customers", "c2");
+
+        sinceHalfPast.FromPosition.Should().Be(0);
+        sinceHalfPast.Changes.Select(c => c.RecordId).Should().Equal("c1", "c2", "c3");
+        history.Single().AppliedAt.Should().Be(T0.AddHours(1), "an applied time never goes back behind the log's last one");
+    }
+
+    [Fact]
     public async Task GetChangesAsync_SnapshotInTheWindow_AsksTheLogWhetherTheRecordExistedBefore()
     {
         using var directory = new TempDirectory();

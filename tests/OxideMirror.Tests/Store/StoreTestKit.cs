@@ -127,3 +127,22 @@ internal sealed class ScriptedStrategy : IConflictStrategy, IDisposable
 
     public void Dispose() => Release.Dispose();
 }
+
+/// <summary>A clock a test sets to any moment, backwards included (an NTP step, a VM restored from a snapshot).</summary>
+internal sealed class SettableClock : TimeProvider
+{
+    private long _ticks;
+
+    public SettableClock(DateTimeOffset now)
+    {
+        Now = now;
+    }
+
+    public DateTimeOffset Now
+    {
+        get => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
+        set => Interlocked.Exchange(ref _ticks, value.UtcTicks);
+    }
+
+    public override DateTimeOffset GetUtcNow() => Now;
+}

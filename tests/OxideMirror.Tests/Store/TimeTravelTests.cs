@@ -87,6 +87,40 @@ public sealed class TimeTravelTests
     }
 
     [Fact]
+    public async Task QueryAsync_AsOfWithAnIndexNamedLikeAResourceTable_RunsLikeTheLiveQuery()
+    {
+        // The live index on pets.name is ix_pets_name_2, because a resource took the table name ix_pets_name first.
+        var clock = new FakeTimeProvider(T1);
+        await using var store = await MirrorStore.OpenInMemoryAsync(new MirrorStoreOptions { TimeProvider = clock });
+        await store.ApplyAsync(Delta.Upsert("ix_pets_name", "x1", new { note = "a resource named like an index" }, "s").At(T1), LastWriteWins.Instance);
+        await store.ApplyAsync(Delta.Upsert("pets", "p1", new { name = "Rex" }, "s").At(T1), LastWriteWins.Instance);
+        await store.CreateIndexAsync("pets", "name");
+        clock.SetUtcNow(T2);
+        await store.ApplyAsync(Delta.Upsert("pets", "p1", new { name = "Max" }, "s").At(T2), LastWriteWins.Instance);
+
+        var then = await AsOf(store, "SELECT p.name, (SELECT count(*) FROM ix_pets_name) AS others FROM pets p WHERE p.name = 'Rex'", T1.AddMinutes(30));
+
+        Render(then).Should().Be("Rex|1\n");
+    }
+
+    [Fact]
+    public async Task QueryAsync_AsOfAfterTheClockSteppedBack_NeverShowsAStateTheMirrorDidNotHold()
+    {
+        var clock = new SettableClock(T2);
+        await using var store = await MirrorStore.OpenInMemoryAsync(new MirrorStoreOptions { TimeProvider = clock });
+        await store.ApplyAsync(Delta.Upsert("customers", "c1", new { name = "Ada" }, "crm").At(T2), LastWriteWins.Instance);
+        clock.Now = T1;
+        await store.ApplyAsync(Delta.Upsert("customers", "c2", new { name = "Grace" }, "crm").At(T1), LastWriteWins.Instance);
+
+        // Before: c2 alone at T1 + 30 min, though the mirror held c1 before it ever held c2.
+        var between = await AsOf(store, "SELECT record_id FROM customers ORDER BY record_id", T1.AddMinutes(30));
+        var after = await AsOf(store, "SELECT record_id FROM customers ORDER BY record_id", T2);
+
+        between.Rows.Should().BeEmpty();
+        after.Rows.Select(r => r["record_id"]).Should().Equal("c1", "c2");
+    }
+
+    [Fact]
     public async Task QueryAsync_AsOfJoinOfTwoResources_UsesBothStatesThen()
     {
         var clock = new FakeTimeProvider(T1);
@@ -317,6 +351,28 @@ public sealed class TimeTravelTests
         again.Rows[0]["n"].Should().Be(1L);
         after.Rows[0]["n"].Should().Be(2L);
         after.Rows[0]["city"].Should().Be("Oslo");
+    }
+
+    [Fact]
+    public async Task QueryAsync_AsOfCachedMomentAfterCompaction_AnswersLikeAnUncachedOne()
+    {
+        // Compaction keeps the log's newest event, so its length alone does not tell a cached moment went stale.
+        using var dir = new TempDirectory();
+        var clock = new FakeTimeProvider(T1);
+        await using var store = await MirrorStore.OpenAsync(dir.File(), new MirrorStoreOptions { TimeProvider = clock });
+        await store.ApplyAsync(Customer("c1", "Ada"), LastWriteWins.Instance);
+        clock.SetUtcNow(T2);
+        await store.ApplyAsync(Customer("c1", "Ada Lovelace"), LastWriteWins.Instance);
+        const string Sql = "SELECT record_id, name FROM customers";
+        var cachedBefore = await AsOf(store, Sql, T1.AddMinutes(30));
+
+        await store.CompactAsync(RetentionPolicy.ForVersions(0));
+        var cachedAfter = await AsOf(store, Sql, T1.AddMinutes(30));
+        var uncached = await AsOf(store, Sql, T1.AddMinutes(31));
+
+        Render(cachedBefore).Should().Be("c1|Ada\n");
+        uncached.Rows.Should().BeEmpty("the state of version 1 was compacted away");
+        Render(cachedAfter).Should().Be(Render(uncached));
     }
 
     [Theory]
