@@ -225,7 +225,16 @@ public sealed partial class MirrorModule : IKernelModule, IAsyncDisposable
                 }
                 catch (OperationCanceledException)
                 {
-                    await AnswerErrorAsync(command, MirrorErrorCodes.Cancelled, "The mirror module stopped before this command ran. Send it again when the module is running.").ConfigureAwait(false);
+                    try
+                    {
+                        await AnswerErrorAsync(command, MirrorErrorCodes.Cancelled, "The mirror module stopped before this command ran. Send it again when the module is running.").ConfigureAwait(false);
+                    }
+                    catch (Exception ex)
+                    {
+                        // Publishing the answer failed (the host's transport); nothing is left to answer on, so only log it.
+                        KernelLog.Crashed(_logger, ex, command.Method, command.CorrelationId);
+                    }
+
                     break;
                 }
 
@@ -237,6 +246,11 @@ public sealed partial class MirrorModule : IKernelModule, IAsyncDisposable
         }
         catch (OperationCanceledException) when (listening.IsCancellationRequested)
         {
+        }
+        catch (Exception ex)
+        {
+            // The host's transport failed. Commands in flight still finish and are answered; StopAsync waits for them.
+            KernelLog.SubscriptionFailed(_logger, ex, _options.ModuleId);
         }
     }
 
