@@ -31,9 +31,10 @@ internal sealed class CommandArgs
 
         foreach (var property in payload.EnumerateObject())
         {
-            if (Array.IndexOf(fields, property.Name) < 0)
+            var name = NameOf(method, property, "A field name");
+            if (Array.IndexOf(fields, name) < 0)
             {
-                throw BadRequest(method, $"The payload has an unknown field '{property.Name}'{(fields.Length == 0 ? "; send an empty object {}." : "; the fields are: " + string.Join(", ", fields) + ".")}");
+                throw BadRequest(method, $"The payload has an unknown field '{name}'{(fields.Length == 0 ? "; send an empty object {}." : "; the fields are: " + string.Join(", ", fields) + ".")}");
             }
         }
 
@@ -56,7 +57,7 @@ internal sealed class CommandArgs
         }
 
         return value.ValueKind == JsonValueKind.String
-            ? value.GetString()
+            ? TextOf(_method, value, $"The field '{name}'")
             : throw BadRequest(_method, $"The field '{name}' must be a string, not a JSON {Kind(value)}.");
     }
 
@@ -105,7 +106,13 @@ internal sealed class CommandArgs
         var result = new Dictionary<string, object?>(StringComparer.Ordinal);
         foreach (var property in value.EnumerateObject())
         {
-            result[property.Name] = property.Value.Clone();
+            var key = NameOf(_method, property, $"A name in the field '{name}'");
+            if (property.Value.ValueKind == JsonValueKind.String)
+            {
+                TextOf(_method, property.Value, $"The value of '{key}' in the field '{name}'");
+            }
+
+            result[key] = property.Value.Clone();
         }
 
         return result;
@@ -118,6 +125,35 @@ internal sealed class CommandArgs
 
     private bool TryGet(string name, out JsonElement value) =>
         _payload.TryGetProperty(name, out value) && value.ValueKind != JsonValueKind.Null;
+
+    /// <summary>Reads a property name; System.Text.Json throws <see cref="InvalidOperationException"/> for an unpaired surrogate escape.</summary>
+    private static string NameOf(string method, JsonProperty property, string what)
+    {
+        try
+        {
+            return property.Name;
+        }
+        catch (InvalidOperationException)
+        {
+            throw NotText(method, what);
+        }
+    }
+
+    /// <summary>Reads a JSON string; System.Text.Json throws <see cref="InvalidOperationException"/> for an unpaired surrogate escape.</summary>
+    private static string TextOf(string method, JsonElement value, string what)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw NotText(method, what);
+        }
+    }
+
+    private static CommandFailure NotText(string method, string what) =>
+        BadRequest(method, $"{what} holds an unpaired UTF-16 surrogate escape (a \\ud800–\\udfff without its pair), which is not text. Send valid UTF-16: escape a character outside the Basic Multilingual Plane as both halves of its pair.");
 
     private static string Fields(string[] fields) =>
         fields.Length == 0 ? string.Empty : " (fields: " + string.Join(", ", fields) + ")";

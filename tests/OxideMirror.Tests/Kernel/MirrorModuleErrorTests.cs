@@ -90,6 +90,26 @@ public sealed class MirrorModuleErrorTests
         asOf.Payload.GetProperty("message").GetString().Should().Contain("'yesterday'").And.Contain("ISO 8601");
     }
 
+    [Theory]
+    [InlineData("query", """{"sql":"SELECT '\ud800'"}""", "'sql'")]
+    [InlineData("sync", """{"source":"\udc00"}""", "'source'")]
+    [InlineData("get_record", """{"resource":"pets","id":"a\udc00b"}""", "'id'")]
+    [InlineData("query", """{"sql":"SELECT 1","as_of":"\ud800"}""", "'as_of'")]
+    [InlineData("query", """{"sql":"SELECT @a","parameters":{"a":"\ud800"}}""", "'parameters'")]
+    [InlineData("query", """{"sql":"SELECT 1","parameters":{"\ud800":1}}""", "'parameters'")]
+    [InlineData("query", """{"sql":"SELECT 1","\ud800x":1}""", "field name")]
+    public async Task Command_UnpairedSurrogateEscape_AnswersBadRequestNamingTheField(string method, string payload, string field)
+    {
+        await using var h = await ModuleHarness.StartAsync();
+
+        var answer = await h.SendAsync(new BusCommand("mirror", method, ModuleHarness.Json(payload), "u-1"));
+        var next = await h.SendAsync("counts");
+
+        answer.ErrorCode.Should().Be(MirrorErrorCodes.BadRequest);
+        answer.Payload.GetProperty("message").GetString().Should().Contain(field).And.Contain("unpaired UTF-16 surrogate");
+        next.Kind.Should().Be("counts.ok");
+    }
+
     [Fact]
     public async Task Sync_UnknownSource_AnswersUnknownSource()
     {
