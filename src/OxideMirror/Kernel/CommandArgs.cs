@@ -29,12 +29,18 @@ internal sealed class CommandArgs
             throw BadRequest(method, $"The payload is a JSON {Kind(payload)}; send a JSON object{Fields(fields)}.");
         }
 
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var property in payload.EnumerateObject())
         {
             var name = NameOf(method, property, "A field name");
             if (Array.IndexOf(fields, name) < 0)
             {
                 throw BadRequest(method, $"The payload has an unknown field '{name}'{(fields.Length == 0 ? "; send an empty object {}." : "; the fields are: " + string.Join(", ", fields) + ".")}");
+            }
+
+            if (!seen.Add(name))
+            {
+                throw BadRequest(method, $"The field '{name}' appears more than once, and readers disagree on which one counts. Send each field once.");
             }
         }
 
@@ -112,7 +118,10 @@ internal sealed class CommandArgs
                 TextOf(_method, property.Value, $"The value of '{key}' in the field '{name}'");
             }
 
-            result[key] = property.Value.Clone();
+            if (!result.TryAdd(key, property.Value.Clone()))
+            {
+                throw BadRequest(_method, $"The name '{key}' in the field '{name}' appears more than once, and readers disagree on which one counts. Send each name once.");
+            }
         }
 
         return result;

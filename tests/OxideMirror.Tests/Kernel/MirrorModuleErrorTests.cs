@@ -110,6 +110,20 @@ public sealed class MirrorModuleErrorTests
         next.Kind.Should().Be("counts.ok");
     }
 
+    [Theory]
+    [InlineData("""{"sql":"SELECT name FROM pets","max_rows":1,"max_rows":1000}""", "'max_rows'")]
+    [InlineData("""{"sql":"DELETE FROM pets","sql":"SELECT 1"}""", "'sql'")]
+    [InlineData("""{"sql":"SELECT @a","parameters":{"a":1,"a":2}}""", "'a' in the field 'parameters'")]
+    public async Task Query_DuplicateField_AnswersBadRequestNamingIt(string payload, string field)
+    {
+        await using var h = await ModuleHarness.StartAsync();
+
+        var answer = await h.SendAsync(new BusCommand("mirror", "query", ModuleHarness.Json(payload), "d-1"));
+
+        answer.ErrorCode.Should().Be(MirrorErrorCodes.BadRequest);
+        answer.Payload.GetProperty("message").GetString().Should().Contain(field).And.Contain("more than once");
+    }
+
     [Fact]
     public async Task Sync_UnknownSource_AnswersUnknownSource()
     {
