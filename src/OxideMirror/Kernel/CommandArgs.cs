@@ -35,12 +35,12 @@ internal sealed class CommandArgs
             var name = NameOf(method, property, "A field name");
             if (Array.IndexOf(fields, name) < 0)
             {
-                throw BadRequest(method, $"The payload has an unknown field '{name}'{(fields.Length == 0 ? "; send an empty object {}." : "; the fields are: " + string.Join(", ", fields) + ".")}");
+                throw BadRequest(method, $"The payload has an unknown field '{Shorten(name)}'{(fields.Length == 0 ? "; send an empty object {}." : "; the fields are: " + string.Join(", ", fields) + ".")}");
             }
 
             if (!seen.Add(name))
             {
-                throw BadRequest(method, $"The field '{name}' appears more than once, and readers disagree on which one counts. Send each field once.");
+                throw BadRequest(method, $"The field '{Shorten(name)}' appears more than once, and readers disagree on which one counts. Send each field once.");
             }
         }
 
@@ -94,7 +94,7 @@ internal sealed class CommandArgs
 
         return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var moment)
             ? moment
-            : throw BadRequest(_method, $"The field '{name}' is '{text}', which is not a timestamp; send ISO 8601, for example \"2026-01-31T12:00:00Z\".");
+            : throw BadRequest(_method, $"The field '{name}' is '{Shorten(text)}', which is not a timestamp; send ISO 8601, for example \"2026-01-31T12:00:00Z\".");
     }
 
     public Dictionary<string, object?>? OptionalObject(string name)
@@ -115,12 +115,12 @@ internal sealed class CommandArgs
             var key = NameOf(_method, property, $"A name in the field '{name}'");
             if (property.Value.ValueKind == JsonValueKind.String)
             {
-                TextOf(_method, property.Value, $"The value of '{key}' in the field '{name}'");
+                TextOf(_method, property.Value, $"The value of '{Shorten(key)}' in the field '{name}'");
             }
 
             if (!result.TryAdd(key, property.Value.Clone()))
             {
-                throw BadRequest(_method, $"The name '{key}' in the field '{name}' appears more than once, and readers disagree on which one counts. Send each name once.");
+                throw BadRequest(_method, $"The name '{Shorten(key)}' in the field '{name}' appears more than once, and readers disagree on which one counts. Send each name once.");
             }
         }
 
@@ -161,6 +161,9 @@ internal sealed class CommandArgs
         }
     }
 
+    /// <summary>Cuts a value quoted in a message to 100 characters, so that a huge field does not come back as a huge error.</summary>
+    public static string Shorten(string text) => text.Length <= 100 ? text : text[..100] + "…";
+
     private static CommandFailure NotText(string method, string what) =>
         BadRequest(method, $"{what} holds an unpaired UTF-16 surrogate escape (a \\ud800–\\udfff without its pair), which is not text. Send valid UTF-16: escape a character outside the Basic Multilingual Plane as both halves of its pair.");
 
@@ -170,5 +173,5 @@ internal sealed class CommandArgs
     private static string Kind(JsonElement value) => value.ValueKind.ToString().ToLowerInvariant();
 
     private static string Show(JsonElement value) =>
-        value.ValueKind == JsonValueKind.Number ? value.GetRawText() : "a JSON " + Kind(value);
+        value.ValueKind == JsonValueKind.Number ? Shorten(value.GetRawText()) : "a JSON " + Kind(value);
 }

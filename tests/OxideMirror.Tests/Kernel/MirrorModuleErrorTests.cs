@@ -124,6 +124,35 @@ public sealed class MirrorModuleErrorTests
         answer.Payload.GetProperty("message").GetString().Should().Contain(field).And.Contain("more than once");
     }
 
+    [Theory]
+    [InlineData("method")]
+    [InlineData("field name")]
+    [InlineData("number")]
+    [InlineData("as_of")]
+    [InlineData("as_of_mode")]
+    [InlineData("source")]
+    public async Task Command_MegabyteValueInError_IsQuotedCutTo100Characters(string where)
+    {
+        await using var h = await ModuleHarness.StartAsync();
+        var huge = new string('7', 1_000_000);
+        var command = where switch
+        {
+            "method" => new BusCommand("mirror", huge, ModuleHarness.Json("{}"), "h-1"),
+            "field name" => new BusCommand("mirror", "query", ModuleHarness.Json($$"""{"sql":"SELECT 1","{{huge}}":1}"""), "h-1"),
+            "number" => new BusCommand("mirror", "query", ModuleHarness.Json($$"""{"sql":"SELECT 1","max_rows":{{huge}}}"""), "h-1"),
+            "as_of_mode" => new BusCommand("mirror", "query", ModuleHarness.Json($$"""{"sql":"SELECT 1","as_of_mode":"{{huge}}"}"""), "h-1"),
+            "source" => new BusCommand("mirror", "sync", ModuleHarness.Json($$"""{"source":"{{huge}}"}"""), "h-1"),
+            _ => new BusCommand("mirror", "query", ModuleHarness.Json($$"""{"sql":"SELECT 1","{{where}}":"{{huge}}"}"""), "h-1"),
+        };
+
+        var answer = await h.SendAsync(command);
+
+        answer.IsError.Should().BeTrue();
+        var message = answer.Payload.GetProperty("message").GetString()!;
+        message.Should().Contain(new string('7', 100) + "…").And.NotContain(new string('7', 101));
+        message.Length.Should().BeLessThan(1000);
+    }
+
     [Fact]
     public async Task Sync_UnknownSource_AnswersUnknownSource()
     {
