@@ -163,6 +163,11 @@ public sealed partial class MirrorModule
         var position = args.OptionalLong("position", 0, long.MaxValue);
         var since = args.OptionalTimestamp("since");
         var resource = args.OptionalString("resource");
+        if (resource is not null && string.IsNullOrWhiteSpace(resource))
+        {
+            throw CommandArgs.BadRequest("changes_since", "The field 'resource' is empty; name a resource (for example \"pets\"), or leave it out for changes to every resource.");
+        }
+
         var limit = args.OptionalLong("limit", 1, 100_000);
         if ((position is null) == (since is null))
         {

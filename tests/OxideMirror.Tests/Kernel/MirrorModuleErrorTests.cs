@@ -226,6 +226,19 @@ public sealed class MirrorModuleErrorTests
         both.Payload.GetProperty("message").GetString().Should().Contain("exactly one of 'position'");
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    public async Task ChangesSince_BlankResource_AnswersBadRequestInTheModulesWords(string resource)
+    {
+        await using var h = await ModuleHarness.StartAsync();
+
+        var answer = await h.SendAsync("changes_since", new { position = 0, resource });
+
+        answer.ErrorCode.Should().Be(MirrorErrorCodes.BadRequest);
+        answer.Payload.GetProperty("message").GetString().Should().StartWith("Bad 'changes_since' command: The field 'resource'").And.Contain("leave it out");
+    }
+
     [Fact]
     public async Task ListRecords_PageTooLarge_AnswersBadRequest()
     {
