@@ -36,19 +36,19 @@ public sealed class OxideMirrorOptions
     public bool EnableBackgroundSync { get; set; }
 
     /// <summary>Gets or sets how long the background sync waits after a successful run of a source before the next.</summary>
-    /// <value>The default is 5 minutes.</value>
+    /// <value>The default is 5 minutes. It must be more than zero and at most 24 days.</value>
     public TimeSpan SyncInterval { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Gets the per-source intervals, by source id, that replace <see cref="SyncInterval"/> for those sources.</summary>
-    /// <value>The default is an empty dictionary.</value>
+    /// <value>The default is an empty dictionary. Each interval must be more than zero and at most 24 days.</value>
     public IDictionary<string, TimeSpan> SourceIntervals { get; } = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
 
     /// <summary>Gets or sets how long the background sync waits after a source's first failure; each further failure in a row doubles it.</summary>
-    /// <value>The default is 5 seconds.</value>
+    /// <value>The default is 5 seconds. It must be more than zero and at most <see cref="MaxBackoff"/>.</value>
     public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Gets or sets the longest wait after failures.</summary>
-    /// <value>The default is 5 minutes.</value>
+    /// <value>The default is 5 minutes. It must be at most 24 days.</value>
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Gets or sets the random share added to a backoff wait (0.2 adds up to 20%), so that failing sources do not retry in step.</summary>
@@ -70,6 +70,8 @@ public sealed class OxideMirrorOptions
         return this;
     }
 
+    private static readonly TimeSpan MaxWait = TimeSpan.FromDays(24);
+
     internal TimeSpan IntervalFor(string sourceId) => SourceIntervals.TryGetValue(sourceId, out var interval) ? interval : SyncInterval;
 
     internal void Validate()
@@ -83,12 +85,12 @@ public sealed class OxideMirrorOptions
             throw new ArgumentException("OxideMirrorOptions.StorePath is blank. Set a file path, or leave it null for an in-memory store.", nameof(StorePath));
         }
 
-        Positive(SyncInterval, "OxideMirrorOptions.SyncInterval");
-        Positive(InitialBackoff, "OxideMirrorOptions.InitialBackoff");
-        Positive(MaxBackoff, "OxideMirrorOptions.MaxBackoff");
+        TimerWait(SyncInterval, "OxideMirrorOptions.SyncInterval");
+        TimerWait(InitialBackoff, "OxideMirrorOptions.InitialBackoff");
+        TimerWait(MaxBackoff, "OxideMirrorOptions.MaxBackoff");
         foreach (var (id, interval) in SourceIntervals)
         {
-            Positive(interval, $"OxideMirrorOptions.SourceIntervals['{id}']");
+            TimerWait(interval, $"OxideMirrorOptions.SourceIntervals['{id}']");
         }
 
         if (MaxBackoff < InitialBackoff)
@@ -102,11 +104,15 @@ public sealed class OxideMirrorOptions
         }
     }
 
-    private static void Positive(TimeSpan value, string name)
+    /// <summary>
+    /// Checks a wait of the background sync: positive, and at most 24 days, so that the longest backoff with full jitter
+    /// (48 days) stays within what a timer can wait (about 49.7 days); past that the wait threw and ended the service.
+    /// </summary>
+    private static void TimerWait(TimeSpan value, string name)
     {
-        if (value <= TimeSpan.Zero)
+        if (value <= TimeSpan.Zero || value > MaxWait)
         {
-            throw new ArgumentOutOfRangeException(name, value, $"{name} must be more than zero.");
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be more than zero and at most 24 days.");
         }
     }
 }

@@ -29,11 +29,18 @@ internal sealed class CommandArgs
             throw BadRequest(method, $"The payload is a JSON {Kind(payload)}; send a JSON object{Fields(fields)}.");
         }
 
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var property in payload.EnumerateObject())
         {
-            if (Array.IndexOf(fields, property.Name) < 0)
+            var name = NameOf(method, property, "A field name");
+            if (Array.IndexOf(fields, name) < 0)
             {
-                throw BadRequest(method, $"The payload has an unknown field '{property.Name}'{(fields.Length == 0 ? "; send an empty object {}." : "; the fields are: " + string.Join(", ", fields) + ".")}");
+                throw BadRequest(method, $"The payload has an unknown field '{Shorten(name)}'{(fields.Length == 0 ? "; send an empty object {}." : "; the fields are: " + string.Join(", ", fields) + ".")}");
+            }
+
+            if (!seen.Add(name))
+            {
+                throw BadRequest(method, $"The field '{Shorten(name)}' appears more than once, and readers disagree on which one counts. Send each field once.");
             }
         }
 
@@ -56,7 +63,7 @@ internal sealed class CommandArgs
         }
 
         return value.ValueKind == JsonValueKind.String
-            ? value.GetString()
+            ? TextOf(_method, value, $"The field '{name}'")
             : throw BadRequest(_method, $"The field '{name}' must be a string, not a JSON {Kind(value)}.");
     }
 
@@ -87,7 +94,7 @@ internal sealed class CommandArgs
 
         return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var moment)
             ? moment
-            : throw BadRequest(_method, $"The field '{name}' is '{text}', which is not a timestamp; send ISO 8601, for example \"2026-01-31T12:00:00Z\".");
+            : throw BadRequest(_method, $"The field '{name}' is '{Shorten(text)}', which is not a timestamp; send ISO 8601, for example \"2026-01-31T12:00:00Z\".");
     }
 
     public Dictionary<string, object?>? OptionalObject(string name)
@@ -105,7 +112,16 @@ internal sealed class CommandArgs
         var result = new Dictionary<string, object?>(StringComparer.Ordinal);
         foreach (var property in value.EnumerateObject())
         {
-            result[property.Name] = property.Value.Clone();
+            var key = NameOf(_method, property, $"A name in the field '{name}'");
+            if (property.Value.ValueKind == JsonValueKind.String)
+            {
+                TextOf(_method, property.Value, $"The value of '{Shorten(key)}' in the field '{name}'");
+            }
+
+            if (!result.TryAdd(key, property.Value.Clone()))
+            {
+                throw BadRequest(_method, $"The name '{Shorten(key)}' in the field '{name}' appears more than once, and readers disagree on which one counts. Send each name once.");
+            }
         }
 
         return result;
@@ -119,11 +135,43 @@ internal sealed class CommandArgs
     private bool TryGet(string name, out JsonElement value) =>
         _payload.TryGetProperty(name, out value) && value.ValueKind != JsonValueKind.Null;
 
+    /// <summary>Reads a property name; System.Text.Json throws <see cref="InvalidOperationException"/> for an unpaired surrogate escape.</summary>
+    private static string NameOf(string method, JsonProperty property, string what)
+    {
+        try
+        {
+            return property.Name;
+        }
+        catch (InvalidOperationException)
+        {
+            throw NotText(method, what);
+        }
+    }
+
+    /// <summary>Reads a JSON string; System.Text.Json throws <see cref="InvalidOperationException"/> for an unpaired surrogate escape.</summary>
+    private static string TextOf(string method, JsonElement value, string what)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw NotText(method, what);
+        }
+    }
+
+    /// <summary>Cuts a value quoted in a message to 100 characters, so that a huge field does not come back as a huge error.</summary>
+    public static string Shorten(string text) => text.Length <= 100 ? text : text[..100] + "…";
+
+    private static CommandFailure NotText(string method, string what) =>
+        BadRequest(method, $"{what} holds an unpaired UTF-16 surrogate escape (a \\ud800–\\udfff without its pair), which is not text. Send valid UTF-16: escape a character outside the Basic Multilingual Plane as both halves of its pair.");
+
     private static string Fields(string[] fields) =>
         fields.Length == 0 ? string.Empty : " (fields: " + string.Join(", ", fields) + ")";
 
     private static string Kind(JsonElement value) => value.ValueKind.ToString().ToLowerInvariant();
 
     private static string Show(JsonElement value) =>
-        value.ValueKind == JsonValueKind.Number ? value.GetRawText() : "a JSON " + Kind(value);
+        value.ValueKind == JsonValueKind.Number ? Shorten(value.GetRawText()) : "a JSON " + Kind(value);
 }

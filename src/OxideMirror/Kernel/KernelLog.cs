@@ -20,6 +20,9 @@ internal static partial class KernelLog
     [LoggerMessage(EventId = 4004, Level = LogLevel.Error, Message = "Command {Method} ({CorrelationId}) failed unexpectedly")]
     public static partial void Crashed(ILogger logger, Exception exception, string method, string correlationId);
 
+    [LoggerMessage(EventId = 4005, Level = LogLevel.Error, Message = "Mirror module {ModuleId} stopped reading commands: the bus subscription failed; commands in flight still finish")]
+    public static partial void SubscriptionFailed(ILogger logger, Exception exception, string moduleId);
+
     [LoggerMessage(EventId = 4010, Level = LogLevel.Information, Message = "Background sync of {Source} finished: {Pulled} pulled, {Applied} applied, in {ElapsedMs:0} ms; next run in {NextMs:0} ms")]
     public static partial void BackgroundSyncSucceeded(ILogger logger, string source, long pulled, long applied, double elapsedMs, double nextMs);
 

@@ -36,7 +36,7 @@ public sealed partial class MirrorModule
         {
             throw new CommandFailure(
                 MirrorErrorCodes.UnknownMethod,
-                $"The mirror module has no method '{method}'. Send one of: {string.Join(", ", Methods.Select(m => m.Name))}; 'capabilities' describes each.");
+                $"The mirror module has no method '{CommandArgs.Shorten(method)}'. Send one of: {string.Join(", ", Methods.Select(m => m.Name))}; 'capabilities' describes each.");
         }
 
         var args = CommandArgs.Read(method, command.Payload, Methods[index].Fields);
@@ -70,7 +70,7 @@ public sealed partial class MirrorModule
         {
             throw new CommandFailure(
                 MirrorErrorCodes.SyncFailed,
-                $"The sync of source '{source}' failed with {ex.GetType().Name}: {ex.Message} Pages committed before the failure stay committed; the next sync resumes from the stored cursor.",
+                $"The sync of source '{CommandArgs.Shorten(source)}' failed with {ex.GetType().Name}: {ex.Message} Pages committed before the failure stay committed; the next sync resumes from the stored cursor.",
                 ex);
         }
 
@@ -93,7 +93,7 @@ public sealed partial class MirrorModule
         {
             null or "applied" => AsOfMode.Applied,
             "occurred" => AsOfMode.Occurred,
-            _ => throw CommandArgs.BadRequest("query", $"The field 'as_of_mode' is '{mode}'; send \"applied\" (as the mirror held it) or \"occurred\" (as the source said it happened)."),
+            _ => throw CommandArgs.BadRequest("query", $"The field 'as_of_mode' is '{CommandArgs.Shorten(mode)}'; send \"applied\" (as the mirror held it) or \"occurred\" (as the source said it happened)."),
         };
         var asOf = args.OptionalTimestamp("as_of");
         if (mode is not null && asOf is null)
@@ -163,6 +163,11 @@ public sealed partial class MirrorModule
         var position = args.OptionalLong("position", 0, long.MaxValue);
         var since = args.OptionalTimestamp("since");
         var resource = args.OptionalString("resource");
+        if (resource is not null && string.IsNullOrWhiteSpace(resource))
+        {
+            throw CommandArgs.BadRequest("changes_since", "The field 'resource' is empty; name a resource (for example \"pets\"), or leave it out for changes to every resource.");
+        }
+
         var limit = args.OptionalLong("limit", 1, 100_000);
         if ((position is null) == (since is null))
         {

@@ -225,7 +225,16 @@ public sealed partial class MirrorModule : IKernelModule, IAsyncDisposable
                 }
                 catch (OperationCanceledException)
                 {
-                    await AnswerErrorAsync(command, MirrorErrorCodes.Cancelled, "The mirror module stopped before this command ran. Send it again when the module is running.").ConfigureAwait(false);
+                    try
+                    {
+                        await AnswerErrorAsync(command, MirrorErrorCodes.Cancelled, "The mirror module stopped before this command ran. Send it again when the module is running.").ConfigureAwait(false);
+                    }
+                    catch (Exception ex)
+                    {
+                        // Publishing the answer failed (the host's transport); nothing is left to answer on, so only log it.
+                        KernelLog.Crashed(_logger, ex, command.Method, command.CorrelationId);
+                    }
+
                     break;
                 }
 
@@ -237,6 +246,11 @@ public sealed partial class MirrorModule : IKernelModule, IAsyncDisposable
         }
         catch (OperationCanceledException) when (listening.IsCancellationRequested)
         {
+        }
+        catch (Exception ex)
+        {
+            // The host's transport failed. Commands in flight still finish and are answered; StopAsync waits for them.
+            KernelLog.SubscriptionFailed(_logger, ex, _options.ModuleId);
         }
     }
 
@@ -302,7 +316,7 @@ public sealed partial class MirrorModule : IKernelModule, IAsyncDisposable
             new CommandFailure(MirrorErrorCodes.Cancelled, "The mirror module stopped before this command finished; nothing of a query was returned, and a sync kept the pages it had committed. Send it again when the module is running."),
         OperationCanceledException when token.IsCancellationRequested =>
             new CommandFailure(MirrorErrorCodes.CommandTimeout, string.Create(CultureInfo.InvariantCulture, $"The command ran past the module's command timeout of {_options.CommandTimeout.TotalSeconds:0.###} s and was cancelled; nothing of a query was returned, and a sync kept the pages it had committed. Send it again (a sync resumes from its cursor), or raise MirrorModuleOptions.CommandTimeout.")),
-        UnknownSourceException => new CommandFailure(MirrorErrorCodes.UnknownSource, ex.Message),
+        UnknownSourceException unknown => new CommandFailure(MirrorErrorCodes.UnknownSource, new UnknownSourceException(CommandArgs.Shorten(unknown.SourceId), Syncer.Sources.Select(s => s.Id)).Message),
         QueryNotReadOnlyException => new CommandFailure(MirrorErrorCodes.QueryRefused, ex.Message),
         QueryTimeoutException => new CommandFailure(MirrorErrorCodes.QueryTimeout, ex.Message),
         QueryException => new CommandFailure(MirrorErrorCodes.QueryFailed, ex.Message),

@@ -174,6 +174,54 @@ public sealed class HostingTests
         await act.Should().ThrowAsync<ArgumentOutOfRangeException>().WithMessage("*BackoffJitter must be from 0 to 1*");
     }
 
+    [Theory]
+    [InlineData("SyncInterval")]
+    [InlineData("SourceIntervals['pets']")]
+    [InlineData("MaxBackoff")]
+    public async Task GetStoreAsync_WaitPastTheTimerLimit_ThrowsNamingTheOption(string option)
+    {
+        var sixtyDays = TimeSpan.FromDays(60);
+        await using var container = Build(o =>
+        {
+            o.SyncInterval = option == "SyncInterval" ? sixtyDays : o.SyncInterval;
+            o.MaxBackoff = option == "MaxBackoff" ? sixtyDays : o.MaxBackoff;
+            if (option.StartsWith("SourceIntervals", StringComparison.Ordinal))
+            {
+                o.SourceIntervals["pets"] = sixtyDays;
+            }
+        });
+
+        var act = async () => await container.GetRequiredService<IMirrorStoreProvider>().GetStoreAsync();
+
+        await act.Should().ThrowAsync<ArgumentOutOfRangeException>().WithMessage($"*OxideMirrorOptions.{option} must be more than zero and at most 24 days*");
+    }
+
+    [Fact]
+    public async Task BackgroundSync_LongestBackoffWithFullJitter_KeepsRetrying()
+    {
+        var clock = new FakeTimeProvider();
+        var down = new DelegateSource("down", (_, _, _) => throw new HttpRequestException("upstream down"));
+        await using var container = Build(o =>
+        {
+            o.AddSource(down);
+            o.EnableBackgroundSync = true;
+            o.InitialBackoff = TimeSpan.FromDays(24);
+            o.MaxBackoff = TimeSpan.FromDays(24);
+            o.BackoffJitter = 1;
+            o.TimeProvider = clock;
+        });
+        var service = container.GetRequiredService<BackgroundSyncService>();
+
+        await service.StartAsync(CancellationToken.None);
+        var first = await service.Runs.ReadAsync().AsTask().WaitAsync(Patience);
+        clock.Advance(first.NextDelay);
+        var second = await service.Runs.ReadAsync().AsTask().WaitAsync(Patience);
+        await service.StopAsync(CancellationToken.None);
+
+        second.FailuresInARow.Should().Be(2);
+        service.ExecuteTask!.IsFaulted.Should().BeFalse();
+    }
+
     [Fact]
     public async Task AddOxideMirror_StorePath_OpensThatFile()
     {

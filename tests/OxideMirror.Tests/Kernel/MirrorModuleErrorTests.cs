@@ -90,6 +90,69 @@ public sealed class MirrorModuleErrorTests
         asOf.Payload.GetProperty("message").GetString().Should().Contain("'yesterday'").And.Contain("ISO 8601");
     }
 
+    [Theory]
+    [InlineData("query", """{"sql":"SELECT '\ud800'"}""", "'sql'")]
+    [InlineData("sync", """{"source":"\udc00"}""", "'source'")]
+    [InlineData("get_record", """{"resource":"pets","id":"a\udc00b"}""", "'id'")]
+    [InlineData("query", """{"sql":"SELECT 1","as_of":"\ud800"}""", "'as_of'")]
+    [InlineData("query", """{"sql":"SELECT @a","parameters":{"a":"\ud800"}}""", "'parameters'")]
+    [InlineData("query", """{"sql":"SELECT 1","parameters":{"\ud800":1}}""", "'parameters'")]
+    [InlineData("query", """{"sql":"SELECT 1","\ud800x":1}""", "field name")]
+    public async Task Command_UnpairedSurrogateEscape_AnswersBadRequestNamingTheField(string method, string payload, string field)
+    {
+        await using var h = await ModuleHarness.StartAsync();
+
+        var answer = await h.SendAsync(new BusCommand("mirror", method, ModuleHarness.Json(payload), "u-1"));
+        var next = await h.SendAsync("counts");
+
+        answer.ErrorCode.Should().Be(MirrorErrorCodes.BadRequest);
+        answer.Payload.GetProperty("message").GetString().Should().Contain(field).And.Contain("unpaired UTF-16 surrogate");
+        next.Kind.Should().Be("counts.ok");
+    }
+
+    [Theory]
+    [InlineData("""{"sql":"SELECT name FROM pets","max_rows":1,"max_rows":1000}""", "'max_rows'")]
+    [InlineData("""{"sql":"DELETE FROM pets","sql":"SELECT 1"}""", "'sql'")]
+    [InlineData("""{"sql":"SELECT @a","parameters":{"a":1,"a":2}}""", "'a' in the field 'parameters'")]
+    public async Task Query_DuplicateField_AnswersBadRequestNamingIt(string payload, string field)
+    {
+        await using var h = await ModuleHarness.StartAsync();
+
+        var answer = await h.SendAsync(new BusCommand("mirror", "query", ModuleHarness.Json(payload), "d-1"));
+
+        answer.ErrorCode.Should().Be(MirrorErrorCodes.BadRequest);
+        answer.Payload.GetProperty("message").GetString().Should().Contain(field).And.Contain("more than once");
+    }
+
+    [Theory]
+    [InlineData("method")]
+    [InlineData("field name")]
+    [InlineData("number")]
+    [InlineData("as_of")]
+    [InlineData("as_of_mode")]
+    [InlineData("source")]
+    public async Task Command_MegabyteValueInError_IsQuotedCutTo100Characters(string where)
+    {
+        await using var h = await ModuleHarness.StartAsync();
+        var huge = new string('7', 1_000_000);
+        var command = where switch
+        {
+            "method" => new BusCommand("mirror", huge, ModuleHarness.Json("{}"), "h-1"),
+            "field name" => new BusCommand("mirror", "query", ModuleHarness.Json($$"""{"sql":"SELECT 1","{{huge}}":1}"""), "h-1"),
+            "number" => new BusCommand("mirror", "query", ModuleHarness.Json($$"""{"sql":"SELECT 1","max_rows":{{huge}}}"""), "h-1"),
+            "as_of_mode" => new BusCommand("mirror", "query", ModuleHarness.Json($$"""{"sql":"SELECT 1","as_of_mode":"{{huge}}"}"""), "h-1"),
+            "source" => new BusCommand("mirror", "sync", ModuleHarness.Json($$"""{"source":"{{huge}}"}"""), "h-1"),
+            _ => new BusCommand("mirror", "query", ModuleHarness.Json($$"""{"sql":"SELECT 1","{{where}}":"{{huge}}"}"""), "h-1"),
+        };
+
+        var answer = await h.SendAsync(command);
+
+        answer.IsError.Should().BeTrue();
+        var message = answer.Payload.GetProperty("message").GetString()!;
+        message.Should().Contain(new string('7', 100) + "…").And.NotContain(new string('7', 101));
+        message.Length.Should().BeLessThan(1000);
+    }
+
     [Fact]
     public async Task Sync_UnknownSource_AnswersUnknownSource()
     {
@@ -161,6 +224,19 @@ public sealed class MirrorModuleErrorTests
         neither.ErrorCode.Should().Be(MirrorErrorCodes.BadRequest);
         both.ErrorCode.Should().Be(MirrorErrorCodes.BadRequest);
         both.Payload.GetProperty("message").GetString().Should().Contain("exactly one of 'position'");
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    public async Task ChangesSince_BlankResource_AnswersBadRequestInTheModulesWords(string resource)
+    {
+        await using var h = await ModuleHarness.StartAsync();
+
+        var answer = await h.SendAsync("changes_since", new { position = 0, resource });
+
+        answer.ErrorCode.Should().Be(MirrorErrorCodes.BadRequest);
+        answer.Payload.GetProperty("message").GetString().Should().StartWith("Bad 'changes_since' command: The field 'resource'").And.Contain("leave it out");
     }
 
     [Fact]

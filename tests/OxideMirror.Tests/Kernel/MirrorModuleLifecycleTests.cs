@@ -75,4 +75,38 @@ public sealed class MirrorModuleLifecycleTests
 
         await act.Should().ThrowAsync<InvalidOperationException>().WithMessage("*already initialised*");
     }
+
+    [Fact]
+    public async Task StopAsync_BusSubscriptionThrew_WaitsForCommandsInFlightAndDoesNotThrow()
+    {
+        var logs = new CapturingLoggerFactory();
+        var gate = new GateSource("slow");
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        var syncer = new Syncer(store);
+        syncer.AddSource(gate);
+        var bus = new FaultyBus();
+        using var answers = new CancellationTokenSource();
+        var answer = bus.Inner.SubscribeAsync(answers.Token).GetAsyncEnumerator(answers.Token);
+        await using var module = new MirrorModule(store, syncer, new MirrorModuleOptions { LoggerFactory = logs });
+        await module.InitAsync(bus);
+        await module.StartAsync();
+        await bus.PublishAsync(BusCommand.Create("mirror", "sync", new { source = "slow" }, "s1"));
+        await gate.Entered.WaitAsync(TimeSpan.FromSeconds(30));
+
+        bus.BreakSubscriptions(new IOException("transport lost"));
+        await bus.SubscriptionThrew.WaitAsync(TimeSpan.FromSeconds(30));
+        var stop = module.StopAsync();
+        var stoppedWhileBlocked = stop.IsCompleted;
+        gate.Release();
+        var act = () => stop.WaitAsync(TimeSpan.FromSeconds(30));
+
+        await act.Should().NotThrowAsync();
+        stoppedWhileBlocked.Should().BeFalse("the sync in flight is still running");
+        module.InFlightCount.Should().Be(0);
+        (await answer.MoveNextAsync()).Should().BeTrue();
+        (await answer.MoveNextAsync()).Should().BeTrue();
+        answer.Current.Should().BeOfType<BusEvent>().Which.Kind.Should().Be("sync.ok");
+        logs.Entries.Should().Contain(e => e.EventId == 4005 && e.Level == LogLevel.Error && e.Text.Contains("transport lost", StringComparison.Ordinal));
+        await answer.DisposeAsync();
+    }
 }
