@@ -27,21 +27,11 @@ internal static class QueryRunner
     {
         var db = reader.Connection.Handle!;
         var guard = reader.Guard;
-        var bytes = Encoding.UTF8.GetBytes(sql);
         guard.Arm(db, timeout, cancellationToken);
         sqlite3_stmt? statement = null;
         try
         {
-            statement = Prepare(db, guard, bytes, sql, out var tail);
-            RefuseTail(db, guard, tail);
-            if (raw.sqlite3_stmt_readonly(statement) == 0)
-            {
-                throw new QueryNotReadOnlyException(
-                    $"The query was refused because SQLite judges it able to change the database: {Excerpt(sql)}. Agent queries may only read; send a SELECT (a WITH … SELECT is fine).");
-            }
-
-            FitValueCap(reader, statement, bytes, sql);
-
+            statement = PrepareChecked(reader, sql);
             Bind(statement, guard, parameters);
             var modes = new JsonColumnMode[raw.sqlite3_column_count(statement)];
             for (var c = 0; c < modes.Length; c++)
@@ -66,15 +56,20 @@ internal static class QueryRunner
     /// Checks, without running it, that <paramref name="sql"/> is one statement the guard and SQLite accept as read-only,
     /// and returns the tables it reads. The caller then runs it through Microsoft.Data.Sqlite with the guard armed.
     /// </summary>
-    public static void Check(ReaderPool.Reader reader, string sql)
+    public static void Check(ReaderPool.Reader reader, string sql) => PrepareChecked(reader, sql).Dispose();
+
+    /// <summary>
+    /// Prepares <paramref name="sql"/> under the reader's guard and returns it once it is known to be one statement that
+    /// SQLite judges read-only, with the guard's value cap fitted to its program; the caller disposes it.
+    /// </summary>
+    private static sqlite3_stmt PrepareChecked(ReaderPool.Reader reader, string sql)
     {
         var db = reader.Connection.Handle!;
         var guard = reader.Guard;
         var bytes = Encoding.UTF8.GetBytes(sql);
-        sqlite3_stmt? statement = null;
+        var statement = Prepare(db, guard, bytes, sql, out var tail);
         try
         {
-            statement = Prepare(db, guard, bytes, sql, out var tail);
             RefuseTail(db, guard, tail);
             if (raw.sqlite3_stmt_readonly(statement) == 0)
             {
@@ -83,10 +78,12 @@ internal static class QueryRunner
             }
 
             FitValueCap(reader, statement, bytes, sql);
+            return statement;
         }
-        finally
+        catch
         {
-            statement?.Dispose();
+            statement.Dispose();
+            throw;
         }
     }
 
