@@ -16,21 +16,24 @@ namespace OxideMirror;
 internal sealed class AsOfSnapshot : IDisposable
 {
     private const int SqliteInterrupt = 9;
+    private const int SqliteNoMem = 7;
 
     private readonly SqliteConnection _keeper;
     private readonly string _readerString;
     private readonly int _maxValueBytes;
+    private readonly QueryMemoryPool _memory;
     private readonly ConcurrentBag<ReaderPool.Reader> _idle = [];
     private readonly Lock _gate = new();
     private int _users;
     private bool _evicted;
     private bool _closed;
 
-    private AsOfSnapshot(SqliteConnection keeper, string readerString, int maxValueBytes, string at, AsOfMode mode, long logPosition, int schemaGeneration, int compactions, long records)
+    private AsOfSnapshot(SqliteConnection keeper, string readerString, int maxValueBytes, QueryMemoryPool memory, string at, AsOfMode mode, long logPosition, int schemaGeneration, int compactions, long records)
     {
         _keeper = keeper;
         _readerString = readerString;
         _maxValueBytes = maxValueBytes;
+        _memory = memory;
         At = at;
         Mode = mode;
         LogPosition = logPosition;
@@ -68,10 +71,17 @@ internal sealed class AsOfSnapshot : IDisposable
     /// Builds the snapshot from the store at <paramref name="storeDataSource"/> (a file path or a memdb URI), in one read
     /// transaction, stopping at <paramref name="timeout"/> or on cancellation.
     /// </summary>
-    public static AsOfSnapshot Build(string storeDataSource, string at, AsOfMode mode, int schemaGeneration, int compactions, int maxValueBytes, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Everything the rebuild allocates in SQLite (the snapshot's pages, the keeper's sorts and caches) is charged to
+    /// <paramref name="memory"/>, the pool the store's agent queries share, and stays charged while the snapshot is
+    /// cached: a rebuild that would take the pool past its limit fails at that allocation.
+    /// </remarks>
+    public static AsOfSnapshot Build(string storeDataSource, string at, AsOfMode mode, int schemaGeneration, int compactions, int maxValueBytes, QueryMemoryPool memory, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        SqliteSetup.EnsureBounded();
+        using var charged = QueryMemory.Enter(memory, null);
         var name = "file:/oxidemirror-asof-" + Guid.NewGuid().ToString("N") + "?vfs=memdb";
-        var writer = new SqliteConnectionStringBuilder { DataSource = name, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false };
+        var writer = new SqliteConnectionStringBuilder { DataSource = SqliteUri.For(name, TempFileVfs.WrapperOf("memdb"), readOnly: false), Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false };
         var reader = new SqliteConnectionStringBuilder { DataSource = name, Mode = SqliteOpenMode.ReadOnly, Pooling = false };
         var keeper = new SqliteConnection(writer.ToString());
         var deadline = Environment.TickCount64 + (long)Math.Ceiling(timeout.TotalMilliseconds);
@@ -97,7 +107,7 @@ internal sealed class AsOfSnapshot : IDisposable
             keeper.Open();
             raw.sqlite3_progress_handler(keeper.Handle, 1000, progress, null);
             using var command = keeper.CreateCommand();
-            command.CommandText = "PRAGMA trusted_schema = OFF; PRAGMA temp_store = MEMORY; ATTACH DATABASE $uri AS src";
+            command.CommandText = "PRAGMA trusted_schema = OFF; PRAGMA temp_store = FILE; ATTACH DATABASE $uri AS src";
             command.Parameters.AddWithValue("$uri", ReadOnlyUri(storeDataSource));
             command.ExecuteNonQuery();
             command.Parameters.Clear();
@@ -130,7 +140,7 @@ internal sealed class AsOfSnapshot : IDisposable
             command.ExecuteNonQuery();
             raw.sqlite3_progress_handler(keeper.Handle, 0, null, null);
             GC.KeepAlive(progress);
-            return new AsOfSnapshot(keeper, reader.ToString(), maxValueBytes, at, mode, position, schemaGeneration, compactions, records);
+            return new AsOfSnapshot(keeper, reader.ToString(), maxValueBytes, memory, at, mode, position, schemaGeneration, compactions, records);
         }
         catch (SqliteException ex) when ((ex.SqliteErrorCode & 0xFF) == SqliteInterrupt)
         {
@@ -143,6 +153,13 @@ internal sealed class AsOfSnapshot : IDisposable
             }
 
             throw new OperationCanceledException("The as-of query was cancelled while the mirror was being rebuilt.", ex, cancellationToken);
+        }
+        catch (SqliteException ex) when ((ex.SqliteErrorCode & 0xFF) == SqliteNoMem)
+        {
+            keeper.Dispose();
+            throw new QueryException(
+                string.Create(CultureInfo.InvariantCulture, $"Rebuilding the mirror as of {at} needs more memory than the {memory.Limit / (1024 * 1024)} MiB the store's agent queries may hold together (cached as-of moments included), so the query did not run. Query fewer moments, lower MirrorStoreOptions.AsOfCacheSize, or raise MirrorStoreOptions.QueryMemoryBudget."),
+                ex);
         }
         catch
         {
@@ -203,7 +220,7 @@ internal sealed class AsOfSnapshot : IDisposable
     public void Dispose() => Evict();
 
     /// <summary>Lends a hardened read-only connection to the snapshot (the caller holds a reference).</summary>
-    public ReaderPool.Reader Rent() => _idle.TryTake(out var reader) ? reader : ReaderPool.Reader.Open(_readerString, _maxValueBytes);
+    public ReaderPool.Reader Rent() => _idle.TryTake(out var reader) ? reader : ReaderPool.Reader.Open(_readerString, _maxValueBytes, _memory);
 
     public void Return(ReaderPool.Reader reader, bool healthy)
     {
@@ -404,32 +421,6 @@ internal sealed class AsOfSnapshot : IDisposable
     }
 
     /// <summary>Turns the store's data source (a path or a memdb URI) into a URI that attaches it read-only, with its VFS.</summary>
-    private static string ReadOnlyUri(string dataSource)
-    {
-        if (dataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase))
-        {
-            return dataSource + (dataSource.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "mode=ro";
-        }
-
-        var path = dataSource.Replace('\\', '/');
-        if (!path.StartsWith('/'))
-        {
-            path = "/" + path; // A Windows drive path: file:///C:/...
-        }
-
-        var escaped = new StringBuilder(path.Length + 16);
-        foreach (var c in path)
-        {
-            _ = c switch
-            {
-                '%' => escaped.Append("%25"),
-                '?' => escaped.Append("%3f"),
-                '#' => escaped.Append("%23"),
-                _ => escaped.Append(c),
-            };
-        }
-
-        // The rebuild's own connection opened with vfs=memdb, which ATTACH would otherwise inherit: name the OS's default.
-        return "file://" + escaped + "?mode=ro&vfs=" + (OperatingSystem.IsWindows() ? "win32" : "unix");
-    }
+    /// <remarks>The rebuild's own connection opened with a memdb VFS, which ATTACH would otherwise inherit: a path names the OS's default.</remarks>
+    private static string ReadOnlyUri(string dataSource) => SqliteUri.For(dataSource, vfs: null, readOnly: true);
 }

@@ -50,7 +50,7 @@ public sealed partial class MirrorStore
             var started = Stopwatch.GetTimestamp();
             var dataSource = new SqliteConnectionStringBuilder(_readers.ConnectionString).DataSource;
             var maxValueBytes = (int)Math.Min(int.MaxValue, Math.Max(_options.MaxQueryBytes, 1_000_000));
-            snapshot = AsOfSnapshot.Build(dataSource, at, mode, generation, compactions, maxValueBytes, timeout, cancellationToken);
+            snapshot = AsOfSnapshot.Build(dataSource, at, mode, generation, compactions, maxValueBytes, _readers.Memory, timeout, cancellationToken);
             cache.Add(snapshot);
             if (_logger.IsEnabled(LogLevel.Debug))
             {

@@ -114,6 +114,7 @@ public sealed partial class MirrorStore : IAsyncDisposable
         {
             _readers.Dispose();
             _asOfCache?.Dispose();
+            _readers.Memory.Dispose();
             _records.Dispose();
             if (!_inMemory)
             {
@@ -164,7 +165,8 @@ public sealed partial class MirrorStore : IAsyncDisposable
             var userVersion = UserMigrator.Migrate(writer, options.Migrations, options.TimeProvider, where, logger);
             var catalog = Catalog.Load(writer);
             var records = new RecordWriter(writer, catalog);
-            var readers = new ReaderPool(readerString.ToString(), options.MaxReaders, (int)Math.Min(int.MaxValue, Math.Max(options.MaxQueryBytes, 1_000_000)));
+            var maxValueBytes = (int)Math.Min(int.MaxValue, Math.Max(options.MaxQueryBytes, 1_000_000));
+            var readers = new ReaderPool(readerString.ToString(), options.MaxReaders, maxValueBytes, new QueryMemoryPool(options.QueryMemoryBudget));
             return new MirrorStore(path, writer, records, readers, options, logger) { SchemaVersion = Migrator.LatestVersion, UserSchemaVersion = userVersion, _catalog = catalog, _lastAppliedAt = LastAppliedAt(writer) };
         }
         catch

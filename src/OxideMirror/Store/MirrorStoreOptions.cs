@@ -24,6 +24,15 @@ public sealed class MirrorStoreOptions
     /// <value>The default is 8 MiB. <see cref="QueryOptions.MaxBytes"/> overrides it per call.</value>
     public long MaxQueryBytes { get; set; } = 8 * 1024 * 1024;
 
+    /// <summary>
+    /// Gets or sets how much SQLite memory the store's agent queries may hold at once, together: every allocation a
+    /// query makes (its sorts and their temporary files, grouped and de-duplicated rows, values it computes) and the
+    /// as-of moments it rebuilds, for as long as they are cached. An allocation past it is refused and the query fails
+    /// with a <see cref="QueryException"/>, so concurrent queries share this amount rather than each having it.
+    /// </summary>
+    /// <value>The default is 256 MiB; it must be at least 16 MiB. A query whose answer holds values near <see cref="MaxQueryBytes"/> needs a few times that.</value>
+    public long QueryMemoryBudget { get; set; } = 256L * 1024 * 1024;
+
     /// <summary>Gets or sets how many read-only connections queries and reads may use at once; more callers wait.</summary>
     /// <value>The default is 4.</value>
     public int MaxReaders { get; set; } = 4;
@@ -64,6 +73,11 @@ public sealed class MirrorStoreOptions
         if (MaxQueryBytes < 1024)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxQueryBytes), MaxQueryBytes, "MirrorStoreOptions.MaxQueryBytes must be at least 1024.");
+        }
+
+        if (QueryMemoryBudget < 16L * 1024 * 1024)
+        {
+            throw new ArgumentOutOfRangeException(nameof(QueryMemoryBudget), QueryMemoryBudget, "MirrorStoreOptions.QueryMemoryBudget must be at least 16 MiB (16,777,216 bytes).");
         }
 
         if (MaxReaders is < 1 or > 64)

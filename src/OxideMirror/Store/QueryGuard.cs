@@ -77,31 +77,34 @@ internal sealed class QueryGuard
     private readonly delegate_progress _progress;
     private readonly int _maxValueBytes;
     private readonly int _defaultMaxLength;
+    private readonly QueryMemoryPool _pool;
+    private QueryMemory.Scope _scope;
     private int _valueCap;
     private long _deadline;
-    private long _memoryAtArm;
     private CancellationToken _cancellation;
-    private bool _armed;
+    private volatile bool _armed;
 
-    private QueryGuard(int maxValueBytes, int defaultMaxLength)
+    private QueryGuard(int maxValueBytes, int defaultMaxLength, QueryMemoryPool pool)
     {
         _maxValueBytes = maxValueBytes;
         _defaultMaxLength = defaultMaxLength;
         _valueCap = defaultMaxLength;
-        MemoryBudget = Math.Max(256L * 1024 * 1024, 4L * maxValueBytes);
+        _pool = pool;
         _authorizer = Authorize;
         _progress = Progress;
     }
 
     /// <summary>
-    /// Gets how far SQLite's heap may grow while one query runs before the progress handler stops it: 256 MiB, or four
-    /// values of the largest size allowed if that is more. It bounds what loops accumulate in memory (a sorter, a
-    /// DISTINCT or GROUP BY table, a recursive CTE's queue; temp_store is MEMORY so that no temp file is written),
-    /// which the deadline alone bounds only by how fast the machine allocates; <see cref="Fit"/> keeps what straight-line
-    /// code builds between two checks within the same amount again. SQLite counts its heap process-wide, so memory other
-    /// connections allocate at the same time counts too: that can stop a query early, never let one run on.
+    /// Gets the SQLite memory the store's agent queries may hold at once, together (<see cref="QueryMemoryPool"/>): every
+    /// allocation made while a query is armed is charged to it and refused past it (<see cref="QueryMemory"/>), which
+    /// bounds what loops accumulate (a sorter and its temporary files, a DISTINCT or GROUP BY table, a recursive CTE's
+    /// queue) and what one function call builds alike. <see cref="Fit"/> sizes the value cap from it, so that a query
+    /// that cannot fit is refused before it runs.
     /// </summary>
-    public long MemoryBudget { get; }
+    public long MemoryBudget => _pool.Limit;
+
+    /// <summary>Gets the pool the armed query's memory is charged to.</summary>
+    public QueryMemoryPool Pool => _pool;
 
     /// <summary>
     /// Gets the most bytes one value, or one row read from a table, may hold in the armed query: the store's value cap,
@@ -131,17 +134,24 @@ internal sealed class QueryGuard
     /// <summary>Gets a value indicating whether the last query was stopped by its cancellation token.</summary>
     public bool Cancelled { get; private set; }
 
-    /// <summary>Gets a value indicating whether the last query was stopped because SQLite's heap grew past <see cref="MemoryBudget"/>.</summary>
+    /// <summary>Gets a value indicating whether the last query was stopped because an allocation would have taken the pool past <see cref="MemoryBudget"/>.</summary>
     public bool OutOfMemory { get; private set; }
 
-    public static QueryGuard Install(sqlite3 db, int maxValueBytes)
+    /// <summary>Gets how many bytes the pool held when the last query's allocation was refused.</summary>
+    public long PoolUsedAtRefusal { get; private set; }
+
+    public static QueryGuard Install(sqlite3 db, int maxValueBytes, QueryMemoryPool pool)
     {
         Check(db, raw.sqlite3_db_config(db, raw.SQLITE_DBCONFIG_DEFENSIVE, 1, out _));
         Check(db, raw.sqlite3_db_config(db, raw.SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, out _));
         Check(db, raw.sqlite3_db_config(db, raw.SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, out _));
         Check(db, raw.sqlite3_db_config(db, raw.SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, out _));
         Check(db, raw.sqlite3_enable_load_extension(db, 0));
-        Check(db, raw.sqlite3_exec(db, "PRAGMA query_only = 1; PRAGMA temp_store = MEMORY;"));
+        // Temporary files go to TempFileVfs, in memory charged to the query, so sorts run in short steps (see there);
+        // the connection must therefore have been opened through one of its wrappers, or a sort would write to disk.
+        RequireTempFileVfs(db);
+        Check(db, raw.sqlite3_exec(db, "PRAGMA query_only = 1; PRAGMA temp_store = FILE;"));
+        raw.sqlite3_limit(db, raw.SQLITE_LIMIT_WORKER_THREADS, 0);
 
         // The value-size cap (SQLITE_LIMIT_LENGTH) is set only while an agent query runs (Arm/Disarm): the store's own
         // reads on this connection must be able to return any record the writer accepted.
@@ -156,27 +166,34 @@ internal sealed class QueryGuard
         raw.sqlite3_limit(db, raw.SQLITE_LIMIT_VARIABLE_NUMBER, 500);
         raw.sqlite3_limit(db, raw.SQLITE_LIMIT_TRIGGER_DEPTH, 1);
 
-        var guard = new QueryGuard(maxValueBytes, raw.sqlite3_limit(db, raw.SQLITE_LIMIT_LENGTH, -1));
+        var guard = new QueryGuard(maxValueBytes, raw.sqlite3_limit(db, raw.SQLITE_LIMIT_LENGTH, -1), pool);
         GuardedFunctions.Install(db, guard);
         Check(db, raw.sqlite3_set_authorizer(db, guard._authorizer, null));
         return guard;
     }
 
-    /// <summary>Arms the deadline, cancellation and memory budget for one query; the progress handler checks them every hundred bytecode steps.</summary>
+    /// <summary>
+    /// Arms the deadline, cancellation and memory pool for one query on the calling thread, which must run it to the end
+    /// and disarm it: the progress handler checks them every hundred bytecode steps, and <see cref="QueryMemory"/> on
+    /// every allocation.
+    /// </summary>
+    /// <exception cref="QueryException">Agent queries cannot be bounded in this process (<see cref="SqliteSetup.EnsureBounded"/>).</exception>
     public void Arm(sqlite3 db, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        SqliteSetup.EnsureBounded();
         Denied = null;
         TablesRead.Clear();
         TimedOut = false;
         Cancelled = false;
         OutOfMemory = false;
+        PoolUsedAtRefusal = 0;
         _deadline = Environment.TickCount64 + (long)Math.Ceiling(timeout.TotalMilliseconds);
-        _memoryAtArm = raw.sqlite3_memory_used();
         _cancellation = cancellationToken;
         _valueCap = _maxValueBytes;
         ValueSteps = 0;
         raw.sqlite3_limit(db, raw.SQLITE_LIMIT_LENGTH, _maxValueBytes);
         _armed = true;
+        _scope = QueryMemory.Enter(_pool, this);
         raw.sqlite3_progress_handler(db, ProgressSteps, _progress, null);
     }
 
@@ -203,6 +220,8 @@ internal sealed class QueryGuard
 
     public void Disarm(sqlite3 db)
     {
+        _scope.Dispose();
+        _scope = default;
         raw.sqlite3_progress_handler(db, 0, null, null);
         raw.sqlite3_limit(db, raw.SQLITE_LIMIT_LENGTH, _defaultMaxLength);
         _valueCap = _defaultMaxLength;
@@ -211,9 +230,10 @@ internal sealed class QueryGuard
     }
 
     /// <summary>
-    /// Checks the armed query's token, deadline and memory budget, records which one it has passed, and returns whether
-    /// the query must stop. The progress handler calls it in loops; <see cref="GuardedFunctions"/> calls it on every
-    /// call, which also reaches straight-line code.
+    /// Checks the armed query's token, deadline and memory, records which one it has passed, and returns whether the
+    /// query must stop. The progress handler calls it in loops, <see cref="GuardedFunctions"/> on every call and
+    /// <see cref="QueryMemory"/> on every allocation, which also reaches straight-line code and sorts. It must not call
+    /// into SQLite: the allocator runs it while SQLite holds its memory mutex.
     /// </summary>
     public bool Exceeded()
     {
@@ -234,16 +254,37 @@ internal sealed class QueryGuard
             return true;
         }
 
-        if (raw.sqlite3_memory_used() - _memoryAtArm > MemoryBudget)
-        {
-            OutOfMemory = true;
-            return true;
-        }
+        return OutOfMemory;
+    }
 
-        return false;
+    /// <summary>Records that <see cref="QueryMemory"/> refused an allocation of the armed query: the query must stop.</summary>
+    public void RefuseMemory()
+    {
+        if (_armed && !OutOfMemory)
+        {
+            PoolUsedAtRefusal = _pool.Used;
+            OutOfMemory = true;
+        }
     }
 
     public void ResetDenied() => Denied = null;
+
+    private static unsafe void RequireTempFileVfs(sqlite3 db)
+    {
+        const int FcntlVfsPointer = 27;
+        nint vfs = 0;
+        var main = "main\0"u8;
+        int rc;
+        fixed (byte* name = main)
+        {
+            rc = NativeMethods.FileControl(db.DangerousGetHandle(), name, FcntlVfsPointer, &vfs);
+        }
+
+        if (rc != raw.SQLITE_OK || !TempFileVfs.IsWrapper(vfs))
+        {
+            throw new MirrorException("A query connection was opened without OxideMirror's temp-file VFS, so its sorts would write temporary files to disk; it was closed.");
+        }
+    }
 
     private static void Check(sqlite3 db, int rc)
     {

@@ -93,7 +93,7 @@ internal static class QueryRunner
 
     private static QueryException OutOfMemory(string sql, QueryGuard guard, Exception? inner = null) =>
         new(
-            string.Create(CultureInfo.InvariantCulture, $"The query made SQLite use more than {guard.MemoryBudget / (1024 * 1024)} MiB of memory and was stopped: {Excerpt(sql)}. Narrow it: select fewer or smaller values, add LIMIT, or avoid sorting, grouping or de-duplicating large intermediate results."),
+            string.Create(CultureInfo.InvariantCulture, $"The query needed more memory than the {guard.MemoryBudget / (1024 * 1024)} MiB the store's agent queries may hold together ({guard.PoolUsedAtRefusal / (1024 * 1024)} MiB were held when it was refused, by this query, others running beside it and cached as-of moments) and was stopped: {Excerpt(sql)}. Narrow it: select fewer or smaller values, add LIMIT, or avoid sorting, grouping or de-duplicating large intermediate results."),
             inner);
 
     private static QueryException TooBig(string sql, QueryGuard guard, Exception? inner) =>
@@ -295,22 +295,21 @@ internal static class QueryRunner
     /// <summary>Maps a SQLite failure of an agent query, and why the guard stopped it, to the query path's exceptions.</summary>
     private static Exception Map(int rc, string message, QueryGuard guard, string sql, bool preparing, TimeSpan timeout, Exception? inner, CancellationToken cancellationToken)
     {
-        if ((rc & 0xFF) == SqliteInterrupt)
+        // Once the guard has stopped the query, whatever SQLite reports follows from that: an interrupt from the progress
+        // handler, or SQLITE_NOMEM (or an I/O error from a temporary file) from an allocation the guard refused.
+        if (guard.Cancelled)
         {
-            if (guard.Cancelled)
-            {
-                return new OperationCanceledException("The query was cancelled.", inner, cancellationToken);
-            }
+            return new OperationCanceledException("The query was cancelled.", inner, cancellationToken);
+        }
 
-            if (guard.TimedOut)
-            {
-                return TimedOut(sql, timeout);
-            }
+        if (guard.TimedOut)
+        {
+            return TimedOut(sql, timeout);
+        }
 
-            if (guard.OutOfMemory)
-            {
-                return OutOfMemory(sql, guard, inner);
-            }
+        if (guard.OutOfMemory)
+        {
+            return OutOfMemory(sql, guard, inner);
         }
 
         if ((rc & 0xFF) == SqliteTooBig && !preparing)

@@ -11,19 +11,24 @@ internal sealed class ReaderPool : IDisposable
 {
     private readonly string _connectionString;
     private readonly int _maxValueBytes;
+    private readonly QueryMemoryPool _memory;
     private readonly SemaphoreSlim _slots;
     private readonly ConcurrentBag<Reader> _idle = [];
     private volatile bool _disposed;
 
-    public ReaderPool(string connectionString, int maxReaders, int maxValueBytes)
+    public ReaderPool(string connectionString, int maxReaders, int maxValueBytes, QueryMemoryPool memory)
     {
         _connectionString = connectionString;
         _maxValueBytes = maxValueBytes;
+        _memory = memory;
         _slots = new SemaphoreSlim(maxReaders, maxReaders);
     }
 
     /// <summary>Gets the connection string the readers open (its data source is the store's file or memdb URI).</summary>
     public string ConnectionString => _connectionString;
+
+    /// <summary>Gets the pool the store's agent queries charge their SQLite memory to.</summary>
+    public QueryMemoryPool Memory => _memory;
 
     public async ValueTask<Reader> RentAsync(CancellationToken cancellationToken)
     {
@@ -36,7 +41,7 @@ internal sealed class ReaderPool : IDisposable
                 return reader;
             }
 
-            return Reader.Open(_connectionString, _maxValueBytes);
+            return Reader.Open(_connectionString, _maxValueBytes, _memory);
         }
         catch
         {
@@ -107,13 +112,23 @@ internal sealed class ReaderPool : IDisposable
             SchemaGeneration = generation;
         }
 
-        public static Reader Open(string connectionString, int maxValueBytes)
+        /// <summary>
+        /// Opens and hardens a read-only connection to the data source of <paramref name="connectionString"/>, through
+        /// the <see cref="TempFileVfs"/> wrapper of the VFS it would otherwise use.
+        /// </summary>
+        public static Reader Open(string connectionString, int maxValueBytes, QueryMemoryPool memory)
         {
-            var connection = new SqliteConnection(connectionString);
+            SqliteSetup.Prepare();
+            var builder = new SqliteConnectionStringBuilder(connectionString);
+            var baseVfs = SqliteUri.BaseVfs(builder.DataSource);
+            var wrapper = TempFileVfs.WrapperOf(baseVfs)
+                ?? throw new MirrorException($"The VFS {baseVfs} has no OxideMirror temp-file wrapper, so no query connection can be opened on it.");
+            builder.DataSource = SqliteUri.For(builder.DataSource, wrapper, readOnly: false);
+            var connection = new SqliteConnection(builder.ToString());
             try
             {
                 connection.Open();
-                var guard = QueryGuard.Install(connection.Handle!, maxValueBytes);
+                var guard = QueryGuard.Install(connection.Handle!, maxValueBytes, memory);
                 return new Reader(connection, guard);
             }
             catch

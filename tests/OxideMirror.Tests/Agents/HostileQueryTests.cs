@@ -383,7 +383,7 @@ public sealed class HostileQueryTests(HostileStoreFixture fixture) : IClassFixtu
         {
             var thrown = await query.Should().ThrowAsync<QueryException>();
             thrown.Which.Should().NotBeOfType<QueryTimeoutException>();
-            thrown.Which.Message.Should().Contain("MiB of memory").And.Contain("Narrow it");
+            thrown.Which.Message.Should().Contain("MiB the store's agent queries may hold together").And.Contain("Narrow it");
         }
 
         (await store.QueryAsync<long>("SELECT count(*) FROM customers")).Rows.Should().Equal(40L);

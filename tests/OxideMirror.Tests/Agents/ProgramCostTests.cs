@@ -97,7 +97,8 @@ public sealed class ProgramCostTests : IAsyncLifetime, IDisposable
     {
         using var directory = new TempDirectory();
         await using var store = await TwoServiceMirror.OpenAsync(directory.File());
-        using var reader = ReaderPool.Reader.Open(new SqliteConnectionStringBuilder { DataSource = directory.File(), Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString(), 8 * 1024 * 1024);
+        using var memory = new QueryMemoryPool(256L * 1024 * 1024);
+        using var reader = ReaderPool.Reader.Open(new SqliteConnectionStringBuilder { DataSource = directory.File(), Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString(), 8 * 1024 * 1024, memory);
         const string Sql = "SELECT * FROM customers";
         var utf8 = Encoding.UTF8.GetBytes(Sql);
         var before = reader.ProgramSteps(Sql, utf8);
