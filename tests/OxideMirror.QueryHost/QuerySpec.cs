@@ -12,6 +12,9 @@ public sealed class QuerySpec
     /// <summary>Gets whether the queries start at once; otherwise each runs alone, measured on its own.</summary>
     public bool AtOnce { get; init; }
 
+    /// <summary>Gets whether the host opens a plain SQLite connection before it first uses OxideMirror, as an app using SQLite elsewhere might.</summary>
+    public bool OpenSqliteFirst { get; init; }
+
     /// <summary>Gets when to cancel every query, in milliseconds after it starts; null never cancels.</summary>
     public int? CancelAfterMs { get; init; }
 

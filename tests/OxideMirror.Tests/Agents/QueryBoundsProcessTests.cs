@@ -145,6 +145,16 @@ public sealed class QueryBoundsProcessTests : IClassFixture<QueryBoundsProcessTe
         atOnce.Queries.Where(q => q.Outcome != "answered").Should().OnlyContain(q => q.Message!.Contains("MiB the store's agent queries may hold together", StringComparison.Ordinal), "a moment that does not fit is refused for memory, saying so");
     }
 
+    [Fact]
+    public async Task QueryAsync_InAProcessThatStartedSqliteFirst_IsRefusedSayingHowToOrderStartUp()
+    {
+        // SQLite takes an allocator only before its first connection; without it nothing bounds a query, so none runs.
+        var report = await RunAsync(new QuerySpec { Store = _store.Path, OpenSqliteFirst = true, Queries = [new QueryCase("SELECT 1"), new QueryCase("SELECT 1", Typed: true), new QueryCase("SELECT count(*) FROM notes", _store.Moments[0])] });
+
+        report.Queries.Should().OnlyContain(q => q.Outcome == "QueryException");
+        report.Queries.Should().OnlyContain(q => q.Message!.Contains("SQLite was already initialized by other code", StringComparison.Ordinal) && q.Message.Contains("Call MirrorStore.InitializeSqlite() first thing in Main", StringComparison.Ordinal));
+    }
+
     private static string UpTo(int count) => "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < " + count.ToString(CultureInfo.InvariantCulture) + ") ";
 
     private static void AssertBounded(QueryReport report, string[] queries, int timeoutMs)
