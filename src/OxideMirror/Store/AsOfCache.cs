@@ -69,6 +69,23 @@ internal sealed class AsOfCache : IDisposable
         }
     }
 
+    /// <summary>
+    /// Drops cached snapshots, least recently used first, while <paramref name="crowded"/> says the memory they hold is
+    /// crowding out other queries; a snapshot still in use closes when its query ends.
+    /// </summary>
+    public void Trim(Func<bool> crowded)
+    {
+        lock (_gate)
+        {
+            while (_entries.Count > 0 && crowded())
+            {
+                var last = _entries.Last!.Value;
+                _entries.RemoveLast();
+                last.Evict();
+            }
+        }
+    }
+
     public void Dispose()
     {
         lock (_gate)

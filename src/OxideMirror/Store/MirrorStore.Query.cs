@@ -64,6 +64,7 @@ public sealed partial class MirrorStore
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
         using var lease = await LeaseReaderAsync(cancellationToken).ConfigureAwait(false);
+        MakeRoomInQueryMemory();
         var started = Stopwatch.GetTimestamp();
         try
         {
@@ -128,6 +129,7 @@ public sealed partial class MirrorStore
         var maxRows = _options.MaxQueryRows;
         var maxAllocated = (2 * _options.MaxQueryBytes) + (1024 * 1024);
         using var lease = await LeaseReaderAsync(cancellationToken).ConfigureAwait(false);
+        MakeRoomInQueryMemory();
         var reader = lease.Reader;
         var db = reader.Connection.Handle!;
         reader.Guard.Arm(db, timeout, cancellationToken);
@@ -165,6 +167,19 @@ public sealed partial class MirrorStore
         finally
         {
             reader.Guard.Disarm(db);
+        }
+    }
+
+    /// <summary>
+    /// Drops cached as-of moments while they hold the pool of query memory more than half full, so that a moment cached
+    /// for reuse does not starve the next query: its memory is charged to the same pool.
+    /// </summary>
+    private void MakeRoomInQueryMemory()
+    {
+        var memory = _readers.Memory;
+        if (_asOfCache is { } cache && memory.Used > memory.Limit / 2)
+        {
+            cache.Trim(() => memory.Used > memory.Limit / 2);
         }
     }
 }

@@ -10,16 +10,14 @@ namespace OxideMirror;
 /// <remarks>
 /// SQLite calls the progress handler (and checks <c>sqlite3_interrupt</c>) only where its bytecode jumps back, at the
 /// bottom of loops and between rows, so straight-line code - one row of a hundred <c>hex(zeroblob(4000000 + n))</c>
-/// columns, a long IN list of them, a function with a hundred such arguments - runs to its end unchecked: before the
-/// per-query value cap, 150 such columns took 3 GB and ran 4 s past a 300 ms limit. <see cref="Fit"/> therefore sizes
-/// the value cap (SQLITE_LIMIT_LENGTH, which SQLite checks on every value it computes, copies or reads and on every row
-/// it reads) from the prepared program: half the memory budget divided by the instructions that can touch a value of
-/// any size (<see cref="ProgramCost"/>). What straight-line code can build before the next check is then at most the
-/// budget, and what it can read a small multiple of it. A watchdog thread cannot help instead: the
-/// bundled SQLite takes the connection's mutex in <c>sqlite3_limit</c>, so a limit cannot change while a statement runs.
-/// <see cref="GuardedFunctions"/> also checks the deadline on each call. One step stays unchecked: with temp_store in
-/// memory, SQLite sorts an ORDER BY or GROUP BY input in one piece when the input is complete, which took 1.3 s for
-/// 2,000,000 rows (a 1 s limit stopped that query at 2.3 s); the memory budget bounds the input.
+/// columns, one call that builds a large value - runs to its end unchecked. What bounds it is the allocator
+/// (<see cref="QueryMemory"/>): every allocation of the armed query is charged to the store's <see cref="QueryMemoryPool"/>
+/// and refused past it, or once <see cref="Exceeded"/> says the query must stop. Sorts are kept in short steps by
+/// giving the connection temporary files in memory (<see cref="TempFileVfs"/>). <see cref="Fit"/> sizes the value cap
+/// (SQLITE_LIMIT_LENGTH, which SQLite checks on every value it computes, copies or reads) from the prepared program, so
+/// that a query that could not fit is refused early with a message about its values. A watchdog thread cannot lower a
+/// limit instead: the bundled SQLite takes the connection's mutex in <c>sqlite3_limit</c>, so a limit cannot change
+/// while a statement runs. <see cref="GuardedFunctions"/> also checks the deadline on each call.
 /// </remarks>
 internal sealed class QueryGuard
 {

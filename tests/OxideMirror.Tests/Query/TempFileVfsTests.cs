@@ -57,32 +57,6 @@ public sealed class TempFileVfsTests
         (await store.QueryAsync("SELECT 1 AS one")).Rows.Should().ContainSingle("the store stays usable");
     }
 
-    [Fact]
-    public async Task QueryMemoryPool_ChargesAQuerysAllocations_AndGetsThemBackWhenItEnds()
-    {
-        using var pool = new QueryMemoryPool(1024 * 1024);
-
-        unsafe
-        {
-            using (QueryMemory.Enter(pool, null))
-            {
-                var first = QueryMemory.Allocate(100_000);
-                var refused = QueryMemory.Allocate(1_000_000);
-                ((nint)first).Should().NotBe(0);
-                ((nint)refused).Should().Be(0, "the pool holds 1 MiB and 100,000 bytes are taken");
-                pool.Used.Should().Be(100_000);
-                QueryMemory.Free(first);
-            }
-
-            var outside = QueryMemory.Allocate(10_000_000);
-            ((nint)outside).Should().NotBe(0, "allocations outside a query are not charged");
-            QueryMemory.Free(outside);
-        }
-
-        pool.Used.Should().Be(0);
-        await Task.CompletedTask;
-    }
-
     /// <summary>Records SQLite temp files (named etilqs_…) created in the folders SQLite's unix VFS would use.</summary>
     private sealed class SqliteTempFileWatch : IDisposable
     {
