@@ -14,7 +14,6 @@ internal static class QueryRunner
     private const int SqliteRow = 100;
     private const int SqliteDone = 101;
     private const int SqliteAuth = 23;
-    private const int SqliteInterrupt = 9;
     private const int SqliteTooBig = 18;
     private const int SqliteInteger = 1;
     private const int SqliteFloat = 2;

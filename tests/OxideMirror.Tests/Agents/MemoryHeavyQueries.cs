@@ -1,8 +1,8 @@
 namespace OxideMirror.Tests.Agents;
 
 /// <summary>
-/// Runs the memory bombs alone, after the parallel tests: the query path's memory budget reads SQLite's heap, which is
-/// process-wide, so a bomb running beside another test's query could stop that query early.
+/// Runs the memory bombs and the bound measurements alone, after the parallel tests: they read SQLite's process-wide
+/// high-water mark, the kernel's peak RSS and elapsed times, which other tests running beside them would disturb.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class MemoryHeavyQueries
