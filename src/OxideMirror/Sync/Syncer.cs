@@ -201,11 +201,29 @@ public sealed class Syncer
 
         async Task FlushAsync()
         {
+            RequireOwnProvenance(source, batch, cursor);
             results.Clear();
             await Store.ApplyBatchCoreAsync(batch, Strategy, cursor: null, results, cancellationToken).ConfigureAwait(false);
             report.Count(batch, results);
             report.Pages++;
             batch.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Refuses a page holding a delta that names another source in its provenance: its records would then say (in
+    /// <c>_source</c> and freshness) that they came from that source, while the cursor that pulled them is this one's.
+    /// </summary>
+    /// <exception cref="MirrorException">A delta's <see cref="Provenance.Source"/> is not <paramref name="source"/>'s id.</exception>
+    private static void RequireOwnProvenance(ISyncSource source, IReadOnlyList<Delta> deltas, string? cursor)
+    {
+        for (var i = 0; i < deltas.Count; i++)
+        {
+            if (deltas[i]?.Provenance?.Source is { } claimed && !string.Equals(claimed, source.Id, StringComparison.Ordinal))
+            {
+                throw new MirrorException(
+                    $"Source '{source.Id}' returned a page (after cursor '{cursor}') whose delta {i} ({deltas[i].Resource}/{deltas[i].RecordId}) says it came from source '{claimed}': its record would be marked as synced from '{claimed}' while '{source.Id}' holds the cursor. Set each delta's Provenance.Source to the id of the source that pulls it ('{source.Id}'). Nothing of this page was applied.");
+            }
         }
     }
 
@@ -256,6 +274,7 @@ public sealed class Syncer
                     throw new MirrorException($"Source '{source.Id}' returned a page that says HasMore but keeps the cursor '{cursor}', so the next pull would return the same page and the sync would never end. Advance NextCursor, or set HasMore to false. Nothing of this page was applied.");
                 }
 
+                RequireOwnProvenance(source, page.Deltas, cursor);
                 results.Clear();
                 await Store.ApplyBatchCoreAsync(page.Deltas, Strategy, new CursorUpdate(source.Id, page.NextCursor), results, cancellationToken).ConfigureAwait(false);
                 report.Count(page.Deltas, results);

@@ -47,6 +47,37 @@ public sealed partial class SyncerTests
     }
 
     [Fact]
+    public async Task SyncAsync_DeltaMarkedWithAnotherSource_IsRefusedNamingBoth_AndCommitsNothingOfThatPage()
+    {
+        // Before, crm's page of deltas marked billing was applied: _source and freshness said billing, the cursor crm.
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        var source = new StaticSource("crm",
+        [
+            new PullResult(Items("customers", 2, source: "crm"), "p1", true),
+            new PullResult([.. Items("customers", 1, from: 2, source: "crm"), Delta.Upsert("customers", "c9", new { n = 9 }, "billing")], "p2", false),
+        ]);
+
+        var syncing = () => new Syncer(store).AddSource(source).SyncAsync(source);
+
+        (await syncing.Should().ThrowExactlyAsync<MirrorException>()).Which.Message.Should()
+            .Contain("Source 'crm'").And.Contain("came from source 'billing'").And.Contain("customers/c9").And.Contain("Nothing of this page was applied");
+        (await store.GetCursorAsync("crm")).Should().Be("p1");
+        (await MirrorTables.LiveRecordIdsAsync(store, "customers")).Should().HaveCount(2);
+    }
+
+    [Fact]
+    public async Task SyncStreamAsync_DeltaMarkedWithAnotherSource_IsRefused()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        var source = StaticSource.FromDeltas("crm", [Delta.Upsert("customers", "c1", new { n = 1 }, "billing")]);
+
+        var streaming = () => new Syncer(store).SyncStreamAsync(source);
+
+        (await streaming.Should().ThrowAsync<MirrorException>()).Which.Message.Should().Contain("came from source 'billing'");
+        (await MirrorTables.LiveRecordIdsAsync(store, "customers")).Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task SyncAsync_PageWithInvalidDelta_CommitsNothingOfThatPageAndKeepsCursor()
     {
         await using var store = await MirrorStore.OpenInMemoryAsync();
@@ -141,14 +172,14 @@ public sealed partial class SyncerTests
     {
         await using var store = await MirrorStore.OpenInMemoryAsync();
         using var cts = new CancellationTokenSource();
-        var first = DelegateSource.Around(StaticSource.FromDeltas("a", Items("a", 4), pageSize: 2), (n, _) =>
+        var first = DelegateSource.Around(StaticSource.FromDeltas("a", Items("a", 4, source: "a"), pageSize: 2), (n, _) =>
         {
             if (n == 2)
             {
                 cts.Cancel();
             }
         });
-        var second = StaticSource.FromDeltas("b", Items("b", 2));
+        var second = StaticSource.FromDeltas("b", Items("b", 2, source: "b"));
         var syncer = new Syncer(store).AddSource(first).AddSource(second);
 
         await FluentActions.Awaiting(() => syncer.SyncAllAsync(cts.Token)).Should().ThrowAsync<OperationCanceledException>();
@@ -163,7 +194,7 @@ public sealed partial class SyncerTests
         await using var store = await MirrorStore.OpenInMemoryAsync();
         var source = new DelegateSource("stuck", (n, cursor, _) => n switch
         {
-            1 => Task.FromResult(new PullResult(Items("orders", 1), "c1", HasMore: true)),
+            1 => Task.FromResult(new PullResult(Items("orders", 1, source: "stuck"), "c1", HasMore: true)),
             < 10 => Task.FromResult(new PullResult([], cursor, HasMore: true)),
             _ => throw new InvalidOperationException("The syncer kept pulling a source that never advances."),
         });
@@ -182,8 +213,8 @@ public sealed partial class SyncerTests
         await using var store = await MirrorStore.OpenInMemoryAsync();
         var source = new DelegateSource("stuck", (n, cursor, _) => n switch
         {
-            1 => Task.FromResult(new PullResult(Items("orders", 1), "c1", HasMore: true)),
-            < 10 => Task.FromResult(new PullResult(Items("orders", 3), cursor, HasMore: true)),
+            1 => Task.FromResult(new PullResult(Items("orders", 1, source: "stuck"), "c1", HasMore: true)),
+            < 10 => Task.FromResult(new PullResult(Items("orders", 3, source: "stuck"), cursor, HasMore: true)),
             _ => throw new InvalidOperationException("The syncer kept pulling a source that never advances."),
         });
 
@@ -202,8 +233,8 @@ public sealed partial class SyncerTests
         await using var store = await MirrorStore.OpenInMemoryAsync();
         var source = new DelegateSource("lost", (n, cursor, _) => n < 10
             ? Task.FromResult(cursor is null
-                ? new PullResult(Items("orders", 2), "c1", HasMore: true)
-                : new PullResult(Items("orders", 2, from: 2), null, HasMore: true))
+                ? new PullResult(Items("orders", 2, source: "lost"), "c1", HasMore: true)
+                : new PullResult(Items("orders", 2, from: 2, source: "lost"), null, HasMore: true))
             : throw new InvalidOperationException("The syncer kept pulling a source that restarts."));
 
         var thrown = await FluentActions.Awaiting(() => new Syncer(store).SyncAsync(source)).Should().ThrowExactlyAsync<MirrorException>();
@@ -218,7 +249,7 @@ public sealed partial class SyncerTests
     public async Task SyncAsync_PageWithCursorSQLiteCannotStore_ThrowsMirrorExceptionAndAppliesNothingOfIt()
     {
         await using var store = await MirrorStore.OpenInMemoryAsync();
-        var source = new StaticSource("cut", [new PullResult(Items("orders", 1), "c1", true), new PullResult(Items("orders", 1, from: 1), "c2-\uD83D", false)]);
+        var source = new StaticSource("cut", [new PullResult(Items("orders", 1, source: "cut"), "c1", true), new PullResult(Items("orders", 1, from: 1, source: "cut"), "c2-\uD83D", false)]);
 
         var thrown = await FluentActions.Awaiting(() => new Syncer(store).SyncAsync(source)).Should().ThrowExactlyAsync<MirrorException>();
 
@@ -245,7 +276,7 @@ public sealed partial class SyncerTests
     public async Task SyncAsync_EmptyPagesThatAdvanceCursor_AreFollowed()
     {
         await using var store = await MirrorStore.OpenInMemoryAsync();
-        var source = new StaticSource("quiet", [new PullResult([], "a", true), new PullResult([], "b", true), new PullResult(Items("o", 1), "c", false)]);
+        var source = new StaticSource("quiet", [new PullResult([], "a", true), new PullResult([], "b", true), new PullResult(Items("o", 1, source: "quiet"), "c", false)]);
 
         var report = await new Syncer(store).SyncAsync(source);
 

@@ -9,7 +9,7 @@ public sealed partial class SyncerTests
     {
         await using var store = await OpenStoreWithTickingClockAsync();
         var strategy = new ObservingStrategy();
-        var source = new StreamSource("hooks", Items("o", 2), Items("o", 3, from: 2), Items("o", 1, from: 5))
+        var source = new StreamSource("hooks", Items("o", 2, source: "hooks"), Items("o", 3, from: 2, source: "hooks"), Items("o", 1, from: 5, source: "hooks"))
         {
             Pause = strategy.WhenResolved, // each pause lasts until what came before it was applied
         };
@@ -26,7 +26,7 @@ public sealed partial class SyncerTests
     public async Task SyncStreamAsync_LongBurst_CommitsInBatchesOfStreamBatchSize()
     {
         await using var store = await OpenStoreWithTickingClockAsync();
-        var source = new StreamSource("hooks", Items("o", 10)) { Pause = _ => Task.CompletedTask };
+        var source = new StreamSource("hooks", Items("o", 10, source: "hooks")) { Pause = _ => Task.CompletedTask };
 
         var report = await new Syncer(store, options: new SyncerOptions { StreamBatchSize = 4 }).SyncStreamAsync(source);
 
@@ -64,7 +64,7 @@ public sealed partial class SyncerTests
     public async Task SyncStreamAsync_InvalidDeltaInFullBatch_ThrowsAndCommitsNothingOfThatBatch()
     {
         await using var store = await MirrorStore.OpenInMemoryAsync();
-        var source = new StreamSource("hooks", [.. Items("o", 3), Delta.Upsert("", "x", new { n = 1 }, "hooks"), .. Items("o", 1, from: 3)]) { Pause = _ => Task.CompletedTask };
+        var source = new StreamSource("hooks", [.. Items("o", 3, source: "hooks"), Delta.Upsert("", "x", new { n = 1 }, "hooks"), .. Items("o", 1, from: 3, source: "hooks")]) { Pause = _ => Task.CompletedTask };
 
         var thrown = await FluentActions.Awaiting(() => new Syncer(store, options: new SyncerOptions { StreamBatchSize = 2 }).SyncStreamAsync(source))
             .Should().ThrowExactlyAsync<InvalidDeltaException>();
@@ -79,7 +79,7 @@ public sealed partial class SyncerTests
     {
         await using var store = await MirrorStore.OpenInMemoryAsync();
         var strategy = new ObservingStrategy();
-        var source = new StreamSource("hooks", Items("o", 2), [.. Items("o", 1, from: 2), Delta.Upsert("o", "", new { n = 1 }, "hooks")])
+        var source = new StreamSource("hooks", Items("o", 2, source: "hooks"), [.. Items("o", 1, from: 2, source: "hooks"), Delta.Upsert("o", "", new { n = 1 }, "hooks")])
         {
             Pause = strategy.WhenResolved,
             AfterLastGroup = StallAsync(), // a push source waiting for its next webhook
@@ -96,7 +96,7 @@ public sealed partial class SyncerTests
     {
         await using var store = await MirrorStore.OpenInMemoryAsync();
         using var cts = new CancellationTokenSource();
-        var source = new StreamSource("hooks", Items("o", 3)) { Pause = _ => Task.CompletedTask, AfterLastGroup = StallAsync() };
+        var source = new StreamSource("hooks", Items("o", 3, source: "hooks")) { Pause = _ => Task.CompletedTask, AfterLastGroup = StallAsync() };
         var strategy = new CancellingStrategy(cts, 3); // cancels while the batch flushed at the wait is being decided
 
         await FluentActions.Awaiting(() => new Syncer(store, strategy).SyncStreamAsync(source, cancellationToken: cts.Token)).Should().ThrowAsync<OperationCanceledException>();

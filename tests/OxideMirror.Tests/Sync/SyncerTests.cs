@@ -165,8 +165,8 @@ public sealed partial class SyncerTests
     public async Task SyncSourceAsync_KnownId_SyncsThatSource()
     {
         await using var store = await MirrorStore.OpenInMemoryAsync();
-        var a = StaticSource.FromDeltas("a", Items("x", 2));
-        var b = StaticSource.FromDeltas("b", Items("y", 3));
+        var a = StaticSource.FromDeltas("a", Items("x", 2, source: "a"));
+        var b = StaticSource.FromDeltas("b", Items("y", 3, source: "b"));
         var syncer = new Syncer(store).AddSource(a).AddSource(b);
 
         var report = await syncer.SyncSourceAsync("b");
