@@ -11,7 +11,7 @@ public sealed partial class HttpSource
     private async Task<FetchedPage> FetchPageAsync(HttpResourceOptions resource, HttpCursor.ResourceState rs, CancellationToken cancellationToken)
     {
         var uri = BuildUri(resource, rs);
-        var (raw, link, status, charSet) = await SendAsync(resource, uri, cancellationToken).ConfigureAwait(false);
+        var (raw, link, status, charSet, landed) = await SendAsync(resource, uri, cancellationToken).ConfigureAwait(false);
         if (status == HttpStatusCode.NoContent)
         {
             // 204 No Content: nothing to list, like an empty array.
@@ -54,7 +54,8 @@ public sealed partial class HttpSource
             }
 
             HttpLog.PageFetched(_logger, Id, resource.Name, rs.Page, deltas.Count, (int)status);
-            var next = deltas.Count == 0 ? null : NextPage(resource, rs, root, link, uri, deltas.Count);
+            // A relative next link is relative to the page as served, after any redirect.
+            var next = deltas.Count == 0 ? null : NextPage(resource, rs, root, link, landed, deltas.Count);
             CheckProgress(resource, rs, uri, deltas, next);
             return new FetchedPage(deltas, next);
         }
