@@ -38,7 +38,7 @@ public sealed partial class HttpSource
 
                         request.Headers.Accept.ParseAdd("application/json");
                         Interlocked.Increment(ref _requests);
-                        using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseContentRead, token).ConfigureAwait(false);
+                        using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
                         status = response.StatusCode;
                         var landed = Landed(resource, current, response);
                         if (RedirectTarget(response) is { } location)
@@ -49,7 +49,7 @@ public sealed partial class HttpSource
 
                         if (response.IsSuccessStatusCode)
                         {
-                            var body = await response.Content.ReadAsByteArrayAsync(token).ConfigureAwait(false);
+                            var body = await ReadBodyAsync(resource, landed, response, token).ConfigureAwait(false);
                             var link = response.Headers.TryGetValues("Link", out var links) ? string.Join(", ", links) : null;
                             return new Answer(body, link, response.StatusCode, response.Content.Headers.ContentType?.CharSet, landed);
                         }
@@ -61,7 +61,7 @@ public sealed partial class HttpSource
 
                         if (!IsTransient(response.StatusCode))
                         {
-                            var said = ServerSaid(await response.Content.ReadAsByteArrayAsync(token).ConfigureAwait(false));
+                            var said = ServerSaid((await ReadStartAsync(response, token).ConfigureAwait(false)).Span);
                             throw new HttpSourceException(Id, resource.Name, response.StatusCode, string.Create(CultureInfo.InvariantCulture, $"HTTP source '{Id}' got HTTP {(int)response.StatusCode} {response.ReasonPhrase} for {Describe(landed)} (resource '{resource.Name}'){said}. Check the resource's Path, Query and the source's BaseAddress; nothing of this page was applied."));
                         }
 
@@ -104,10 +104,10 @@ public sealed partial class HttpSource
     /// Quotes the start of an error response's body, where APIs say what was wrong with the request ("per_page must be
     /// at most 100"): its first 300 characters on one line, or nothing for an empty body.
     /// </summary>
-    private static string ServerSaid(byte[] body)
+    private static string ServerSaid(ReadOnlySpan<byte> body)
     {
         const int Shown = 300;
-        var text = System.Text.Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, Shown * 4));
+        var text = System.Text.Encoding.UTF8.GetString(body[..Math.Min(body.Length, Shown * 4)]);
         var line = string.Join(' ', text.Split((char[])['\r', '\n', '\t', ' '], StringSplitOptions.RemoveEmptyEntries));
         if (line.Length == 0)
         {
@@ -141,7 +141,7 @@ public sealed partial class HttpSource
     }
 
     /// <summary>A successful response: its body, its <c>Link</c> header, status and charset, and the URL it came from (after any redirects).</summary>
-    private readonly record struct Answer(byte[] Body, string? Link, HttpStatusCode Status, string? CharSet, Uri Landed);
+    private readonly record struct Answer(ReadOnlyMemory<byte> Body, string? Link, HttpStatusCode Status, string? CharSet, Uri Landed);
 
     /// <summary>Computes an exponential backoff with jitter: half the doubled delay, plus up to as much again at random.</summary>
     private TimeSpan Backoff(int attempt)
@@ -200,6 +200,11 @@ public sealed partial class HttpSource
         if (!double.IsFinite(options.RequestsPerSecond) || options.RequestsPerSecond < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.RequestsPerSecond, $"HTTP source '{id}': RequestsPerSecond must be 0 (no limit) or a positive number.");
+        }
+
+        if (options.MaxResponseBytes < 1 || options.MaxResponseBytes > Array.MaxLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxResponseBytes, string.Create(CultureInfo.InvariantCulture, $"HTTP source '{id}': MaxResponseBytes must be between 1 and {Array.MaxLength:N0} (a body is held in one array); the default is 16 MiB."));
         }
 
         if (options.MaxConcurrency is < 1 or > 1024)

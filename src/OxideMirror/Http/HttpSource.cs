@@ -42,6 +42,7 @@ public sealed partial class HttpSource : ISyncSource, IDisposable
     private readonly int _maxRetries;
     private readonly TimeSpan _baseDelay;
     private readonly TimeSpan _maxDelay;
+    private readonly long _maxResponseBytes;
     private long _requests;
     private bool _disposed;
 
@@ -98,6 +99,7 @@ public sealed partial class HttpSource : ISyncSource, IDisposable
         _maxRetries = options.MaxRetries;
         _baseDelay = options.RetryBaseDelay;
         _maxDelay = options.MaxRetryDelay;
+        _maxResponseBytes = options.MaxResponseBytes;
     }
 
     /// <inheritdoc />
@@ -116,7 +118,7 @@ public sealed partial class HttpSource : ISyncSource, IDisposable
     /// <param name="cursor">The cursor returned with the previous page, or <see langword="null"/> to start every resource from the beginning.</param>
     /// <param name="cancellationToken">A token to cancel the pull, including any wait for a retry or the request budget.</param>
     /// <returns>The page's changes, the cursor after them, and whether more pages (of this or a later resource) follow.</returns>
-    /// <exception cref="HttpSourceException">The server refused the credentials, kept failing after every retry, redirected to another host (or more than 5 times), or sent a body that does not match the resource's options; or the cursor is not this kind of source's.</exception>
+    /// <exception cref="HttpSourceException">The server refused the credentials, kept failing after every retry, redirected to another host (or more than 5 times), or sent a body larger than <see cref="HttpSourceOptions.MaxResponseBytes"/> or not matching the resource's options; or the cursor is not this kind of source's.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="ObjectDisposedException">The source was disposed.</exception>
     public async Task<PullResult> PullAsync(string? cursor, CancellationToken cancellationToken = default)

@@ -61,6 +61,14 @@ public sealed class HttpSourceOptions
     /// <value>The default is 30 seconds.</value>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Gets or sets the largest response body the source reads, in bytes. A larger <c>Content-Length</c> fails the page
+    /// before its body is read, and a body without one fails as soon as the count passes the limit, with an
+    /// <see cref="HttpSourceException"/> naming the URL and the limit; such a page is not retried.
+    /// </summary>
+    /// <value>The default is 16 MiB (16,777,216 bytes); it must be between 1 and <see cref="Array.MaxLength"/>. Parsing a page takes a few times its size in memory.</value>
+    public long MaxResponseBytes { get; set; } = 16L * 1024 * 1024;
+
     /// <summary>Gets or sets how many times a request is retried after a 5xx, 408 or 429 response, a timeout or a broken connection.</summary>
     /// <value>The default is 5.</value>
     public int MaxRetries { get; set; } = 5;
