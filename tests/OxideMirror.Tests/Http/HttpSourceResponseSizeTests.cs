@@ -231,6 +231,25 @@ public sealed class HttpSourceResponseSizeTests
         counting.BytesRead.Should().BeLessThanOrEqualTo(1200);
     }
 
+    [Fact]
+    public async Task SyncAsync_RecordLargerThanTheStoresLimit_FailsThePageNamingTheRecordAndCommitsNothing()
+    {
+        // A page within MaxResponseBytes can still hold one record larger than the store keeps (4 MiB by default).
+        // Before, the 5 MiB record was stored.
+        var records = "[{\"id\":\"small\"},{\"id\":\"huge\",\"text\":\"" + new string('x', 5 * MiB) + "\"}]";
+        await using var server = await ServeAsync(Encoding.ASCII.GetBytes(records), contentLength: true);
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        using var source = Source(server);
+
+        var act = () => new Syncer(store).SyncAsync(source);
+
+        var thrown = await act.Should().ThrowAsync<InvalidDeltaException>();
+        thrown.Which.Index.Should().Be(1);
+        thrown.Which.Message.Should().Contain("(\"things\"/\"huge\") is an upsert whose Payload is 5,242,903 bytes as stored").And.Contain("MirrorStoreOptions.MaxPayloadBytes (4,194,304 bytes)");
+        (await store.EventCountAsync()).Should().Be(0);
+        (await store.GetCursorAsync("api")).Should().BeNull();
+    }
+
     [Theory]
     [InlineData(0L)]
     [InlineData(-1L)]
