@@ -11,7 +11,7 @@ public sealed partial class HttpSource
     private async Task<FetchedPage> FetchPageAsync(HttpResourceOptions resource, HttpCursor.ResourceState rs, CancellationToken cancellationToken)
     {
         var uri = BuildUri(resource, rs);
-        var (raw, link, status, charSet) = await SendAsync(resource, uri, cancellationToken).ConfigureAwait(false);
+        var (raw, link, status, charSet, landed) = await SendAsync(resource, uri, cancellationToken).ConfigureAwait(false);
         if (status == HttpStatusCode.NoContent)
         {
             // 204 No Content: nothing to list, like an empty array.
@@ -54,7 +54,8 @@ public sealed partial class HttpSource
             }
 
             HttpLog.PageFetched(_logger, Id, resource.Name, rs.Page, deltas.Count, (int)status);
-            var next = deltas.Count == 0 ? null : NextPage(resource, rs, root, link, uri, deltas.Count);
+            // A relative next link is relative to the page as served, after any redirect.
+            var next = deltas.Count == 0 ? null : NextPage(resource, rs, root, link, landed, deltas.Count);
             CheckProgress(resource, rs, uri, deltas, next);
             return new FetchedPage(deltas, next);
         }
@@ -305,12 +306,12 @@ public sealed partial class HttpSource
     /// Returns the body as UTF-8 without a byte order mark: a UTF-8, UTF-16 or UTF-32 BOM decides the encoding, then the
     /// Content-Type charset; a body left as UTF-8 must be valid UTF-8.
     /// </summary>
-    private ReadOnlyMemory<byte> ToUtf8(HttpResourceOptions resource, Uri uri, HttpStatusCode status, byte[] body, string? charSet)
+    private ReadOnlyMemory<byte> ToUtf8(HttpResourceOptions resource, Uri uri, HttpStatusCode status, ReadOnlyMemory<byte> body, string? charSet)
     {
-        var span = body.AsSpan();
+        var span = body.Span;
         if (span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
         {
-            return ValidUtf8(resource, uri, status, body.AsMemory(3), charSet);
+            return ValidUtf8(resource, uri, status, body[3..], charSet);
         }
 
         var encoding = span.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE, 0, 0]) ? new UTF32Encoding(bigEndian: false, byteOrderMark: true)

@@ -6,7 +6,7 @@ namespace OxideMirror;
 /// <summary>Sends requests within the budget, with retries, backoff and <c>Retry-After</c>.</summary>
 public sealed partial class HttpSource
 {
-    private async Task<(byte[] Body, string? Link, HttpStatusCode Status, string? CharSet)> SendAsync(HttpResourceOptions resource, Uri uri, CancellationToken cancellationToken)
+    private async Task<Answer> SendAsync(HttpResourceOptions resource, Uri uri, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -21,36 +21,54 @@ public sealed partial class HttpSource
                 var token = linked?.Token ?? cancellationToken;
                 try
                 {
-                    using var request = new HttpRequestMessage(HttpMethod.Get, uri);
-                    foreach (var (name, value) in _headers)
+                    var current = uri;
+                    for (var redirects = 0; ; redirects++)
                     {
-                        request.Headers.TryAddWithoutValidation(name, value);
-                    }
+                        if (redirects > 0)
+                        {
+                            // A redirect is a request of its own: it keeps the slot, and waits for its turn.
+                            await _budget.WaitForTurnAsync(token).ConfigureAwait(false);
+                        }
 
-                    request.Headers.Accept.ParseAdd("application/json");
-                    Interlocked.Increment(ref _requests);
-                    using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseContentRead, token).ConfigureAwait(false);
-                    status = response.StatusCode;
-                    if (response.IsSuccessStatusCode)
-                    {
-                        var body = await response.Content.ReadAsByteArrayAsync(token).ConfigureAwait(false);
-                        var link = response.Headers.TryGetValues("Link", out var links) ? string.Join(", ", links) : null;
-                        return (body, link, response.StatusCode, response.Content.Headers.ContentType?.CharSet);
-                    }
+                        using var request = new HttpRequestMessage(HttpMethod.Get, current);
+                        foreach (var (name, value) in _headers)
+                        {
+                            request.Headers.TryAddWithoutValidation(name, value);
+                        }
 
-                    if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
-                    {
-                        throw new HttpSourceException(Id, resource.Name, response.StatusCode, string.Create(CultureInfo.InvariantCulture, $"HTTP source '{Id}': the server refused the credentials (HTTP {(int)response.StatusCode} {response.ReasonPhrase}) for {Describe(uri)} (resource '{resource.Name}'). Check that the source's bearer token or API key is valid, not expired, and allowed to read this resource; nothing of this page was applied."));
-                    }
+                        request.Headers.Accept.ParseAdd("application/json");
+                        Interlocked.Increment(ref _requests);
+                        using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
+                        status = response.StatusCode;
+                        var landed = Landed(resource, current, response);
+                        if (RedirectTarget(response) is { } location)
+                        {
+                            current = FollowRedirect(resource, uri, landed, location, response.StatusCode, redirects);
+                            continue;
+                        }
 
-                    if (!IsTransient(response.StatusCode))
-                    {
-                        var said = ServerSaid(await response.Content.ReadAsByteArrayAsync(token).ConfigureAwait(false));
-                        throw new HttpSourceException(Id, resource.Name, response.StatusCode, string.Create(CultureInfo.InvariantCulture, $"HTTP source '{Id}' got HTTP {(int)response.StatusCode} {response.ReasonPhrase} for {Describe(uri)} (resource '{resource.Name}'){said}. Check the resource's Path, Query and the source's BaseAddress; nothing of this page was applied."));
-                    }
+                        if (response.IsSuccessStatusCode)
+                        {
+                            var body = await ReadBodyAsync(resource, landed, response, token).ConfigureAwait(false);
+                            var link = response.Headers.TryGetValues("Link", out var links) ? string.Join(", ", links) : null;
+                            return new Answer(body, link, response.StatusCode, response.Content.Headers.ContentType?.CharSet, landed);
+                        }
 
-                    reason = string.Create(CultureInfo.InvariantCulture, $"HTTP {(int)response.StatusCode}");
-                    retryAfter = RetryAfter(response);
+                        if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+                        {
+                            throw new HttpSourceException(Id, resource.Name, response.StatusCode, string.Create(CultureInfo.InvariantCulture, $"HTTP source '{Id}': the server refused the credentials (HTTP {(int)response.StatusCode} {response.ReasonPhrase}) for {Describe(landed)} (resource '{resource.Name}'). Check that the source's bearer token or API key is valid, not expired, and allowed to read this resource; nothing of this page was applied."));
+                        }
+
+                        if (!IsTransient(response.StatusCode))
+                        {
+                            var said = ServerSaid((await ReadStartAsync(response, token).ConfigureAwait(false)).Span);
+                            throw new HttpSourceException(Id, resource.Name, response.StatusCode, string.Create(CultureInfo.InvariantCulture, $"HTTP source '{Id}' got HTTP {(int)response.StatusCode} {response.ReasonPhrase} for {Describe(landed)} (resource '{resource.Name}'){said}. Check the resource's Path, Query and the source's BaseAddress; nothing of this page was applied."));
+                        }
+
+                        reason = string.Create(CultureInfo.InvariantCulture, $"HTTP {(int)response.StatusCode}");
+                        retryAfter = RetryAfter(response);
+                        break;
+                    }
                 }
                 catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -86,10 +104,10 @@ public sealed partial class HttpSource
     /// Quotes the start of an error response's body, where APIs say what was wrong with the request ("per_page must be
     /// at most 100"): its first 300 characters on one line, or nothing for an empty body.
     /// </summary>
-    private static string ServerSaid(byte[] body)
+    private static string ServerSaid(ReadOnlySpan<byte> body)
     {
         const int Shown = 300;
-        var text = System.Text.Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, Shown * 4));
+        var text = System.Text.Encoding.UTF8.GetString(body[..Math.Min(body.Length, Shown * 4)]);
         var line = string.Join(' ', text.Split((char[])['\r', '\n', '\t', ' '], StringSplitOptions.RemoveEmptyEntries));
         if (line.Length == 0)
         {
@@ -121,6 +139,9 @@ public sealed partial class HttpSource
 
         return value < _baseDelay ? _baseDelay : value > _maxDelay ? _maxDelay : value;
     }
+
+    /// <summary>A successful response: its body, its <c>Link</c> header, status and charset, and the URL it came from (after any redirects).</summary>
+    private readonly record struct Answer(ReadOnlyMemory<byte> Body, string? Link, HttpStatusCode Status, string? CharSet, Uri Landed);
 
     /// <summary>Computes an exponential backoff with jitter: half the doubled delay, plus up to as much again at random.</summary>
     private TimeSpan Backoff(int attempt)
@@ -179,6 +200,11 @@ public sealed partial class HttpSource
         if (!double.IsFinite(options.RequestsPerSecond) || options.RequestsPerSecond < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.RequestsPerSecond, $"HTTP source '{id}': RequestsPerSecond must be 0 (no limit) or a positive number.");
+        }
+
+        if (options.MaxResponseBytes < 1 || options.MaxResponseBytes > Array.MaxLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxResponseBytes, string.Create(CultureInfo.InvariantCulture, $"HTTP source '{id}': MaxResponseBytes must be between 1 and {Array.MaxLength:N0} (a body is held in one array); the default is 16 MiB."));
         }
 
         if (options.MaxConcurrency is < 1 or > 1024)

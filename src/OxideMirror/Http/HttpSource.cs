@@ -20,6 +20,12 @@ namespace OxideMirror;
 /// Tombstones need every page of a pass to have been fetched by this instance; a pass resumed after a restart emits
 /// none (the next complete pass does). The source is thread-safe; dispose it to release the client it created.
 /// </para>
+/// <para>
+/// Every request carries the source's credentials, so next-page links and redirects are followed only on the scheme,
+/// host and port of the request (redirects at most 5 times a request); any other fails the page with an
+/// <see cref="HttpSourceException"/> before anything is sent there. See <see cref="HttpSourceOptions.HttpClient"/>
+/// for what a client of your own that follows redirects itself means.
+/// </para>
 /// </remarks>
 public sealed partial class HttpSource : ISyncSource, IDisposable
 {
@@ -36,13 +42,14 @@ public sealed partial class HttpSource : ISyncSource, IDisposable
     private readonly int _maxRetries;
     private readonly TimeSpan _baseDelay;
     private readonly TimeSpan _maxDelay;
+    private readonly long _maxResponseBytes;
     private long _requests;
     private bool _disposed;
 
     /// <summary>Initializes a new instance of the <see cref="HttpSource"/> class, checking every option once.</summary>
     /// <param name="options">The source's options.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
-    /// <exception cref="ArgumentException">An option is missing or invalid; the message names it and the fix.</exception>
+    /// <exception cref="ArgumentException">An option is missing or invalid, or <see cref="HttpSourceOptions.Handler"/> follows redirects and has already sent requests; the message names it and the fix.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A number or time option is out of range.</exception>
     public HttpSource(HttpSourceOptions options)
     {
@@ -68,7 +75,18 @@ public sealed partial class HttpSource : ISyncSource, IDisposable
         }
         else
         {
-            _client = options.Handler is not null ? new HttpClient(options.Handler, disposeHandler: false) : new HttpClient();
+            if (options.Handler is not null)
+            {
+                TurnOffRedirects(options, options.Handler);
+                _client = new HttpClient(options.Handler, disposeHandler: false);
+            }
+            else
+            {
+                // The source follows redirects itself, checking each (see FollowRedirect).
+                _client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }, disposeHandler: true);
+            }
+
+
             _client.Timeout = Timeout.InfiniteTimeSpan;
             _ownsClient = true;
         }
@@ -81,6 +99,7 @@ public sealed partial class HttpSource : ISyncSource, IDisposable
         _maxRetries = options.MaxRetries;
         _baseDelay = options.RetryBaseDelay;
         _maxDelay = options.MaxRetryDelay;
+        _maxResponseBytes = options.MaxResponseBytes;
     }
 
     /// <inheritdoc />
@@ -99,7 +118,7 @@ public sealed partial class HttpSource : ISyncSource, IDisposable
     /// <param name="cursor">The cursor returned with the previous page, or <see langword="null"/> to start every resource from the beginning.</param>
     /// <param name="cancellationToken">A token to cancel the pull, including any wait for a retry or the request budget.</param>
     /// <returns>The page's changes, the cursor after them, and whether more pages (of this or a later resource) follow.</returns>
-    /// <exception cref="HttpSourceException">The server refused the credentials, kept failing after every retry, or sent a body that does not match the resource's options; or the cursor is not this kind of source's.</exception>
+    /// <exception cref="HttpSourceException">The server refused the credentials, kept failing after every retry, redirected to another host (or more than 5 times), or sent a body larger than <see cref="HttpSourceOptions.MaxResponseBytes"/> or not matching the resource's options; or the cursor is not this kind of source's.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="ObjectDisposedException">The source was disposed.</exception>
     public async Task<PullResult> PullAsync(string? cursor, CancellationToken cancellationToken = default)

@@ -37,15 +37,37 @@ public sealed class HttpSourceOptions
 
     /// <summary>Gets or sets an HTTP client to send requests with (for your own auth or resilience handlers); the source does not dispose it.</summary>
     /// <value>The default is <see langword="null"/>: the source creates and owns a client.</value>
+    /// <remarks>
+    /// The source cannot change how a client of yours handles redirects. Create it on a handler with
+    /// <c>AllowAutoRedirect = false</c>: the source then follows redirects on the scheme, host and port it asked (at
+    /// most 5 a request) and fails the page on any other before sending anything there. A client that follows
+    /// redirects itself (the default) has already sent the request's headers, the source's API key and
+    /// <see cref="Headers"/> among them (.NET drops only <c>Authorization</c>), to wherever a redirect pointed; the
+    /// source then fails the page when the answer came from another host, so nothing of that host is mirrored.
+    /// </remarks>
     public HttpClient? HttpClient { get; set; }
 
-    /// <summary>Gets or sets the handler for the client the source creates, when <see cref="HttpClient"/> is not set; the source does not dispose it.</summary>
+    /// <summary>
+    /// Gets or sets the handler for the client the source creates, when <see cref="HttpClient"/> is not set; the source
+    /// does not dispose it. The source sets <c>AllowAutoRedirect</c> to <see langword="false"/> on the innermost
+    /// <see cref="SocketsHttpHandler"/> or <see cref="HttpClientHandler"/> (under any <see cref="DelegatingHandler"/>s)
+    /// and follows redirects itself, only on the scheme, host and port it asked; a handler that follows redirects and
+    /// has already sent requests is refused.
+    /// </summary>
     /// <value>The default is <see langword="null"/>: a <see cref="SocketsHttpHandler"/> owned by the source.</value>
     public HttpMessageHandler? Handler { get; set; }
 
     /// <summary>Gets or sets how long one request (including reading its body) may take before it is abandoned and retried, or <see cref="Timeout.InfiniteTimeSpan"/>.</summary>
     /// <value>The default is 30 seconds.</value>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Gets or sets the largest response body the source reads, in bytes. A larger <c>Content-Length</c> fails the page
+    /// before its body is read, and a body without one fails as soon as the count passes the limit, with an
+    /// <see cref="HttpSourceException"/> naming the URL and the limit; such a page is not retried.
+    /// </summary>
+    /// <value>The default is 16 MiB (16,777,216 bytes); it must be between 1 and <see cref="Array.MaxLength"/>. Parsing a page takes a few times its size in memory.</value>
+    public long MaxResponseBytes { get; set; } = 16L * 1024 * 1024;
 
     /// <summary>Gets or sets how many times a request is retried after a 5xx, 408 or 429 response, a timeout or a broken connection.</summary>
     /// <value>The default is 5.</value>

@@ -22,29 +22,36 @@ internal sealed class RequestBudget : IDisposable
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_interval > TimeSpan.Zero)
-            {
-                TimeSpan wait;
-                lock (_gate)
-                {
-                    var now = _time.GetUtcNow();
-                    var start = _nextStart > now ? _nextStart : now;
-                    _nextStart = start + _interval;
-                    wait = start - now;
-                }
-
-                if (wait > TimeSpan.Zero)
-                {
-                    await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
-                }
-            }
-
+            await WaitForTurnAsync(cancellationToken).ConfigureAwait(false);
             return new Lease(_slots);
         }
         catch
         {
             _slots.Release();
             throw;
+        }
+    }
+
+    /// <summary>Waits for the next request's turn under the per-second limit, for a request sent in a slot already held (a redirect).</summary>
+    public async Task WaitForTurnAsync(CancellationToken cancellationToken)
+    {
+        if (_interval <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        TimeSpan wait;
+        lock (_gate)
+        {
+            var now = _time.GetUtcNow();
+            var start = _nextStart > now ? _nextStart : now;
+            _nextStart = start + _interval;
+            wait = start - now;
+        }
+
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
         }
     }
 

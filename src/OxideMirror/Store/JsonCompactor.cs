@@ -13,7 +13,8 @@ namespace OxideMirror;
 /// </summary>
 internal sealed class JsonCompactor : IDisposable
 {
-    private readonly ArrayBufferWriter<byte> _buffer = new(1024);
+    private const int InitialCapacity = 1024;
+    private ArrayBufferWriter<byte> _buffer = new(InitialCapacity);
     private readonly Utf8JsonWriter _writer;
 
     public JsonCompactor()
@@ -28,6 +29,16 @@ internal sealed class JsonCompactor : IDisposable
         element.WriteTo(_writer);
         _writer.Flush();
         return _buffer.WrittenSpan;
+    }
+
+    /// <summary>Lets go of a buffer grown for a large value (one refused as too large), so that the writer does not keep it.</summary>
+    public void Shrink()
+    {
+        if (_buffer.Capacity > InitialCapacity)
+        {
+            _buffer = new ArrayBufferWriter<byte>(InitialCapacity);
+            _writer.Reset(_buffer);
+        }
     }
 
     public string WriteString(JsonElement element) => Encoding.UTF8.GetString(Write(element));

@@ -12,7 +12,7 @@ public sealed partial class MirrorStore
     /// <returns>What applying the delta did.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="delta"/> or <paramref name="strategy"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="strategy"/> has a null label.</exception>
-    /// <exception cref="InvalidDeltaException">A field of <paramref name="delta"/> is invalid; nothing was written.</exception>
+    /// <exception cref="InvalidDeltaException">A field of <paramref name="delta"/> is invalid, or its payload is larger than <see cref="MirrorStoreOptions.MaxPayloadBytes"/>; nothing was written.</exception>
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
     public async Task<AppliedDelta> ApplyAsync(Delta delta, IConflictStrategy strategy, CancellationToken cancellationToken = default)
     {
@@ -32,7 +32,7 @@ public sealed partial class MirrorStore
     /// <returns>What applying each delta did, in the batch's order.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="deltas"/>, one of its items, or <paramref name="strategy"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="cursor"/> has an empty source or resource, a value with an unpaired surrogate, or <paramref name="strategy"/> has a null label.</exception>
-    /// <exception cref="InvalidDeltaException">A delta is invalid; nothing of the batch was written.</exception>
+    /// <exception cref="InvalidDeltaException">A delta is invalid, or its payload is larger than <see cref="MirrorStoreOptions.MaxPayloadBytes"/>; nothing of the batch was written.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; nothing of the batch was written.</exception>
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
     public async Task<IReadOnlyList<AppliedDelta>> ApplyBatchAsync(IReadOnlyList<Delta> deltas, IConflictStrategy strategy, CursorUpdate? cursor = null, CancellationToken cancellationToken = default)

@@ -164,7 +164,7 @@ public sealed partial class MirrorStore : IAsyncDisposable
             StoreLog.Opened(logger, where, Migrator.LatestVersion, applied);
             var userVersion = UserMigrator.Migrate(writer, options.Migrations, options.TimeProvider, where, logger);
             var catalog = Catalog.Load(writer);
-            var records = new RecordWriter(writer, catalog);
+            var records = new RecordWriter(writer, catalog, options.MaxPayloadBytes);
             var maxValueBytes = (int)Math.Min(int.MaxValue, Math.Max(options.MaxQueryBytes, 1_000_000));
             var readers = new ReaderPool(readerString.ToString(), options.MaxReaders, maxValueBytes, new QueryMemoryPool(options.QueryMemoryBudget));
             return new MirrorStore(path, writer, records, readers, options, logger) { SchemaVersion = Migrator.LatestVersion, UserSchemaVersion = userVersion, _catalog = catalog, _lastAppliedAt = LastAppliedAt(writer) };

@@ -33,6 +33,19 @@ public sealed class MirrorStoreOptions
     /// <value>The default is 256 MiB; it must be at least 16 MiB. A query whose answer holds values near <see cref="MaxQueryBytes"/> needs a few times that.</value>
     public long QueryMemoryBudget { get; set; } = 256L * 1024 * 1024;
 
+    /// <summary>
+    /// Gets or sets the largest payload one upsert may store, in bytes of compact JSON (as the store writes it, whatever
+    /// spacing the source sent). A larger one is refused with an <see cref="InvalidDeltaException"/> naming the record,
+    /// and nothing of its batch is written; a conflict strategy whose merged payload is larger fails the same way, with
+    /// an <see cref="InvalidOperationException"/>. Records already stored are not checked again.
+    /// </summary>
+    /// <value>
+    /// The default is 4 MiB (4,194,304 bytes): half of <see cref="MaxQueryBytes"/>, so that a query can return any
+    /// stored record whole; it must be between 1,024 bytes and 256 MiB. A record is held in memory whole, several times
+    /// over, by every write and read of it.
+    /// </value>
+    public long MaxPayloadBytes { get; set; } = 4L * 1024 * 1024;
+
     /// <summary>Gets or sets how many read-only connections queries and reads may use at once; more callers wait.</summary>
     /// <value>The default is 4.</value>
     public int MaxReaders { get; set; } = 4;
@@ -78,6 +91,11 @@ public sealed class MirrorStoreOptions
         if (QueryMemoryBudget < 16L * 1024 * 1024)
         {
             throw new ArgumentOutOfRangeException(nameof(QueryMemoryBudget), QueryMemoryBudget, "MirrorStoreOptions.QueryMemoryBudget must be at least 16 MiB (16,777,216 bytes).");
+        }
+
+        if (MaxPayloadBytes is < 1024 or > 256L * 1024 * 1024)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxPayloadBytes), MaxPayloadBytes, "MirrorStoreOptions.MaxPayloadBytes must be between 1,024 bytes and 256 MiB (268,435,456 bytes).");
         }
 
         if (MaxReaders is < 1 or > 64)

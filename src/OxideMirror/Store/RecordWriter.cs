@@ -35,11 +35,13 @@ internal sealed class RecordWriter : IDisposable
     private readonly JsonCompactor _incoming = new();
     private readonly JsonCompactor _merged = new();
     private readonly JsonCompactor _nested = new();
+    private readonly long _maxPayloadBytes;
 
-    public RecordWriter(SqliteConnection connection, Catalog catalog)
+    public RecordWriter(SqliteConnection connection, Catalog catalog, long maxPayloadBytes)
     {
         _connection = connection;
         _catalog = catalog;
+        _maxPayloadBytes = maxPayloadBytes;
         using (var load = connection.CreateCommand())
         {
             load.CommandText = "SELECT resource, source FROM mirror_resource_sources";
@@ -374,34 +376,59 @@ internal sealed class RecordWriter : IDisposable
         return JsonElement.DeepEquals(left.RootElement, right.RootElement);
     }
 
-    /// <summary>Writes an upsert's payload as compact UTF-8; a payload that cannot be stored is the delta's fault.</summary>
+    /// <summary>Writes an upsert's payload as compact UTF-8; a payload that cannot be stored, or is too large, is the delta's fault.</summary>
     private ReadOnlySpan<byte> WritePayload(Delta delta, int index)
     {
+        ReadOnlySpan<byte> written;
         try
         {
-            return _incoming.Write(delta.Payload);
+            written = _incoming.Write(delta.Payload);
         }
         catch (InvalidOperationException ex)
         {
             throw delta.InvalidPayload(index, PayloadProblems.Find(delta.Payload) ?? $"cannot be written as JSON text ({ex.Message})");
         }
+
+        if (written.Length > _maxPayloadBytes)
+        {
+            _incoming.Shrink();
+            throw delta.InvalidPayload(index, TooLarge(written.Length) + ". Keep large content out of the record (a link or a hash of it), split the record, or raise MaxPayloadBytes");
+        }
+
+        return written;
     }
 
-    /// <summary>Writes a strategy's merged payload as compact UTF-8; a payload that cannot be stored is the strategy's fault.</summary>
+    /// <summary>Writes a strategy's merged payload as compact UTF-8; a payload that cannot be stored, or is too large, is the strategy's fault.</summary>
     private ReadOnlySpan<byte> WriteMerged(JsonElement payload, IConflictStrategy strategy, Delta delta)
     {
+        string problem;
         try
         {
-            return _merged.Write(payload);
+            var written = _merged.Write(payload);
+            if (written.Length <= _maxPayloadBytes)
+            {
+                return written;
+            }
+
+            _merged.Shrink();
+            problem = TooLarge(written.Length);
         }
         catch (InvalidOperationException ex)
         {
-            var problem = PayloadProblems.Find(payload) ?? $"cannot be written as JSON text ({ex.Message})";
+            problem = PayloadProblems.Find(payload) ?? $"cannot be written as JSON text ({ex.Message})";
             throw new InvalidOperationException(
                 $"The conflict strategy '{strategy.Label}' returned a merged payload for {delta.Resource}/{delta.RecordId} that {problem}. Return a payload the store can hold, or ConflictResolution.Apply or Skip.",
                 ex);
         }
+
+        throw new InvalidOperationException(
+            $"The conflict strategy '{strategy.Label}' returned a merged payload for {delta.Resource}/{delta.RecordId} that {problem}. Return a payload the store can hold, or ConflictResolution.Apply or Skip, or raise MaxPayloadBytes.");
     }
+
+    /// <summary>Describes a payload over the limit, as a phrase that follows "whose Payload" or "that".</summary>
+    private string TooLarge(int length) => string.Create(
+        System.Globalization.CultureInfo.InvariantCulture,
+        $"is {length:N0} bytes as stored (compact JSON), more than MirrorStoreOptions.MaxPayloadBytes ({_maxPayloadBytes:N0} bytes)");
 
     private bool IsDuplicate(string source, string deltaId)
     {
