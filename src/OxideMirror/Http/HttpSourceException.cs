@@ -4,8 +4,9 @@ namespace OxideMirror;
 
 /// <summary>
 /// Thrown when an <see cref="HttpSource"/> cannot get a usable page: the server refused the credentials, answered
-/// with an error after every retry, or sent a body that does not match the configured shape. Nothing of the page
-/// was applied, and the stored cursor stays before it.
+/// with an error after every retry, redirected to another host (or more than 5 times), or sent a body larger than
+/// <see cref="HttpSourceOptions.MaxResponseBytes"/> or not of the configured shape. Nothing of the page was applied,
+/// and the stored cursor stays before it.
 /// </summary>
 public sealed class HttpSourceException : MirrorException
 {
