@@ -63,7 +63,9 @@ public sealed partial class MirrorStore : IAsyncDisposable
     public MirrorStoreOptions Options => _options;
 
     /// <summary>
-    /// Opens the mirror in a SQLite file, creating the file and applying schema migrations as needed.
+    /// Opens the mirror in a SQLite file, creating the file and applying schema migrations as needed. A path that does
+    /// not exist, an empty file and a SQLite database without tables become a new mirror; any other file is refused
+    /// unchanged. Several processes may open (and create) the same file at once.
     /// </summary>
     /// <param name="path">The database file's path; its folder must exist.</param>
     /// <param name="options">The store's options, or <see langword="null"/> for the defaults.</param>
@@ -71,7 +73,7 @@ public sealed partial class MirrorStore : IAsyncDisposable
     /// <returns>The open store; dispose it to close the file.</returns>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty, or <see cref="MirrorStoreOptions.Migrations"/> has a gap, a duplicate version or a null entry.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
-    /// <exception cref="MirrorSchemaException">The file is not a SQLite database, was written by a newer OxideMirror, or one of your migrations failed (it was rolled back).</exception>
+    /// <exception cref="MirrorSchemaException">The file is not a SQLite database, is another application's SQLite database (it holds tables but no mirror; it is left unchanged), was written by a newer OxideMirror, or one of your migrations failed (it was rolled back).</exception>
     /// <exception cref="MirrorStorageException">The file cannot be opened or written: its folder is missing, it is read-only (<see cref="MirrorStorageFailure.ReadOnly"/>), its disk is full, or another process held its lock past <see cref="MirrorStoreOptions.BusyTimeout"/>.</exception>
     public static Task<MirrorStore> OpenAsync(string path, MirrorStoreOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -150,11 +152,16 @@ public sealed partial class MirrorStore : IAsyncDisposable
         SqliteConnection? writer = null;
         try
         {
+            if (path is not null)
+            {
+                MirrorFile.ThrowIfNotMirror(path);
+            }
+
             // Two processes opening one file at once can get SQLITE_BUSY without SQLite's busy handler waiting at all:
             // both switching a new file to WAL (SQLite refuses one at once rather than deadlock), or one opening the WAL
             // while the other sets it up. Microsoft.Data.Sqlite's retries used to hide this (and stretch every wait to
             // 30 s); now opening starts again on a fresh connection, each attempt waiting only for what is left of
-            // BusyTimeout.
+            // BusyTimeout. Every step is safe to repeat: migrations read the version again under the write lock.
             var started = Stopwatch.GetTimestamp();
             int applied, userVersion;
             while (true)
@@ -187,7 +194,7 @@ public sealed partial class MirrorStore : IAsyncDisposable
         catch (SqliteException ex) when (ex.SqliteErrorCode is StorageErrors.SqliteNotADatabase)
         {
             writer?.Dispose();
-            throw new MirrorSchemaException($"The file at {where} is not a SQLite database (SQLite said: {ex.Message}). Point OpenAsync at a mirror file or at a path that does not exist yet.", ex);
+            throw MirrorFile.NotSqlite(where, ex);
         }
         catch (SqliteException ex)
         {
