@@ -3,6 +3,7 @@ using OxideMirror;
 using OxideMirror.CrashHost;
 
 // Usage: OxideMirror.CrashHost <dbPath> <pages> <pageSize> [--seed N] [--strategy merge-json|last-write-wins] [--spin N]
+//        OxideMirror.CrashHost open <dbPath> <recordId> | hold <dbPath> <maxMs>   (see StoreModes)
 //
 // Opens the mirror at <dbPath>, syncs a GeneratedSource into it (resuming from the stored cursor) and reports on stdout,
 // one flushed line each:
@@ -11,6 +12,12 @@ using OxideMirror.CrashHost;
 //   committed <cursor>     the page that returned <cursor> is committed
 //   done <cursor>          the sync finished
 // The crash tests kill this process at chosen points and check what the store kept.
+// The other modes (open, hold) serve the tests of opening and locking one file from several processes: see StoreModes.
+if (args.Length > 0 && args[0] is "open" or "hold")
+{
+    return await StoreModes.RunAsync(args);
+}
+
 if (args.Length < 3)
 {
     await Console.Error.WriteLineAsync("Usage: OxideMirror.CrashHost <dbPath> <pages> <pageSize> [--seed N] [--strategy merge-json|last-write-wins] [--spin N]");

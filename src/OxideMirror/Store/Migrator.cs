@@ -19,6 +19,11 @@ internal sealed class Migrator
     public static int LatestVersion => Migrations[^1].Version;
 
     /// <summary>Brings the database up to <see cref="LatestVersion"/> and returns how many scripts ran.</summary>
+    /// <remarks>
+    /// Race-free across processes: each script runs under the write lock (<c>BEGIN IMMEDIATE</c>), and the version is read
+    /// again under it, so a process that waited while another one migrated the same new file skips what it finds applied
+    /// (before, both read version 0 first, and the second failed with "table mirror_schema_migrations already exists").
+    /// </remarks>
     public static int Migrate(SqliteConnection connection, TimeProvider time, string where)
     {
         var current = ThrowIfUnsupported(connection, where);
@@ -30,30 +35,49 @@ internal sealed class Migrator
                 continue;
             }
 
-            using var transaction = connection.BeginTransaction(deferred: false);
-            using (var command = connection.CreateCommand())
+            var transaction = connection.BeginTransaction(deferred: false);
+            try
             {
-                command.Transaction = transaction;
-                command.CommandText = migration.Sql;
-                command.ExecuteNonQuery();
-                command.CommandText = "INSERT INTO mirror_schema_migrations (version, name, applied_at) VALUES ($v, $n, $t)";
-                command.Parameters.AddWithValue("$v", migration.Version);
-                command.Parameters.AddWithValue("$n", migration.Name);
-                command.Parameters.AddWithValue("$t", Timestamps.Write(time.GetUtcNow()));
-                command.ExecuteNonQuery();
-            }
+                current = ThrowIfUnsupported(connection, where, transaction);
+                if (current == 0)
+                {
+                    ThrowIfForeign(connection, transaction, where);
+                }
 
-            transaction.Commit();
-            applied++;
+                if (migration.Version <= current)
+                {
+                    continue;
+                }
+
+                using (var command = connection.CreateCommand())
+                {
+                    command.Transaction = transaction;
+                    command.CommandText = migration.Sql;
+                    command.ExecuteNonQuery();
+                    command.CommandText = "INSERT INTO mirror_schema_migrations (version, name, applied_at) VALUES ($v, $n, $t)";
+                    command.Parameters.AddWithValue("$v", migration.Version);
+                    command.Parameters.AddWithValue("$n", migration.Name);
+                    command.Parameters.AddWithValue("$t", Timestamps.Write(time.GetUtcNow()));
+                    command.ExecuteNonQuery();
+                }
+
+                transaction.Commit();
+                current = migration.Version;
+                applied++;
+            }
+            finally
+            {
+                Transactions.End(connection, transaction);
+            }
         }
 
         return applied;
     }
 
     /// <summary>Reads the database's schema version, changing nothing, and throws when this build cannot use it.</summary>
-    public static int ThrowIfUnsupported(SqliteConnection connection, string where)
+    public static int ThrowIfUnsupported(SqliteConnection connection, string where, SqliteTransaction? transaction = null)
     {
-        var current = CurrentVersion(connection, where);
+        var current = CurrentVersion(connection, where, transaction);
         if (current > LatestVersion)
         {
             throw new MirrorSchemaException(
@@ -67,9 +91,31 @@ internal sealed class Migrator
         return current;
     }
 
-    private static int CurrentVersion(SqliteConnection connection, string where)
+    /// <summary>Refuses a database without a mirror that holds objects of another application (checked under the write lock before the first script).</summary>
+    private static void ThrowIfForeign(SqliteConnection connection, SqliteTransaction transaction, string where)
     {
         using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = MirrorFile.SchemaNames;
+        var names = new List<string>();
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                names.Add(reader.GetString(0));
+            }
+        }
+
+        if (names.Count > 0)
+        {
+            throw MirrorFile.Foreign(where, names);
+        }
+    }
+
+    private static int CurrentVersion(SqliteConnection connection, string where, SqliteTransaction? transaction)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'mirror_schema_migrations'";
         long exists;
         try
@@ -78,12 +124,7 @@ internal sealed class Migrator
         }
         catch (SqliteException ex) when (ex.SqliteErrorCode is 26 /* SQLITE_NOTADB */ or 11 /* SQLITE_CORRUPT */)
         {
-            throw new MirrorSchemaException(
-                $"The file at {where} is not a SQLite database (SQLite said: {ex.Message}). Point OpenAsync at a mirror file or at a path that does not exist yet.",
-                ex)
-            {
-                SupportedVersion = LatestVersion,
-            };
+            throw MirrorFile.NotSqlite(where, ex);
         }
 
         if (exists == 0)

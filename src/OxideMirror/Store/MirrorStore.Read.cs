@@ -154,7 +154,15 @@ public sealed partial class MirrorStore
     {
         ThrowIfDisposed();
         using var lease = await LeaseReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await read(lease.Reader.Connection, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await read(lease.Reader.Connection, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException ex)
+        {
+            lease.Healthy = false;
+            throw StorageFailure(ex, "reading from it");
+        }
     }
 
     private async ValueTask<ReaderLease> LeaseReaderAsync(CancellationToken cancellationToken)
@@ -167,10 +175,24 @@ public sealed partial class MirrorStore
         try
         {
             ThrowIfDisposed();
-            var reader = await _readers.RentAsync(cancellationToken).ConfigureAwait(false);
+            ReaderPool.Reader reader;
+            try
+            {
+                reader = await _readers.RentAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException ex)
+            {
+                throw StorageFailure(ex, "opening a read-only connection to it");
+            }
+
             try
             {
                 reader.Refresh(_catalog);
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException ex)
+            {
+                _readers.Return(reader, healthy: false);
+                throw StorageFailure(ex, "opening a read-only connection to it");
             }
             catch
             {

@@ -24,6 +24,7 @@ public sealed partial class MirrorStore
     /// Resource tables keep their columns (a column is never dropped); resources first seen in the log get a table.
     /// </remarks>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; nothing changed.</exception>
+    /// <exception cref="MirrorStorageException">The file cannot be written (read-only, disk full, or locked by another process past <see cref="MirrorStoreOptions.BusyTimeout"/>); the rebuild rolled back and nothing changed.</exception>
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
     public async Task<RebuildReport> RebuildRecordsAsync(CancellationToken cancellationToken = default)
     {
@@ -39,9 +40,10 @@ public sealed partial class MirrorStore
                 var started = Stopwatch.GetTimestamp();
                 var now = _time.GetUtcNow();
                 IReadOnlyList<ResourceTable> tables = [];
+                SqliteTransaction? transaction = null;
                 try
                 {
-                    using var transaction = _writer.BeginTransaction(deferred: false);
+                    transaction = _writer.BeginTransaction(deferred: false);
                     var (records, events, rebuilt) = LogRebuilder.Run(_writer, transaction, Timestamps.Write(now), cancellationToken);
                     tables = rebuilt;
                     cancellationToken.ThrowIfCancellationRequested();
@@ -56,6 +58,10 @@ public sealed partial class MirrorStore
                     MaintenanceLog.Rebuilt(_logger, records, events, elapsed.TotalMilliseconds);
                     return new RebuildReport(records, events, elapsed);
                 }
+                catch (SqliteException ex)
+                {
+                    throw StorageFailure(ex, "rebuilding the records from the log");
+                }
                 finally
                 {
                     foreach (var table in tables)
@@ -66,6 +72,10 @@ public sealed partial class MirrorStore
                     // The apply path caches resource tables and their prepared statements; the rebuild may have added
                     // tables or columns behind its back, so it reloads them on its next batch.
                     _records.RolledBack();
+                    if (transaction is not null)
+                    {
+                        Transactions.End(_writer, transaction);
+                    }
                 }
             }
             finally
@@ -174,6 +184,7 @@ public sealed partial class MirrorStore
     /// <exception cref="ArgumentException"><paramref name="policy"/> sets neither a time nor a version count.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="policy"/> has a negative time or version count.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="MirrorStorageException">The file cannot be written (read-only, disk full, or locked by another process past <see cref="MirrorStoreOptions.BusyTimeout"/>); the step that failed rolled back, the steps already committed stay, and the log still rebuilds the current state.</exception>
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
     public async Task<CompactionReport> CompactAsync(RetentionPolicy policy, CancellationToken cancellationToken = default)
     {
@@ -190,6 +201,7 @@ public sealed partial class MirrorStore
             try
             {
                 await UnderWriteGateAsync(
+                    "compacting the log (finding what to remove)",
                     () =>
                     {
                         compactor = new LogCompactor(_writer, cutoff, policy.KeepVersions);
@@ -202,13 +214,13 @@ public sealed partial class MirrorStore
                 for (var after = min - 1; after < max; after += CompactionWindow)
                 {
                     var from = after;
-                    await UnderWriteGateAsync(() => snapshots += InTransaction(t => compactor!.WriteSnapshots(t, from, from + CompactionWindow)), cancellationToken).ConfigureAwait(false);
+                    await UnderWriteGateAsync("compacting the log (writing snapshots)", () => snapshots += InTransaction(t => compactor!.WriteSnapshots(t, from, from + CompactionWindow)), cancellationToken).ConfigureAwait(false);
                 }
 
                 for (var after = min - 1; after < max; after += CompactionWindow)
                 {
                     var from = after;
-                    await UnderWriteGateAsync(() => removed += InTransaction(t => compactor!.RemoveEvents(t, from, from + CompactionWindow, max)), cancellationToken).ConfigureAwait(false);
+                    await UnderWriteGateAsync("compacting the log (removing events)", () => removed += InTransaction(t => compactor!.RemoveEvents(t, from, from + CompactionWindow, max)), cancellationToken).ConfigureAwait(false);
                 }
             }
             finally
@@ -220,7 +232,16 @@ public sealed partial class MirrorStore
                     {
                         if (Volatile.Read(ref _disposed) == 0)
                         {
-                            compactor.Dispose();
+                            try
+                            {
+                                compactor.Dispose();
+                            }
+                            catch (SqliteException ex)
+                            {
+                                // Only a temp table is left behind, which the next compaction drops first; the failure
+                                // that ended this one (if any) is the one to report.
+                                StoreLog.StorageFailed(_logger, "dropping the compaction's temp table", Path ?? "an in-memory database", ex.SqliteExtendedErrorCode);
+                            }
                         }
                     }
                     finally
@@ -232,6 +253,7 @@ public sealed partial class MirrorStore
 
             var bytesAfter = 0L;
             await UnderWriteGateAsync(
+                policy.ReclaimSpace ? "reclaiming the compacted log's space (VACUUM)" : "measuring the compacted log",
                 () =>
                 {
                     if (policy.ReclaimSpace)
@@ -296,18 +318,26 @@ public sealed partial class MirrorStore
     /// <summary>Runs one compaction step in its own write transaction, and marks cached as-of snapshots stale once it commits.</summary>
     private long InTransaction(Func<SqliteTransaction, long> work)
     {
-        using var transaction = _writer.BeginTransaction(deferred: false);
-        var result = work(transaction);
-        transaction.Commit();
-        if (result > 0)
+        var transaction = _writer.BeginTransaction(deferred: false);
+        try
         {
-            Interlocked.Increment(ref _compactions);
-        }
+            var result = work(transaction);
+            transaction.Commit();
+            if (result > 0)
+            {
+                Interlocked.Increment(ref _compactions);
+            }
 
-        return result;
+            return result;
+        }
+        finally
+        {
+            Transactions.End(_writer, transaction);
+        }
     }
 
-    private async Task UnderWriteGateAsync(Action work, CancellationToken cancellationToken)
+    /// <summary>Runs one step of maintenance under the write gate; <paramref name="doing"/> names it in a storage failure.</summary>
+    private async Task UnderWriteGateAsync(string doing, Action work, CancellationToken cancellationToken)
     {
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -315,6 +345,10 @@ public sealed partial class MirrorStore
             ThrowIfDisposed();
             cancellationToken.ThrowIfCancellationRequested();
             work();
+        }
+        catch (SqliteException ex)
+        {
+            throw StorageFailure(ex, doing);
         }
         finally
         {

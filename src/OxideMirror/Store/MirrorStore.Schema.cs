@@ -1,4 +1,5 @@
 using Dapper;
+using Microsoft.Data.Sqlite;
 
 namespace OxideMirror;
 
@@ -15,6 +16,7 @@ public sealed partial class MirrorStore
     /// <returns>The index's name.</returns>
     /// <exception cref="ArgumentException"><paramref name="resource"/> or <paramref name="field"/> is empty, or the resource has no such field.</exception>
     /// <exception cref="MirrorException">The resource has never been synced.</exception>
+    /// <exception cref="MirrorStorageException">The file cannot be written (read-only, disk full, or locked by another process past <see cref="MirrorStoreOptions.BusyTimeout"/>); no index was created and the store stays usable.</exception>
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
     public async Task<string> CreateIndexAsync(string resource, string field, CancellationToken cancellationToken = default)
     {
@@ -26,29 +28,42 @@ public sealed partial class MirrorStore
         {
             ThrowIfDisposed();
             var at = Timestamps.Write(_time.GetUtcNow());
-            using var transaction = _writer.BeginTransaction(deferred: false);
-            _records.Begin(transaction);
-            string? name;
+            SqliteTransaction? transaction = null;
+            var committed = false;
             try
             {
-                name = _records.CreateIndex(resource, field, at);
-            }
-            catch
-            {
-                _records.RolledBack();
-                throw;
-            }
+                transaction = _writer.BeginTransaction(deferred: false);
+                _records.Begin(transaction);
+                var name = _records.CreateIndex(resource, field, at);
+                if (name is null)
+                {
+                    var known = _writer.Query<string>("SELECT name FROM mirror_resources ORDER BY name", transaction: transaction).AsList();
+                    throw new MirrorException(
+                        $"Resource '{resource}' has not been synced, so it has no table to index. Known resources: {(known.Count == 0 ? "none yet" : string.Join(", ", known))}. Sync it first, or check the name.");
+                }
 
-            if (name is null)
-            {
-                var known = _writer.Query<string>("SELECT name FROM mirror_resources ORDER BY name", transaction: transaction).AsList();
-                throw new MirrorException(
-                    $"Resource '{resource}' has not been synced, so it has no table to index. Known resources: {(known.Count == 0 ? "none yet" : string.Join(", ", known))}. Sync it first, or check the name.");
+                transaction.Commit();
+                committed = true;
+                _records.Committed(_time.GetUtcNow());
+                return name;
             }
+            catch (SqliteException ex)
+            {
+                throw StorageFailure(ex, $"creating the index on {resource}.{field}");
+            }
+            finally
+            {
+                if (!committed)
+                {
+                    // The resource table may have recorded the index before the rollback: reload it on the next write.
+                    _records.RolledBack();
+                }
 
-            transaction.Commit();
-            _records.Committed(_time.GetUtcNow());
-            return name;
+                if (transaction is not null)
+                {
+                    Transactions.End(_writer, transaction);
+                }
+            }
         }
         finally
         {

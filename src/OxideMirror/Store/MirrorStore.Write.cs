@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 
 namespace OxideMirror;
@@ -13,6 +15,7 @@ public sealed partial class MirrorStore
     /// <exception cref="ArgumentNullException"><paramref name="delta"/> or <paramref name="strategy"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="strategy"/> has a null label.</exception>
     /// <exception cref="InvalidDeltaException">A field of <paramref name="delta"/> is invalid, or its payload is larger than <see cref="MirrorStoreOptions.MaxPayloadBytes"/>; nothing was written.</exception>
+    /// <exception cref="MirrorStorageException">The file cannot be written (read-only, disk full, or locked by another process past <see cref="MirrorStoreOptions.BusyTimeout"/>); nothing was written and the store stays usable.</exception>
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
     public async Task<AppliedDelta> ApplyAsync(Delta delta, IConflictStrategy strategy, CancellationToken cancellationToken = default)
     {
@@ -34,6 +37,7 @@ public sealed partial class MirrorStore
     /// <exception cref="ArgumentException"><paramref name="cursor"/> has an empty source or resource, a value with an unpaired surrogate, or <paramref name="strategy"/> has a null label.</exception>
     /// <exception cref="InvalidDeltaException">A delta is invalid, or its payload is larger than <see cref="MirrorStoreOptions.MaxPayloadBytes"/>; nothing of the batch was written.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; nothing of the batch was written.</exception>
+    /// <exception cref="MirrorStorageException">The file cannot be written (read-only, disk full, or locked by another process past <see cref="MirrorStoreOptions.BusyTimeout"/>); nothing was written and the store stays usable.</exception>
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
     public async Task<IReadOnlyList<AppliedDelta>> ApplyBatchAsync(IReadOnlyList<Delta> deltas, IConflictStrategy strategy, CursorUpdate? cursor = null, CancellationToken cancellationToken = default)
     {
@@ -49,6 +53,7 @@ public sealed partial class MirrorStore
     /// <param name="cancellationToken">A token to cancel before the write starts.</param>
     /// <returns>A task that completes when the cursor is committed.</returns>
     /// <exception cref="ArgumentException"><paramref name="source"/> or <paramref name="resource"/> is empty.</exception>
+    /// <exception cref="MirrorStorageException">The file cannot be written (read-only, disk full, or locked by another process past <see cref="MirrorStoreOptions.BusyTimeout"/>); nothing was written and the store stays usable.</exception>
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
     public Task SetCursorAsync(string source, string? cursor, string resource = "*", CancellationToken cancellationToken = default) =>
         ApplyBatchCoreAsync([], LastWriteWins.Instance, new CursorUpdate(source, cursor, resource), results: null, cancellationToken);
@@ -93,11 +98,12 @@ public sealed partial class MirrorStore
             }
 
             var appliedAt = Timestamps.Write(now);
-            using var transaction = _writer.BeginTransaction(deferred: false);
-            _records.Begin(transaction);
+            SqliteTransaction? transaction = null;
             var committed = false;
             try
             {
+                transaction = _writer.BeginTransaction(deferred: false);
+                _records.Begin(transaction);
                 for (var i = 0; i < deltas.Count; i++)
                 {
                     if ((i & 255) == 255)
@@ -122,11 +128,20 @@ public sealed partial class MirrorStore
                 _records.Committed(now);
                 SignalCommitted();
             }
+            catch (SqliteException ex)
+            {
+                throw StorageFailure(ex, Doing(deltas.Count, cursor));
+            }
             finally
             {
                 if (!committed)
                 {
                     _records.RolledBack();
+                }
+
+                if (transaction is not null)
+                {
+                    Transactions.End(_writer, transaction);
                 }
             }
 
@@ -141,6 +156,20 @@ public sealed partial class MirrorStore
             _writeGate.Release();
         }
     }
+
+    /// <summary>Logs a storage failure of the store's own work and builds the exception that names the file and the fix.</summary>
+    private MirrorException StorageFailure(SqliteException ex, string doing)
+    {
+        StoreLog.StorageFailed(_logger, doing, Path ?? "an in-memory database", ex.SqliteExtendedErrorCode);
+        return StorageErrors.Translate(ex, Path, doing, _options.BusyTimeout);
+    }
+
+    private static string Doing(int deltas, CursorUpdate? cursor) => (deltas, cursor) switch
+    {
+        (0, { } c) => $"storing the cursor of source '{c.Source}'",
+        (_, { } c) => string.Create(CultureInfo.InvariantCulture, $"applying a batch of {deltas} delta(s) with the cursor of source '{c.Source}'"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"applying a batch of {deltas} delta(s)"),
+    };
 
     private static void CheckUtf16(string? value, string parameter)
     {

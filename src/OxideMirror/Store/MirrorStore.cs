@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 
@@ -60,15 +62,19 @@ public sealed partial class MirrorStore : IAsyncDisposable
     /// <summary>Gets the options the store was opened with.</summary>
     public MirrorStoreOptions Options => _options;
 
-    /// <summary>Opens the mirror in a SQLite file, creating the file and applying schema migrations as needed.</summary>
+    /// <summary>
+    /// Opens the mirror in a SQLite file, creating the file and applying schema migrations as needed. A path that does
+    /// not exist, an empty file and a SQLite database without tables become a new mirror; any other file is refused
+    /// unchanged. Several processes may open (and create) the same file at once.
+    /// </summary>
     /// <param name="path">The database file's path; its folder must exist.</param>
     /// <param name="options">The store's options, or <see langword="null"/> for the defaults.</param>
     /// <param name="cancellationToken">A token to cancel opening.</param>
     /// <returns>The open store; dispose it to close the file.</returns>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty, or <see cref="MirrorStoreOptions.Migrations"/> has a gap, a duplicate version or a null entry.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
-    /// <exception cref="MirrorSchemaException">The file is not a SQLite database, was written by a newer OxideMirror, or one of your migrations failed (it was rolled back).</exception>
-    /// <exception cref="MirrorException">The file cannot be opened or written.</exception>
+    /// <exception cref="MirrorSchemaException">The file is not a SQLite database, is another application's SQLite database (it holds tables but no mirror; it is left unchanged), was written by a newer OxideMirror, or one of your migrations failed (it was rolled back).</exception>
+    /// <exception cref="MirrorStorageException">The file cannot be opened or written: its folder is missing, it is read-only (<see cref="MirrorStorageFailure.ReadOnly"/>), its disk is full, or another process held its lock past <see cref="MirrorStoreOptions.BusyTimeout"/>.</exception>
     public static Task<MirrorStore> OpenAsync(string path, MirrorStoreOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -143,37 +149,100 @@ public sealed partial class MirrorStore : IAsyncDisposable
         options.Validate();
         var where = path ?? "an in-memory database";
         var logger = options.LoggerFactory.CreateLogger<MirrorStore>();
-        var writer = new SqliteConnection(writerString.ToString());
+        SqliteConnection? writer = null;
         try
         {
-            try
+            if (path is not null)
             {
-                writer.Open();
-                Configure(writer, path is not null, options, where);
-            }
-            catch (SqliteException ex) when (ex.SqliteErrorCode is 26 /* SQLITE_NOTADB */)
-            {
-                throw new MirrorSchemaException($"The file at {where} is not a SQLite database (SQLite said: {ex.Message}). Point OpenAsync at a mirror file or at a path that does not exist yet.", ex);
-            }
-            catch (SqliteException ex)
-            {
-                throw new MirrorException($"Could not open the mirror at {where} (SQLite said: {ex.Message}). Check that the folder exists and that this process may write to it.", ex);
+                MirrorFile.ThrowIfNotMirror(path);
             }
 
-            var applied = Migrator.Migrate(writer, options.TimeProvider, where);
+            // Two processes opening one file at once can get SQLITE_BUSY without SQLite's busy handler waiting at all:
+            // both switching a new file to WAL (SQLite refuses one at once rather than deadlock), or one opening the WAL
+            // while the other sets it up. Microsoft.Data.Sqlite's retries used to hide this (and stretch every wait to
+            // 30 s); now opening starts again on a fresh connection, each attempt waiting only for what is left of
+            // BusyTimeout. Every step is safe to repeat: migrations read the version again under the write lock.
+            var started = Stopwatch.GetTimestamp();
+            int applied, userVersion;
+            while (true)
+            {
+                writer = OpenWriter(path, writerString);
+                try
+                {
+                    var left = options.BusyTimeout - Stopwatch.GetElapsedTime(started);
+                    Configure(writer, path is not null, left > TimeSpan.Zero ? left : TimeSpan.Zero, where);
+                    applied = Migrator.Migrate(writer, options.TimeProvider, where);
+                    userVersion = UserMigrator.Migrate(writer, options.Migrations, options.TimeProvider, where, logger);
+                    SetBusyTimeout(writer, options.BusyTimeout);
+                    break;
+                }
+                catch (SqliteException ex) when (ex.SqliteErrorCode is StorageErrors.SqliteBusy && Stopwatch.GetElapsedTime(started) < options.BusyTimeout)
+                {
+                    writer.Dispose();
+                    writer = null;
+                    Thread.Sleep(10);
+                }
+            }
+
             StoreLog.Opened(logger, where, Migrator.LatestVersion, applied);
-            var userVersion = UserMigrator.Migrate(writer, options.Migrations, options.TimeProvider, where, logger);
             var catalog = Catalog.Load(writer);
             var records = new RecordWriter(writer, catalog, options.MaxPayloadBytes);
             var maxValueBytes = (int)Math.Min(int.MaxValue, Math.Max(options.MaxQueryBytes, 1_000_000));
             var readers = new ReaderPool(readerString.ToString(), options.MaxReaders, maxValueBytes, new QueryMemoryPool(options.QueryMemoryBudget));
             return new MirrorStore(path, writer, records, readers, options, logger) { SchemaVersion = Migrator.LatestVersion, UserSchemaVersion = userVersion, _catalog = catalog, _lastAppliedAt = LastAppliedAt(writer) };
         }
+        catch (SqliteException ex) when (ex.SqliteErrorCode is StorageErrors.SqliteNotADatabase)
+        {
+            writer?.Dispose();
+            throw MirrorFile.NotSqlite(where, ex);
+        }
+        catch (SqliteException ex)
+        {
+            writer?.Dispose();
+            StoreLog.StorageFailed(logger, "opening", where, ex.SqliteExtendedErrorCode);
+            throw StorageErrors.Translate(ex, path, "opening it", options.BusyTimeout);
+        }
+        catch
+        {
+            writer?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Opens the writer connection, refusing a file SQLite could open only for reading.</summary>
+    private static SqliteConnection OpenWriter(string? path, SqliteConnectionStringBuilder writerString)
+    {
+        var writer = new SqliteConnection(writerString.ToString());
+        try
+        {
+            writer.Open();
+
+            // Microsoft.Data.Sqlite retries a statement that SQLite reports busy for the command's timeout (30 s by
+            // default) on top of SQLite's own busy_timeout, so a write behind another process's lock waited about 30 s
+            // per statement whatever BusyTimeout said. A negative timeout makes it give up at the first busy answer,
+            // which SQLite returns only once busy_timeout (BusyTimeout) has passed.
+            writer.DefaultTimeout = -1;
+
+            // SQLite opens a file it may not write read-only without a word, and the first write then failed.
+            if (path is not null && SQLitePCL.raw.sqlite3_db_readonly(writer.Handle, "main") == 1)
+            {
+                throw StorageErrors.ReadOnly(path, "opening it", ex: null);
+            }
+
+            return writer;
+        }
         catch
         {
             writer.Dispose();
             throw;
         }
+    }
+
+    private static void SetBusyTimeout(SqliteConnection writer, TimeSpan busyTimeout)
+    {
+        using var command = writer.CreateCommand();
+        command.CommandText = string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {(long)busyTimeout.TotalMilliseconds}");
+        command.ExecuteNonQuery();
     }
 
     /// <summary>Reads the applied time of the log's newest event (the head of the rowid), or the minimum for an empty log.</summary>
@@ -184,10 +253,10 @@ public sealed partial class MirrorStore : IAsyncDisposable
         return command.ExecuteScalar() is string text ? Timestamps.Read(text) : DateTimeOffset.MinValue;
     }
 
-    private static void Configure(SqliteConnection writer, bool file, MirrorStoreOptions options, string where)
+    private static void Configure(SqliteConnection writer, bool file, TimeSpan busyTimeout, string where)
     {
         using var command = writer.CreateCommand();
-        var busy = (long)options.BusyTimeout.TotalMilliseconds;
+        var busy = (long)busyTimeout.TotalMilliseconds;
         command.CommandText = $"PRAGMA busy_timeout = {busy}; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 16384;";
         command.ExecuteNonQuery();
         if (file)

@@ -8,8 +8,11 @@ namespace OxideMirror;
 /// </summary>
 public sealed class MirrorStoreOptions
 {
-    /// <summary>Gets or sets how long a write waits for a lock held by another process before it fails.</summary>
-    /// <value>The default is 5 seconds.</value>
+    /// <summary>
+    /// Gets or sets how long a write waits in all for a lock held by another process (or connection) before it fails with
+    /// a <see cref="MirrorStorageException"/> whose <see cref="MirrorStorageException.Failure"/> is <see cref="MirrorStorageFailure.Busy"/>.
+    /// </summary>
+    /// <value>The default is 5 seconds; zero fails at once.</value>
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Gets or sets how long one agent query may run before it is interrupted with a <see cref="QueryTimeoutException"/>.</summary>

@@ -14,6 +14,9 @@ internal static partial class StoreLog
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "WAL checkpoint on close failed with SQLite error {Code}")]
     public static partial void CheckpointFailed(ILogger logger, int code);
 
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Storage failure while {Operation} the mirror at {Where}: SQLite error {Code}")]
+    public static partial void StorageFailed(ILogger logger, string operation, string where, int code);
+
     [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "Refused an agent query: {Reason}")]
     public static partial void QueryRefused(ILogger logger, string reason);
 

@@ -43,28 +43,27 @@ internal static class UserMigrator
     }
 
     /// <summary>Applies the registered migrations the database has not recorded yet; returns the highest version it holds.</summary>
+    /// <remarks>
+    /// Race-free across processes: each migration runs under the write lock, and whether it is recorded is read again
+    /// under it, so a process that waited while another one applied it skips it instead of running its SQL twice.
+    /// </remarks>
     public static int Migrate(SqliteConnection connection, IReadOnlyList<UserMigration> migrations, TimeProvider time, string where, ILogger logger)
     {
-        var applied = Applied(connection);
+        var applied = Applied(connection, transaction: null);
         var highest = applied.Count == 0 ? 0 : applied.Keys.Max();
         foreach (var migration in migrations.OrderBy(m => m.Version))
         {
             if (applied.TryGetValue(migration.Version, out var recorded))
             {
-                if (!string.Equals(recorded, migration.Name, StringComparison.Ordinal))
-                {
-                    throw new MirrorSchemaException(
-                        $"User migration {migration.Version} is registered as '{migration.Name}', but the mirror at {where} recorded version {migration.Version} as '{recorded}'. A shipped migration must never change: restore '{recorded}' as version {migration.Version} and register '{migration.Name}' under a new version.")
-                    {
-                        FoundVersion = highest,
-                    };
-                }
-
+                ThrowIfRenamed(migration, recorded, where, highest);
                 continue;
             }
 
-            Apply(connection, migration, time, where);
-            StoreLog.UserMigrationApplied(logger, migration.Version, migration.Name);
+            if (Apply(connection, migration, time, where, highest))
+            {
+                StoreLog.UserMigrationApplied(logger, migration.Version, migration.Name);
+            }
+
             highest = Math.Max(highest, migration.Version);
         }
 
@@ -78,9 +77,22 @@ internal static class UserMigrator
         return highest;
     }
 
-    private static Dictionary<int, string> Applied(SqliteConnection connection)
+    private static void ThrowIfRenamed(UserMigration migration, string recorded, string where, int highest)
+    {
+        if (!string.Equals(recorded, migration.Name, StringComparison.Ordinal))
+        {
+            throw new MirrorSchemaException(
+                $"User migration {migration.Version} is registered as '{migration.Name}', but the mirror at {where} recorded version {migration.Version} as '{recorded}'. A shipped migration must never change: restore '{recorded}' as version {migration.Version} and register '{migration.Name}' under a new version.")
+            {
+                FoundVersion = highest,
+            };
+        }
+    }
+
+    private static Dictionary<int, string> Applied(SqliteConnection connection, SqliteTransaction? transaction)
     {
         using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = "SELECT version, name FROM mirror_user_migrations";
         var applied = new Dictionary<int, string>();
         using var reader = command.ExecuteReader();
@@ -92,11 +104,18 @@ internal static class UserMigrator
         return applied;
     }
 
-    private static void Apply(SqliteConnection connection, UserMigration migration, TimeProvider time, string where)
+    /// <summary>Runs one migration and records it, unless another process recorded it meanwhile; says whether it ran.</summary>
+    private static bool Apply(SqliteConnection connection, UserMigration migration, TimeProvider time, string where, int highest)
     {
         var transaction = connection.BeginTransaction(deferred: false);
         try
         {
+            if (Applied(connection, transaction).TryGetValue(migration.Version, out var recorded))
+            {
+                ThrowIfRenamed(migration, recorded, where, highest);
+                return false;
+            }
+
             using (var command = connection.CreateCommand())
             {
                 command.Transaction = transaction;
@@ -116,38 +135,18 @@ internal static class UserMigrator
             }
 
             transaction.Commit();
+            return true;
         }
-        catch (SqliteException ex)
+        catch (SqliteException ex) when (!StorageErrors.IsStorage(ex))
         {
-            Abandon(connection, transaction);
+            // A full disk, a lock held too long or a read-only file is not the migration's fault: the store reports those.
             throw new MirrorSchemaException(
                 $"User migration {migration.Version} ('{migration.Name}') failed on the mirror at {where} (SQLite said: {ex.Message}). It was rolled back: the mirror is as it was before it, with the migrations before it applied. Fix its SQL and open the store again.",
                 ex);
         }
-        catch
-        {
-            Abandon(connection, transaction);
-            throw;
-        }
         finally
         {
-            try
-            {
-                transaction.Dispose();
-            }
-            catch (SqliteException) when (SQLitePCL.raw.sqlite3_get_autocommit(connection.Handle) != 0)
-            {
-                // The migration's own COMMIT or ROLLBACK ended the transaction, so there is nothing left to roll back.
-            }
-        }
-    }
-
-    /// <summary>Rolls back a failed migration's transaction, unless its SQL already ended it.</summary>
-    private static void Abandon(SqliteConnection connection, SqliteTransaction transaction)
-    {
-        if (SQLitePCL.raw.sqlite3_get_autocommit(connection.Handle) == 0)
-        {
-            transaction.Rollback();
+            Transactions.End(connection, transaction);
         }
     }
 }

@@ -100,6 +100,103 @@ public sealed class MigrationTests
         Directory.GetFiles(dir.Path).Should().Equal(dir.File());
     }
 
+    public enum OtherDatabase
+    {
+        /// <summary>Another application's database in rollback-journal mode, closed.</summary>
+        RollbackJournal,
+
+        /// <summary>Another application's database in WAL mode, closed (its -wal and -shm are gone).</summary>
+        Wal,
+
+        /// <summary>Another application's WAL database with its tables checkpointed, held open by that application (its -wal and -shm are there).</summary>
+        WalHeldOpen,
+    }
+
+    [Theory]
+    [InlineData(OtherDatabase.RollbackJournal)]
+    [InlineData(OtherDatabase.Wal)]
+    [InlineData(OtherDatabase.WalHeldOpen)]
+    public async Task OpenAsync_AnotherApplicationsDatabase_ThrowsMirrorSchemaExceptionAndLeavesEveryFileUnchanged(OtherDatabase kind)
+    {
+        using var dir = new TempDirectory();
+        using var app = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = dir.File(), Pooling = false }.ToString());
+        app.Open();
+        Execute(
+            app,
+            (kind == OtherDatabase.RollbackJournal ? "PRAGMA journal_mode = DELETE; " : "PRAGMA journal_mode = WAL; ") +
+            "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL); CREATE INDEX users_name ON users (name); " +
+            "CREATE TABLE orders (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL); INSERT INTO users (name) VALUES ('Ada'), ('Grace');" +
+            (kind == OtherDatabase.WalHeldOpen ? " PRAGMA wal_checkpoint(PASSIVE);" : string.Empty));
+        if (kind != OtherDatabase.WalHeldOpen)
+        {
+            app.Close();
+        }
+
+        var before = FileHashes.Of(dir.Path);
+
+        var act = () => MirrorStore.OpenAsync(dir.File());
+
+        var thrown = await act.Should().ThrowExactlyAsync<MirrorSchemaException>();
+        thrown.Which.Message.Should().Contain(dir.File()).And.Contain("not a mirror").And.Contain("users, users_name, orders")
+            .And.Contain("left the file as it was").And.Contain("a path that does not exist yet");
+        FileHashes.Of(dir.Path).Should().Equal(before, "refusing the database must not change it, nor create or change a -wal or -shm file beside it");
+        app.Open();
+        using var count = app.CreateCommand();
+        count.CommandText = "SELECT count(*) FROM users";
+        count.ExecuteScalar().Should().Be(2L);
+    }
+
+    [Fact]
+    public async Task OpenAsync_AnotherApplicationsDatabaseOnlyInItsWal_ThrowsMirrorSchemaExceptionAndLeavesTheDatabaseAndWalUnchanged()
+    {
+        // The other application holds its WAL database open and nothing was checkpointed yet: its tables are only in the
+        // -wal, so the store must read it as any reader does (which may mark the -shm) and still change neither file.
+        using var dir = new TempDirectory();
+        using var app = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = dir.File(), Pooling = false }.ToString());
+        app.Open();
+        Execute(app, "PRAGMA journal_mode = WAL; CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL); INSERT INTO users (name) VALUES ('Ada');");
+        var before = FileHashes.Of(dir.Path);
+
+        var act = () => MirrorStore.OpenAsync(dir.File());
+
+        (await act.Should().ThrowExactlyAsync<MirrorSchemaException>()).Which.Message.Should().Contain("not a mirror").And.Contain("users");
+        var after = FileHashes.Of(dir.Path);
+        after.Keys.Should().BeEquivalentTo(before.Keys, "no file may appear beside the database");
+        after["mirror.db"].Should().Be(before["mirror.db"]);
+        after["mirror.db-wal"].Should().Be(before["mirror.db-wal"]);
+    }
+
+    [Fact]
+    public async Task OpenAsync_EmptyFile_CreatesMirror()
+    {
+        using var dir = new TempDirectory();
+        await File.WriteAllBytesAsync(dir.File(), []);
+
+        await using var store = await MirrorStore.OpenAsync(dir.File());
+        await store.ApplyAsync(Customer("c1", "Ada"), LastWriteWins.Instance);
+
+        store.SchemaVersion.Should().Be(Migrator.LatestVersion);
+        (await store.GetRecordAsync("customers", "c1")).Should().NotBeNull();
+    }
+
+    [Theory]
+    [InlineData("DELETE")]
+    [InlineData("WAL")]
+    public async Task OpenAsync_SqliteDatabaseWithoutTables_CreatesMirror(string journalMode)
+    {
+        using var dir = new TempDirectory();
+        using (var app = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = dir.File(), Pooling = false }.ToString()))
+        {
+            app.Open();
+            Execute(app, $"PRAGMA journal_mode = {journalMode}; PRAGMA user_version = 7; CREATE TABLE scratch (x); DROP TABLE scratch;");
+        }
+
+        await using var store = await MirrorStore.OpenAsync(dir.File());
+
+        store.SchemaVersion.Should().Be(Migrator.LatestVersion);
+        (await store.ListResourcesAsync()).Should().BeEmpty();
+    }
+
     [Fact]
     public async Task OpenAsync_FolderMissing_ThrowsMirrorException()
     {
@@ -109,6 +206,13 @@ public sealed class MigrationTests
 
         await act.Should().ThrowAsync<MirrorException>();
         Directory.Exists(Path.Combine(dir.Path, "missing")).Should().BeFalse();
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
     }
 
     private static void Execute(string path, string sql)

@@ -176,7 +176,7 @@ internal sealed class CrashHostProcess : IDisposable
     }
 
     /// <summary>Finds the <c>dotnet</c> host: DOTNET_HOST_PATH (set by the SDK), else this process when it is dotnet, else the PATH.</summary>
-    private static string DotnetHost()
+    internal static string DotnetHost()
     {
         var fromSdk = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
         if (!string.IsNullOrEmpty(fromSdk) && File.Exists(fromSdk))
