@@ -49,6 +49,11 @@ public sealed class QueryResult
     /// come out as JSON, not as escaped strings: a column read from a resource column that holds objects or arrays, and
     /// a computed column (such as <c>json_group_array(...)</c>) whose text is a JSON object or array.
     /// </summary>
+    /// <remarks>
+    /// The compact JSON, as UTF-8, takes at most the query's byte cap (<see cref="MirrorStoreOptions.MaxQueryBytes"/> or
+    /// <see cref="QueryOptions.MaxBytes"/>): the query counted every row at what this method writes for it. Indented JSON
+    /// adds whitespace on top.
+    /// </remarks>
     /// <param name="indented">Whether to indent the JSON for people; agents read compact JSON fine.</param>
     /// <returns>The JSON text.</returns>
     public string ToJson(bool indented = false)
