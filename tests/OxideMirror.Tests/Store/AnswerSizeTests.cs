@@ -104,4 +104,35 @@ public sealed class AnswerSizeTests
         result.Rows.Count.Should().BeGreaterThan(0);
         JsonSerializer.SerializeToUtf8Bytes(result.Rows).Length.Should().BeLessThanOrEqualTo(1024 * 1024);
     }
+
+    [Theory]
+    [InlineData("""SELECT '{"a":"\udc00"}' AS v""")]
+    [InlineData("""SELECT '{"\ud800":1}' AS v""")]
+    [InlineData("""SELECT '["\ud83d\ude00","\ud83d"]' AS v""")]
+    [InlineData("""SELECT json_group_array(json('{"a":"\udc00"}')) AS v""")]
+    public async Task ToJson_JsonTextWithAnUnpairedSurrogateEscape_IsWrittenAsAString(string sql)
+    {
+        // Before, ToJson threw InvalidOperationException ("Invalid surrogate value") half way through the value.
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        var result = await store.QueryAsync(sql);
+        var text = (string)result.Rows[0]["v"]!;
+
+        var json = result.ToJson();
+
+        using var document = JsonDocument.Parse(json);
+        document.RootElement.GetProperty("rows")[0].GetProperty("v").GetString().Should().Be(text);
+        JsonSerializer.SerializeToUtf8Bytes(document.RootElement).Should().Equal(Encoding.UTF8.GetBytes(json), "a host's transport can write the answer again");
+        Encoding.UTF8.GetByteCount(result.ToJson(indented: true)).Should().BeGreaterThan(0);
+    }
+
+    [Fact]
+    public async Task ToJson_JsonTextWithPairedSurrogateEscapes_StaysNestedJson()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        var result = await store.QueryAsync("""SELECT '{"a":"\ud83d\ude00"}' AS v""");
+
+        using var document = JsonDocument.Parse(result.ToJson());
+
+        document.RootElement.GetProperty("rows")[0].GetProperty("v").GetProperty("a").GetString().Should().Be("😀");
+    }
 }
