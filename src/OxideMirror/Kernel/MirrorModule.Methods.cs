@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 
 namespace OxideMirror;
@@ -87,7 +88,9 @@ public sealed partial class MirrorModule
     {
         var sql = args.RequiredString("sql");
         var parameters = args.OptionalObject("parameters");
-        var timeoutMs = args.OptionalLong("timeout_ms", 1, 3_600_000);
+        var maxRows = Ceiling(args, "max_rows", 1, _ceilings.MaxRows, "rows", nameof(MirrorModuleOptions.MaxQueryRows));
+        var maxBytes = Ceiling(args, "max_bytes", 1024, _ceilings.MaxBytes, "bytes", nameof(MirrorModuleOptions.MaxQueryBytes));
+        var timeoutMs = Ceiling(args, "timeout_ms", 1, _ceilings.TimeoutMs, "ms", nameof(MirrorModuleOptions.MaxQueryTimeout));
         var mode = args.OptionalString("as_of_mode");
         var asOfMode = mode switch
         {
@@ -103,14 +106,31 @@ public sealed partial class MirrorModule
 
         var options = new QueryOptions
         {
-            MaxRows = (int?)args.OptionalLong("max_rows", 1, int.MaxValue),
-            MaxBytes = args.OptionalLong("max_bytes", 1024, long.MaxValue),
-            Timeout = timeoutMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null,
+            MaxRows = (int)maxRows,
+            MaxBytes = maxBytes,
+            Timeout = TimeSpan.FromMilliseconds(timeoutMs),
             AsOf = asOf,
             AsOfMode = asOfMode,
         };
         var result = await Store.QueryAsync(sql, parameters, options, token).ConfigureAwait(false);
         return MirrorJson.Parse(result.ToJson());
+    }
+
+    /// <summary>
+    /// Reads a caller's limit, refusing one above the host's ceiling (which names it and the option that sets it) rather
+    /// than lowering it in silence; a command that leaves the field out gets the ceiling.
+    /// </summary>
+    private static long Ceiling(CommandArgs args, string field, long min, long ceiling, string unit, string option)
+    {
+        var asked = args.OptionalLong(field, min, long.MaxValue);
+        if (asked is not { } value)
+        {
+            return ceiling;
+        }
+
+        return value <= ceiling
+            ? value
+            : throw CommandArgs.BadRequest("query", string.Create(CultureInfo.InvariantCulture, $"The field '{field}' is {value:N0}, above the module's ceiling of {ceiling:N0} {unit} (MirrorModuleOptions.{option}, set by the host). Send at most {ceiling:N0}, or leave the field out to get that."));
     }
 
     private async Task<JsonElement> GetRecordAsync(CommandArgs args, CancellationToken token)
@@ -199,6 +219,10 @@ public sealed partial class MirrorModule
         MaxConcurrentCommands = _options.MaxConcurrentCommands,
         MaxListPageSize = _options.MaxListPageSize,
         CommandTimeoutMs = _options.CommandTimeout == Timeout.InfiniteTimeSpan ? (long?)null : (long)_options.CommandTimeout.TotalMilliseconds,
+        MaxQueryRows = _ceilings.MaxRows,
+        MaxQueryBytes = _ceilings.MaxBytes,
+        MaxQueryTimeoutMs = _ceilings.TimeoutMs,
+        QueryLimitsAboveCeiling = "refused",
         SyncOverlap = "queued",
     });
 

@@ -26,6 +26,7 @@ namespace OxideMirror;
 public sealed partial class MirrorModule : IKernelModule, IAsyncDisposable
 {
     private readonly MirrorModuleOptions _options;
+    private readonly QueryCeilings _ceilings;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<long, Task> _inFlight = new();
     private readonly CancellationTokenSource _work = new();
@@ -45,7 +46,7 @@ public sealed partial class MirrorModule : IKernelModule, IAsyncDisposable
     /// <param name="options">The module's options, or <see langword="null"/> for the defaults.</param>
     /// <exception cref="ArgumentNullException"><paramref name="store"/> or <paramref name="syncer"/> is null.</exception>
     /// <exception cref="ArgumentException">The syncer syncs a different store, or <see cref="MirrorModuleOptions.ModuleId"/> is empty.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range, or a query ceiling is above the store's own limit.</exception>
     public MirrorModule(MirrorStore store, Syncer syncer, MirrorModuleOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(store);
@@ -57,6 +58,7 @@ public sealed partial class MirrorModule : IKernelModule, IAsyncDisposable
 
         _options = options ?? new MirrorModuleOptions();
         _options.Validate();
+        _ceilings = MirrorModuleOptions.Ceilings(_options, store.Options);
         Store = store;
         Syncer = syncer;
         _logger = _options.LoggerFactory.CreateLogger<MirrorModule>();

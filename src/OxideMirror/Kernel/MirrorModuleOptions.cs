@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -26,6 +27,38 @@ public sealed class MirrorModuleOptions
     /// <value>The default is 10 minutes. It must be positive and at most 24 days, or <see cref="Timeout.InfiniteTimeSpan"/> for no limit.</value>
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// Gets or sets the most rows a <c>query</c> command may ask for in <c>max_rows</c>, and what a command that sends no
+    /// <c>max_rows</c> gets. A command asking for more is refused with <c>bad_request</c>, naming this ceiling.
+    /// </summary>
+    /// <value>
+    /// The default is <see langword="null"/>: the store's <see cref="MirrorStoreOptions.MaxQueryRows"/> (1,000 by default).
+    /// It must be from 1 to that; a bus caller never gets more than the store allows.
+    /// </value>
+    public int? MaxQueryRows { get; set; }
+
+    /// <summary>
+    /// Gets or sets the largest answer, in bytes of its JSON, a <c>query</c> command may ask for in <c>max_bytes</c>, and
+    /// what a command that sends no <c>max_bytes</c> gets. A command asking for more is refused with <c>bad_request</c>,
+    /// naming this ceiling.
+    /// </summary>
+    /// <value>
+    /// The default is <see langword="null"/>: the store's <see cref="MirrorStoreOptions.MaxQueryBytes"/> (8 MiB by default).
+    /// It must be from 1,024 to that.
+    /// </value>
+    public long? MaxQueryBytes { get; set; }
+
+    /// <summary>
+    /// Gets or sets the longest time limit a <c>query</c> command may ask for in <c>timeout_ms</c>, and what a command
+    /// that sends no <c>timeout_ms</c> gets. A command asking for more is refused with <c>bad_request</c>, naming this
+    /// ceiling.
+    /// </summary>
+    /// <value>
+    /// The default is <see langword="null"/>: the store's <see cref="MirrorStoreOptions.QueryTimeout"/> (1 second by
+    /// default). It must be at least 1 ms and at most that.
+    /// </value>
+    public TimeSpan? MaxQueryTimeout { get; set; }
+
     /// <summary>Gets or sets the logger factory the module logs through (method names, correlation ids, error codes and durations; never payloads).</summary>
     /// <value>The default is <see cref="NullLoggerFactory.Instance"/>.</value>
     public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
@@ -53,5 +86,30 @@ public sealed class MirrorModuleOptions
         }
 
         ArgumentNullException.ThrowIfNull(LoggerFactory, nameof(LoggerFactory));
+    }
+
+    /// <summary>Returns the query ceilings of <paramref name="options"/> for a module over a store with <paramref name="store"/>'s limits, refusing any above them.</summary>
+    internal static QueryCeilings Ceilings(MirrorModuleOptions options, MirrorStoreOptions store)
+    {
+        var (maxRows, maxBytes, maxTimeout) = (options.MaxQueryRows, options.MaxQueryBytes, options.MaxQueryTimeout);
+        if (maxRows is { } rows && (rows < 1 || rows > store.MaxQueryRows))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), rows, string.Create(CultureInfo.InvariantCulture, $"MirrorModuleOptions.MaxQueryRows is {rows:N0}; it must be from 1 to the store's MirrorStoreOptions.MaxQueryRows ({store.MaxQueryRows:N0}), since a bus caller may never get more than the store allows. Lower it, or raise the store's limit."));
+        }
+
+        if (maxBytes is { } bytes && (bytes < 1024 || bytes > store.MaxQueryBytes))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), bytes, string.Create(CultureInfo.InvariantCulture, $"MirrorModuleOptions.MaxQueryBytes is {bytes:N0}; it must be from 1,024 to the store's MirrorStoreOptions.MaxQueryBytes ({store.MaxQueryBytes:N0}), since a bus caller may never get more than the store allows. Lower it, or raise the store's limit."));
+        }
+
+        if (maxTimeout is { } timeout && (timeout < TimeSpan.FromMilliseconds(1) || timeout > store.QueryTimeout))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), timeout, string.Create(CultureInfo.InvariantCulture, $"MirrorModuleOptions.MaxQueryTimeout is {timeout.TotalMilliseconds:0.###} ms; it must be from 1 ms to the store's MirrorStoreOptions.QueryTimeout ({store.QueryTimeout.TotalMilliseconds:0.###} ms), since a bus caller may never get more than the store allows. Lower it, or raise the store's limit."));
+        }
+
+        return new QueryCeilings(
+            maxRows ?? store.MaxQueryRows,
+            maxBytes ?? store.MaxQueryBytes,
+            Math.Max(1, (long)Math.Floor((maxTimeout ?? store.QueryTimeout).TotalMilliseconds)));
     }
 }

@@ -100,7 +100,9 @@ public sealed partial class MirrorStore
     /// <see cref="QueryAsync(string, object?, CancellationToken)"/>, mapping rows to <typeparamref name="T"/> with Dapper
     /// (columns to properties or constructor parameters by name). The time limit, the row cap and the byte cap apply; the
     /// byte cap counts the managed memory that reading and mapping the rows allocates, in which text takes up to twice its
-    /// UTF-8 size, so it allows twice <see cref="MirrorStoreOptions.MaxQueryBytes"/> plus 1 MiB for mapping.
+    /// UTF-8 size, so it allows twice <see cref="MirrorStoreOptions.MaxQueryBytes"/> plus 1 MiB for mapping; and, because
+    /// rows written as objects repeat the column names, the names as JSON writes them (quoted, escaped) times the rows
+    /// stay within <see cref="MirrorStoreOptions.MaxQueryBytes"/>.
     /// </summary>
     /// <typeparam name="T">The row type, or a scalar type for a single-column result.</typeparam>
     /// <param name="sql">One SELECT (or WITH … SELECT) statement. Parameters are written <c>@name</c>.</param>
@@ -135,17 +137,18 @@ public sealed partial class MirrorStore
         reader.Guard.Arm(db, timeout, cancellationToken);
         try
         {
-            QueryRunner.Check(reader, sql);
+            var rowNames = QueryRunner.Check(reader, sql);
             var tables = reader.Guard.TablesRead.ToList();
             var rows = new List<T>();
             var truncated = false;
 
-            // Dapper materialises each row before we see it, so the byte cap is measured as what this thread allocates:
-            // reading is synchronous, and every string and array a row holds is allocated here.
+            // Dapper materialises each row before we see it, so the values are measured as what this thread allocates:
+            // reading is synchronous, and every string and array a row holds is allocated here. The column names are
+            // allocated once but written once per row by whoever serializes rows as objects, so they count per row.
             var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
             foreach (var row in reader.Connection.Query<T>(new CommandDefinition(sql, parameters, flags: CommandFlags.None, cancellationToken: cancellationToken)))
             {
-                if (rows.Count >= maxRows || GC.GetAllocatedBytesForCurrentThread() - allocatedBefore > maxAllocated)
+                if (rows.Count >= maxRows || (rows.Count + 1) * rowNames > _options.MaxQueryBytes || GC.GetAllocatedBytesForCurrentThread() - allocatedBefore > maxAllocated)
                 {
                     truncated = true;
                     break;

@@ -23,7 +23,11 @@ public sealed class MirrorStoreOptions
     /// <value>The default is 1,000. <see cref="QueryOptions.MaxRows"/> overrides it per call.</value>
     public int MaxQueryRows { get; set; } = 1000;
 
-    /// <summary>Gets or sets how many bytes of values a query returns at most; past it the result is cut and marked <see cref="QueryResult.Truncated"/>.</summary>
+    /// <summary>
+    /// Gets or sets how many bytes a query's answer takes at most, counted as <see cref="QueryResult.ToJson"/> writes it
+    /// (compact UTF-8: the envelope, column names in every row, quoting, escaping, separators and values as written); past
+    /// it the result is cut and marked <see cref="QueryResult.Truncated"/>.
+    /// </summary>
     /// <value>The default is 8 MiB. <see cref="QueryOptions.MaxBytes"/> overrides it per call.</value>
     public long MaxQueryBytes { get; set; } = 8 * 1024 * 1024;
 

@@ -13,7 +13,7 @@ public sealed class QueryOptions
     /// <value>The default is <see langword="null"/>: <see cref="MirrorStoreOptions.MaxQueryRows"/>.</value>
     public int? MaxRows { get; init; }
 
-    /// <summary>Gets how many bytes of values the result holds at most.</summary>
+    /// <summary>Gets how many bytes the result takes at most as <see cref="QueryResult.ToJson"/> writes it (compact UTF-8).</summary>
     /// <value>The default is <see langword="null"/>: <see cref="MirrorStoreOptions.MaxQueryBytes"/>.</value>
     public long? MaxBytes { get; init; }
 

@@ -49,6 +49,12 @@ public sealed class QueryResult
     /// come out as JSON, not as escaped strings: a column read from a resource column that holds objects or arrays, and
     /// a computed column (such as <c>json_group_array(...)</c>) whose text is a JSON object or array.
     /// </summary>
+    /// <remarks>
+    /// The compact JSON, as UTF-8, takes at most the query's byte cap (<see cref="MirrorStoreOptions.MaxQueryBytes"/> or
+    /// <see cref="QueryOptions.MaxBytes"/>): the query counted every row at what this method writes for it. Indented JSON
+    /// adds whitespace on top. Every text value serializes: text that would be JSON but for an escape leaving a UTF-16
+    /// surrogate unpaired (<c>{"a":"\udc00"}</c>), which no JSON writer can write, comes out as a string.
+    /// </remarks>
     /// <param name="indented">Whether to indent the JSON for people; agents read compact JSON fine.</param>
     /// <returns>The JSON text.</returns>
     public string ToJson(bool indented = false)
@@ -131,15 +137,27 @@ public sealed class QueryResult
 
     private static bool TryWriteJson(Utf8JsonWriter writer, string text)
     {
+        JsonDocument document;
         try
         {
-            using var document = JsonDocument.Parse(text);
-            document.RootElement.WriteTo(writer);
-            return true;
+            document = JsonDocument.Parse(text);
         }
         catch (JsonException)
         {
             return false;
+        }
+
+        using (document)
+        {
+            // JSON whose escape leaves a surrogate unpaired (\udc00) parses, but no writer can write it: it would throw half
+            // way through the value. Such text is written as a string, like any text that is not JSON.
+            if (text.Contains("\\u", StringComparison.Ordinal) && JsonAnswerSize.Json(Encoding.UTF8.GetBytes(text)) < 0)
+            {
+                return false;
+            }
+
+            document.RootElement.WriteTo(writer);
+            return true;
         }
     }
 }

@@ -19,7 +19,6 @@ internal static class QueryRunner
     private const int SqliteFloat = 2;
     private const int SqliteText = 3;
     private const int SqliteBlob = 4;
-    private const int RowOverheadBytes = 16;
     private static readonly System.Buffers.SearchValues<byte> Blank = System.Buffers.SearchValues.Create(" \t\r\n\f\v;"u8);
 
     public static QueryResult Run(ReaderPool.Reader reader, Catalog catalog, string sql, Dictionary<string, object?> parameters, TimeSpan timeout, int maxRows, long maxBytes, CancellationToken cancellationToken)
@@ -41,8 +40,11 @@ internal static class QueryRunner
                     : catalog.IsJsonColumn(table, raw.sqlite3_column_origin_name(statement, c).utf8_to_string()) ? JsonColumnMode.Json : JsonColumnMode.Text;
             }
 
-            var (names, rows, truncated) = Step(db, guard, statement, sql, timeout, maxRows, maxBytes, cancellationToken);
-            return new QueryResult(names, rows, truncated, modes, catalog.Freshness(guard.TablesRead));
+            // The authorizer has seen every table while preparing, so the freshness the answer carries is known before the
+            // first row, and its size counts against the byte cap with the rest of the answer.
+            var freshness = catalog.Freshness(guard.TablesRead);
+            var (names, rows, truncated) = Step(db, guard, statement, sql, modes, freshness, timeout, maxRows, maxBytes, cancellationToken);
+            return new QueryResult(names, rows, truncated, modes, freshness);
         }
         finally
         {
@@ -52,10 +54,22 @@ internal static class QueryRunner
     }
 
     /// <summary>
-    /// Checks, without running it, that <paramref name="sql"/> is one statement the guard and SQLite accept as read-only,
-    /// and returns the tables it reads. The caller then runs it through Microsoft.Data.Sqlite with the guard armed.
+    /// Checks, without running it, that <paramref name="sql"/> is one statement the guard and SQLite accept as read-only
+    /// (the guard then knows the tables it reads), and returns what each of its rows takes besides its values as a JSON
+    /// object: braces, each quoted and escaped <c>"name":</c> and the separators. The caller then runs it through
+    /// Microsoft.Data.Sqlite with the guard armed.
     /// </summary>
-    public static void Check(ReaderPool.Reader reader, string sql) => PrepareChecked(reader, sql).Dispose();
+    public static long Check(ReaderPool.Reader reader, string sql)
+    {
+        using var statement = PrepareChecked(reader, sql);
+        var names = new string[raw.sqlite3_column_count(statement)];
+        for (var c = 0; c < names.Length; c++)
+        {
+            names[c] = raw.sqlite3_column_name(statement, c).utf8_to_string() ?? string.Empty;
+        }
+
+        return JsonAnswerSize.RowNames(names) + 1;
+    }
 
     /// <summary>
     /// Prepares <paramref name="sql"/> under the reader's guard and returns it once it is known to be one statement that
@@ -197,7 +211,12 @@ internal static class QueryRunner
         }
     }
 
-    private static (string[] Names, List<IReadOnlyDictionary<string, object?>> Rows, bool Truncated) Step(sqlite3 db, QueryGuard guard, sqlite3_stmt statement, string sql, TimeSpan timeout, int maxRows, long maxBytes, CancellationToken cancellationToken)
+    /// <summary>
+    /// Steps the statement to its end or a cap, counting every row at what <see cref="QueryResult.ToJson"/> writes for it
+    /// (compact): its braces, each quoted and escaped <c>"name":</c>, the values as written and the separators, on top of
+    /// the envelope, the column list and the freshness entries. A value is read into .NET only once it is known to fit.
+    /// </summary>
+    private static (string[] Names, List<IReadOnlyDictionary<string, object?>> Rows, bool Truncated) Step(sqlite3 db, QueryGuard guard, sqlite3_stmt statement, string sql, JsonColumnMode[] modes, IReadOnlyList<ResourceFreshness> freshness, TimeSpan timeout, int maxRows, long maxBytes, CancellationToken cancellationToken)
     {
         var columnCount = raw.sqlite3_column_count(statement);
         var names = new string[columnCount];
@@ -215,8 +234,14 @@ internal static class QueryRunner
             index[unique] = c;
         }
 
+        var total = JsonAnswerSize.Envelope(names, freshness);
+        if (total > maxBytes)
+        {
+            throw new QueryException(string.Create(CultureInfo.InvariantCulture, $"The answer's column names alone take {total:N0} bytes as JSON, more than the byte cap of {maxBytes:N0} bytes, so no row could be returned: {Excerpt(sql)}. Give the columns shorter aliases or select fewer of them."));
+        }
+
+        var rowNames = JsonAnswerSize.RowNames(names);
         var rows = new List<IReadOnlyDictionary<string, object?>>();
-        long total = 0;
         var truncated = false;
         while (true)
         {
@@ -238,39 +263,42 @@ internal static class QueryRunner
             }
 
             var values = new object?[columnCount];
-            long size = RowOverheadBytes;
-            for (var c = 0; c < columnCount; c++)
+            var size = rows.Count == 0 ? rowNames : rowNames + 1;
+            for (var c = 0; c < columnCount && total + size <= maxBytes; c++)
             {
                 switch (raw.sqlite3_column_type(statement, c))
                 {
                     case SqliteInteger:
-                        values[c] = raw.sqlite3_column_int64(statement, c);
-                        size += 8;
+                        var integer = raw.sqlite3_column_int64(statement, c);
+                        size += JsonAnswerSize.Integer(integer);
+                        values[c] = integer;
                         break;
                     case SqliteFloat:
-                        values[c] = raw.sqlite3_column_double(statement, c);
-                        size += 8;
+                        var real = raw.sqlite3_column_double(statement, c);
+                        size += JsonAnswerSize.Real(real);
+                        values[c] = real;
                         break;
                     case SqliteText:
-                        size += raw.sqlite3_column_bytes(statement, c);
-                        if (total + size > maxBytes)
+                        // For a text value SQLite hands back its UTF-8 bytes, as sqlite3_column_text would.
+                        var text = raw.sqlite3_column_blob(statement, c);
+                        size += JsonAnswerSize.TextValue(modes[c], text);
+                        if (total + size <= maxBytes)
                         {
-                            break;
+                            values[c] = Encoding.UTF8.GetString(text);
                         }
 
-                        values[c] = raw.sqlite3_column_text(statement, c).utf8_to_string();
                         break;
                     case SqliteBlob:
-                        size += raw.sqlite3_column_bytes(statement, c);
-                        if (total + size > maxBytes)
+                        var blob = raw.sqlite3_column_blob(statement, c);
+                        size += JsonAnswerSize.Blob(blob.Length);
+                        if (total + size <= maxBytes)
                         {
-                            break;
+                            values[c] = blob.ToArray();
                         }
 
-                        values[c] = raw.sqlite3_column_blob(statement, c).ToArray();
                         break;
                     default:
-                        size += 1;
+                        size += JsonAnswerSize.Null;
                         break;
                 }
             }
