@@ -136,12 +136,13 @@ public sealed class QueryBoundsProcessTests : IClassFixture<QueryBoundsProcessTe
         const string Sql = "SELECT count(*), sum(length(body)) FROM notes";
         var moments = _store.Moments;
 
-        var alone = await RunAsync(new QuerySpec { Store = _store.Path, TimeoutMs = 20_000, Queries = [new QueryCase(Sql, moments[^1])] });
+        var alone = await RunAsync(new QuerySpec { Store = _store.Path, TimeoutMs = 20_000, Queries = [new QueryCase(Sql, moments[0]), new QueryCase(Sql, moments[^1])] });
         var atOnce = await RunAsync(new QuerySpec { Store = _store.Path, TimeoutMs = 20_000, AtOnce = true, Queries = [.. moments.Select(m => new QueryCase(Sql, m))] });
 
-        AssertBounded(alone, [Sql], timeoutMs: 20_000);
+        AssertBounded(alone, [Sql, Sql], timeoutMs: 20_000);
         AssertBounded(atOnce, [.. moments.Select(_ => Sql)], timeoutMs: 20_000);
-        atOnce.Queries.Should().Contain(q => q.Outcome == "answered", "moments that fit in the budget are still answered");
+        alone.Queries[0].Outcome.Should().Be("answered", "the first moment (25,000 records) fits in the budget ({0})", alone.Queries[0].Message);
+        alone.Queries[1].Outcome.Should().Be("QueryException", "the last moment (100,000 records of 1 KB) does not");
         atOnce.Queries.Where(q => q.Outcome != "answered").Should().OnlyContain(q => q.Message!.Contains("MiB the store's agent queries may hold together", StringComparison.Ordinal), "a moment that does not fit is refused for memory, saying so");
     }
 
