@@ -27,7 +27,7 @@ public class QueryBenchmarks
         _store = await MirrorStore.OpenAsync(path);
         var workload = Workload.OrdersOnly(seed: 3);
         var pages = Enumerable.Range(0, 100).Select(i => new PullResult(workload.Next(1000), (i + 1).ToString(CultureInfo.InvariantCulture), i < 99)).ToList();
-        await new Syncer(_store).SyncAsync(new StaticSource("orders", pages));
+        await new Syncer(_store).SyncAsync(new StaticSource("bench", pages));
         await _store.CreateIndexAsync("orders", "customer_id");
         using (var plain = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString()))
         {

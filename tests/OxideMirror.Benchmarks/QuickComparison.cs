@@ -213,7 +213,7 @@ internal static class QuickComparison
         await using var store = await MirrorStore.OpenAsync(path);
         var workload = Workload.OrdersOnly(seed: 3);
         var pages = Enumerable.Range(0, AggregateRecords / BatchSize).Select(i => new PullResult(workload.Next(BatchSize), (i + 1).ToString(CultureInfo.InvariantCulture), true)).ToList();
-        await new Syncer(store).SyncAsync(new StaticSource("orders", pages));
+        await new Syncer(store).SyncAsync(new StaticSource("bench", pages));
 
         using (var plain = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString()))
         {
