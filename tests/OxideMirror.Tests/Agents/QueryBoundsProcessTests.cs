@@ -180,15 +180,12 @@ public sealed class QueryBoundsProcessTests : IClassFixture<QueryBoundsProcessTe
         {
             var json = new JsonSerializerOptions(JsonSerializerDefaults.Web);
             await File.WriteAllTextAsync(file, JsonSerializer.Serialize(spec, json));
-            var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            info.ArgumentList.Add(System.IO.Path.Combine(AppContext.BaseDirectory, "OxideMirror.QueryHost.dll"));
-            info.ArgumentList.Add(file);
-            using var process = Process.Start(info)!;
+            var stderr = new System.Text.StringBuilder();
+            using var process = ChildProcess.Start(System.IO.Path.Combine(AppContext.BaseDirectory, "OxideMirror.QueryHost.dll"), [file], redirectInput: false, stderr);
             var output = process.StandardOutput.ReadToEndAsync();
-            var error = process.StandardError.ReadToEndAsync();
             using var patience = new CancellationTokenSource(TimeSpan.FromMinutes(3));
             await process.WaitForExitAsync(patience.Token);
-            process.ExitCode.Should().Be(0, "the query host must run to its end: {0}", await error);
+            process.ExitCode.Should().Be(0, "the query host must run to its end: {0}", stderr);
             var report = JsonSerializer.Deserialize<QueryReport>((await output).Trim(), json)!;
             for (var i = 0; i < report.Queries.Count; i++)
             {

@@ -14,12 +14,13 @@ internal sealed class StoreHostProcess : IDisposable
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
 
     private readonly Process _process;
-    private readonly StringBuilder _stderr = new();
+    private readonly StringBuilder _stderr;
     private readonly List<string> _lines = [];
 
-    private StoreHostProcess(Process process)
+    private StoreHostProcess(Process process, StringBuilder stderr)
     {
         _process = process;
+        _stderr = stderr;
     }
 
     /// <summary>Gets every line the child wrote so far.</summary>
@@ -29,34 +30,8 @@ internal sealed class StoreHostProcess : IDisposable
 
     public static StoreHostProcess Start(params string[] arguments)
     {
-        var info = new ProcessStartInfo(CrashHostProcess.DotnetHost())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(CrashHostProcess.HostDll);
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        var process = new Process { StartInfo = info };
-        var child = new StoreHostProcess(process);
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                lock (child._stderr)
-                {
-                    child._stderr.AppendLine(e.Data);
-                }
-            }
-        };
-        process.Start();
-        process.BeginErrorReadLine();
-        return child;
+        var stderr = new StringBuilder();
+        return new StoreHostProcess(ChildProcess.Start(CrashHostProcess.HostDll, arguments, redirectInput: true, stderr), stderr);
     }
 
     /// <summary>Reads the child's output until a line starts with <paramref name="prefix"/>, and returns it.</summary>

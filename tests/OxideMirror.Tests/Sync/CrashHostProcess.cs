@@ -14,12 +14,13 @@ internal sealed class CrashHostProcess : IDisposable
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
 
     private readonly Process _process;
-    private readonly StringBuilder _stderr = new();
+    private readonly StringBuilder _stderr;
     private readonly List<string> _lines = [];
 
-    private CrashHostProcess(Process process)
+    private CrashHostProcess(Process process, StringBuilder stderr)
     {
         _process = process;
+        _stderr = stderr;
     }
 
     /// <summary>Gets the pages the child reported as committed so far (0 before any).</summary>
@@ -35,39 +36,17 @@ internal sealed class CrashHostProcess : IDisposable
 
     public static CrashHostProcess Start(string dbPath, GeneratedSource source, params string[] options)
     {
-        var info = new ProcessStartInfo(DotnetHost())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = false,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(HostDll);
-        info.ArgumentList.Add(dbPath);
-        info.ArgumentList.Add(source.Pages.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        info.ArgumentList.Add(source.PageSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        info.ArgumentList.Add("--seed");
-        info.ArgumentList.Add(source.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        foreach (var option in options)
-        {
-            info.ArgumentList.Add(option);
-        }
-
-        var process = new Process { StartInfo = info };
-        var child = new CrashHostProcess(process);
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                lock (child._stderr)
-                {
-                    child._stderr.AppendLine(e.Data);
-                }
-            }
-        };
-        process.Start();
-        process.BeginErrorReadLine();
-        return child;
+        string[] arguments =
+        [
+            dbPath,
+            source.Pages.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            source.PageSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--seed",
+            source.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            .. options,
+        ];
+        var stderr = new StringBuilder();
+        return new CrashHostProcess(ChildProcess.Start(HostDll, arguments, redirectInput: false, stderr), stderr);
     }
 
     /// <summary>Reads the child's output until it reports at least <paramref name="pages"/> committed pages.</summary>
@@ -173,23 +152,5 @@ internal sealed class CrashHostProcess : IDisposable
         {
             Finished = true;
         }
-    }
-
-    /// <summary>Finds the <c>dotnet</c> host: DOTNET_HOST_PATH (set by the SDK), else this process when it is dotnet, else the PATH.</summary>
-    internal static string DotnetHost()
-    {
-        var fromSdk = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (!string.IsNullOrEmpty(fromSdk) && File.Exists(fromSdk))
-        {
-            return fromSdk;
-        }
-
-        var self = Environment.ProcessPath;
-        if (self is not null && Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
-        {
-            return self;
-        }
-
-        return "dotnet";
     }
 }
