@@ -4,7 +4,7 @@ using System.Text;
 namespace OxideMirror;
 
 /// <summary>
-/// Maps resource names and payload keys to SQL identifiers an agent can type unquoted. The rule, also in the README:
+/// Maps resource names and payload keys to SQL identifiers an agent can type unquoted. The rule, also in docs/querying.md:
 /// lower-case; every run of characters other than a–z, 0–9 and _ becomes one _; leading and trailing _ are trimmed
 /// (for tables); a name that is then empty, starts with a digit, is an SQL keyword, starts with <c>mirror_</c>,
 /// <c>sqlite_</c> or <c>pragma_</c> or is <c>json_each</c> or <c>json_tree</c> (tables) or is a system column (columns) gets a prefix (<c>r_</c> for tables, <c>f_</c> for columns);

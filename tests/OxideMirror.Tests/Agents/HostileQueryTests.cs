@@ -3,7 +3,7 @@ using System.Globalization;
 namespace OxideMirror.Tests.Agents;
 
 /// <summary>
-/// The hostile query corpus (DESIGN guarantees 3 and 4): every query an agent could send to change the mirror, reach
+/// The hostile query corpus (docs/design.md, guarantees 3 and 4): every query an agent could send to change the mirror, reach
 /// outside it, or exhaust the process is refused or stopped, leaves the database byte-for-byte as it was, and creates
 /// no file. All cases share one populated file store, so a case that slipped through would also show in later ones.
 /// </summary>

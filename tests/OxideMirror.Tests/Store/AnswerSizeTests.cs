@@ -5,7 +5,7 @@ namespace OxideMirror.Tests.Store;
 
 /// <summary>
 /// The byte cap bounds the answer as <see cref="QueryResult.ToJson"/> writes it (compact UTF-8): names repeated in every
-/// row, quoting, escaping, separators, numbers' text, base64 and re-serialized JSON all count (DESIGN guarantee 4).
+/// row, quoting, escaping, separators, numbers' text, base64 and re-serialized JSON all count (docs/design.md, guarantee 4).
 /// </summary>
 public sealed class AnswerSizeTests
 {

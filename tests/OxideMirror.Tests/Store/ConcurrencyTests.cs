@@ -4,7 +4,7 @@ using static OxideMirror.Tests.Store.StoreTestKit;
 
 namespace OxideMirror.Tests.Store;
 
-/// <summary>DESIGN guarantee 6: one writer, many readers; readers see committed batches only.</summary>
+/// <summary>docs/design.md, guarantee 6: one writer, many readers; readers see committed batches only.</summary>
 public sealed class ConcurrencyTests
 {
     // Only a guard against a deadlock hanging the whole run; no test asserts how long anything takes.

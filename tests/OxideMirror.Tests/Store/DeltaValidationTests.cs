@@ -3,7 +3,7 @@ using static OxideMirror.Tests.Store.StoreTestKit;
 
 namespace OxideMirror.Tests.Store;
 
-/// <summary>DESIGN guarantee 5: bad input gets a clear error and loses nothing.</summary>
+/// <summary>docs/design.md, guarantee 5: bad input gets a clear error and loses nothing.</summary>
 public sealed class DeltaValidationTests
 {
     public static TheoryData<string, string, string> InvalidDeltas => new()

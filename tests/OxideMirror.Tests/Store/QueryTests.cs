@@ -3,7 +3,7 @@ using static OxideMirror.Tests.Store.StoreTestKit;
 
 namespace OxideMirror.Tests.Store;
 
-/// <summary>The agent query path: typed results, parameters and limits (DESIGN guarantee 4).</summary>
+/// <summary>The agent query path: typed results, parameters and limits (docs/design.md, guarantee 4).</summary>
 public sealed class QueryTests
 {
     private const string Endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT count(*) FROM c";

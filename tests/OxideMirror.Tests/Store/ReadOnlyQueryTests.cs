@@ -2,7 +2,7 @@ using static OxideMirror.Tests.Store.StoreTestKit;
 
 namespace OxideMirror.Tests.Store;
 
-/// <summary>DESIGN guarantee 3: whatever SQL an agent sends, QueryAsync cannot change the database or touch the file system.</summary>
+/// <summary>docs/design.md, guarantee 3: whatever SQL an agent sends, QueryAsync cannot change the database or touch the file system.</summary>
 public sealed class ReadOnlyQueryTests
 {
     [Theory]
