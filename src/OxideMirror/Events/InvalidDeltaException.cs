@@ -20,4 +20,7 @@ public sealed class InvalidDeltaException : MirrorException
 
     /// <summary>Gets the zero-based position of the delta in its batch, or -1 when it was applied on its own.</summary>
     public int Index { get; init; } = -1;
+
+    /// <inheritdoc />
+    public override string Code => MirrorErrorCodes.InvalidDelta;
 }

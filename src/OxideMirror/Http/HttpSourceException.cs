@@ -32,4 +32,7 @@ public sealed class HttpSourceException : MirrorException
 
     /// <summary>Gets the HTTP status of the last response, or <see langword="null"/> when there was no response (a timeout, a refused connection, a bad body).</summary>
     public HttpStatusCode? StatusCode { get; }
+
+    /// <inheritdoc />
+    public override string Code => MirrorErrorCodes.SourceFailed;
 }

@@ -319,9 +319,7 @@ public sealed partial class MirrorModule : IKernelModule, IAsyncDisposable
         OperationCanceledException when token.IsCancellationRequested =>
             new CommandFailure(MirrorErrorCodes.CommandTimeout, string.Create(CultureInfo.InvariantCulture, $"The command ran past the module's command timeout of {_options.CommandTimeout.TotalSeconds:0.###} s and was cancelled; nothing of a query was returned, and a sync kept the pages it had committed. Send it again (a sync resumes from its cursor), or raise MirrorModuleOptions.CommandTimeout.")),
         UnknownSourceException unknown => new CommandFailure(MirrorErrorCodes.UnknownSource, new UnknownSourceException(CommandArgs.Shorten(unknown.SourceId), Syncer.Sources.Select(s => s.Id)).Message),
-        QueryNotReadOnlyException => new CommandFailure(MirrorErrorCodes.QueryRefused, ex.Message),
-        QueryTimeoutException => new CommandFailure(MirrorErrorCodes.QueryTimeout, ex.Message),
-        QueryException => new CommandFailure(MirrorErrorCodes.QueryFailed, ex.Message),
+        MirrorException mirror => new CommandFailure(mirror.Code, ex.Message),
         ArgumentException => new CommandFailure(MirrorErrorCodes.BadRequest, ex.Message),
         _ => null,
     };

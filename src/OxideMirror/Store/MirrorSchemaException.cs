@@ -19,4 +19,7 @@ public sealed class MirrorSchemaException : MirrorException
 
     /// <summary>Gets the newest schema version this build of OxideMirror knows.</summary>
     public int SupportedVersion { get; init; }
+
+    /// <inheritdoc />
+    public override string Code => MirrorErrorCodes.SchemaIncompatible;
 }

@@ -24,4 +24,13 @@ public sealed class MirrorStorageException : MirrorException
 
     /// <summary>Gets the database file's full path, or <see langword="null"/> for an in-memory store.</summary>
     public string? Path { get; }
+
+    /// <inheritdoc />
+    public override string Code => Failure switch
+    {
+        MirrorStorageFailure.ReadOnly => MirrorErrorCodes.StorageReadOnly,
+        MirrorStorageFailure.DiskFull => MirrorErrorCodes.StorageDiskFull,
+        MirrorStorageFailure.Busy => MirrorErrorCodes.StorageBusy,
+        _ => MirrorErrorCodes.StorageFailed,
+    };
 }

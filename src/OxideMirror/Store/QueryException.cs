@@ -13,4 +13,7 @@ public class QueryException : MirrorException
         : base(message, innerException)
     {
     }
+
+    /// <inheritdoc />
+    public override string Code => MirrorErrorCodes.QueryFailed;
 }

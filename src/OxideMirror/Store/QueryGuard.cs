@@ -135,6 +135,15 @@ internal sealed class QueryGuard
     /// <summary>Gets a value indicating whether the last query was stopped because an allocation would have taken the pool past <see cref="MemoryBudget"/>.</summary>
     public bool OutOfMemory { get; private set; }
 
+    /// <summary>Gets a value indicating whether the last query was stopped by its token, its deadline or the memory pool.</summary>
+    public bool Stopped => Cancelled || TimedOut || OutOfMemory;
+
+    /// <summary>Gets the armed query's time limit.</summary>
+    public TimeSpan Timeout { get; private set; }
+
+    /// <summary>Gets the armed query's cancellation token.</summary>
+    public CancellationToken CancellationToken => _cancellation;
+
     /// <summary>Gets how many bytes the pool held when the last query's allocation was refused.</summary>
     public long PoolUsedAtRefusal { get; private set; }
 
@@ -185,6 +194,7 @@ internal sealed class QueryGuard
         Cancelled = false;
         OutOfMemory = false;
         PoolUsedAtRefusal = 0;
+        Timeout = timeout;
         _deadline = Environment.TickCount64 + (long)Math.Ceiling(timeout.TotalMilliseconds);
         _cancellation = cancellationToken;
         _valueCap = _maxValueBytes;

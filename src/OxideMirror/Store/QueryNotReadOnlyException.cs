@@ -12,4 +12,7 @@ public sealed class QueryNotReadOnlyException : QueryException
         : base(message)
     {
     }
+
+    /// <inheritdoc />
+    public override string Code => MirrorErrorCodes.QueryRefused;
 }

@@ -130,7 +130,18 @@ internal static class QueryRunner
     {
         if (raw.sqlite3_stmt_isexplain(statement) == 0)
         {
-            reader.Guard.Fit(reader.Connection.Handle!, reader.ProgramSteps(text, sql), text);
+            int steps;
+            try
+            {
+                steps = reader.ProgramSteps(text, sql);
+            }
+            catch (MirrorException) when (reader.Guard.Stopped)
+            {
+                // Reading the program allocates too: past the deadline, cancelled or out of the pool, the guard refused it.
+                throw Map(raw.SQLITE_NOMEM, "out of memory", reader.Guard, text, preparing: true, reader.Guard.Timeout, inner: null, reader.Guard.CancellationToken);
+            }
+
+            reader.Guard.Fit(reader.Connection.Handle!, steps, text);
         }
     }
 

@@ -16,4 +16,7 @@ public sealed class QueryTimeoutException : QueryException
 
     /// <summary>Gets the time limit that was reached.</summary>
     public TimeSpan Timeout { get; }
+
+    /// <inheritdoc />
+    public override string Code => MirrorErrorCodes.QueryTimeout;
 }

@@ -222,6 +222,7 @@ public sealed class Syncer
             if (deltas[i]?.Provenance?.Source is { } claimed && !string.Equals(claimed, source.Id, StringComparison.Ordinal))
             {
                 throw new MirrorException(
+                    MirrorErrorCodes.InvalidPage,
                     $"Source '{source.Id}' returned a page (after cursor '{cursor}') whose delta {i} ({deltas[i].Resource}/{deltas[i].RecordId}) says it came from source '{claimed}': its record would be marked as synced from '{claimed}' while '{source.Id}' holds the cursor. Set each delta's Provenance.Source to the id of the source that pulls it ('{source.Id}'). Nothing of this page was applied.");
             }
         }
@@ -253,25 +254,25 @@ public sealed class Syncer
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var page = await source.PullAsync(cursor, cancellationToken).ConfigureAwait(false)
-                    ?? throw new MirrorException($"Source '{source.Id}' returned no page (null) for cursor '{cursor}'. Return a PullResult, with no deltas and HasMore false when there is nothing new.");
+                    ?? throw new MirrorException(MirrorErrorCodes.InvalidPage, $"Source '{source.Id}' returned no page (null) for cursor '{cursor}'. Return a PullResult, with no deltas and HasMore false when there is nothing new.");
                 if (page.Deltas is null)
                 {
-                    throw new MirrorException($"Source '{source.Id}' returned a page whose Deltas is null for cursor '{cursor}'. Return an empty list when a page has no changes.");
+                    throw new MirrorException(MirrorErrorCodes.InvalidPage, $"Source '{source.Id}' returned a page whose Deltas is null for cursor '{cursor}'. Return an empty list when a page has no changes.");
                 }
 
                 if (page.HasMore && page.NextCursor is null && cursor is not null)
                 {
-                    throw new MirrorException($"Source '{source.Id}' returned a page after cursor '{cursor}' that says HasMore but has no NextCursor (null), so the next pull would start again from the beginning and the sync would never end. Return the cursor of the next page, or set HasMore to false. Nothing of this page was applied.");
+                    throw new MirrorException(MirrorErrorCodes.InvalidPage, $"Source '{source.Id}' returned a page after cursor '{cursor}' that says HasMore but has no NextCursor (null), so the next pull would start again from the beginning and the sync would never end. Return the cursor of the next page, or set HasMore to false. Nothing of this page was applied.");
                 }
 
                 if (Utf16Text.FindUnpairedSurrogate(page.NextCursor) is var position and >= 0)
                 {
-                    throw new MirrorException($"Source '{source.Id}' returned a page after cursor '{cursor}' whose NextCursor {Utf16Text.Describe(page.NextCursor!, position)}, so the next sync would resume from another cursor. Return a cursor that is valid text (for example Base64). Nothing of this page was applied.");
+                    throw new MirrorException(MirrorErrorCodes.InvalidPage, $"Source '{source.Id}' returned a page after cursor '{cursor}' whose NextCursor {Utf16Text.Describe(page.NextCursor!, position)}, so the next sync would resume from another cursor. Return a cursor that is valid text (for example Base64). Nothing of this page was applied.");
                 }
 
                 if (page.HasMore && page.NextCursor == cursor)
                 {
-                    throw new MirrorException($"Source '{source.Id}' returned a page that says HasMore but keeps the cursor '{cursor}', so the next pull would return the same page and the sync would never end. Advance NextCursor, or set HasMore to false. Nothing of this page was applied.");
+                    throw new MirrorException(MirrorErrorCodes.InvalidPage, $"Source '{source.Id}' returned a page that says HasMore but keeps the cursor '{cursor}', so the next pull would return the same page and the sync would never end. Advance NextCursor, or set HasMore to false. Nothing of this page was applied.");
                 }
 
                 RequireOwnProvenance(source, page.Deltas, cursor);

@@ -23,4 +23,7 @@ public sealed class UnknownSourceException : MirrorException
         var list = ids.Count == 0 ? "none have been added" : "known sources: " + string.Join(", ", ids.Select(id => "'" + id + "'"));
         return $"No source with id '{sourceId}' was added to the syncer ({list}). Call AddSource first, or check the id's spelling.";
     }
+
+    /// <inheritdoc />
+    public override string Code => MirrorErrorCodes.UnknownSource;
 }
