@@ -14,31 +14,14 @@ public sealed partial class MirrorStore
     private AsOfCache AsOfSnapshots =>
         Volatile.Read(ref _asOfCache) ?? Interlocked.CompareExchange(ref _asOfCache, new AsOfCache(_options.AsOfCacheSize), null) ?? _asOfCache!;
 
-    private static void ValidateAsOf(QueryOptions? options)
-    {
-        if (options is null)
-        {
-            return;
-        }
-
-        if (options.AsOfMode is not (AsOfMode.Applied or AsOfMode.Occurred))
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.AsOfMode, $"QueryOptions.AsOfMode is {(int)options.AsOfMode}, which is not an AsOfMode. Use AsOfMode.Applied or AsOfMode.Occurred.");
-        }
-
-        if (options.AsOf is null && options.AsOfMode != AsOfMode.Applied)
-        {
-            throw new ArgumentException($"QueryOptions.AsOfMode is {options.AsOfMode}, but QueryOptions.AsOf is not set. Set AsOf to the moment to query at, or leave AsOfMode at its default.", nameof(options));
-        }
-    }
-
     /// <summary>
-    /// Runs an agent query against the mirror as it was at <paramref name="asOf"/>: finds or builds the snapshot while the
-    /// caller holds a store reader (which, for an in-memory store, also holds writes off), then runs the SQL on a hardened
-    /// read-only connection to the snapshot through the same <see cref="QueryRunner"/>.
+    /// Runs an agent query, typed or not, against the mirror as it was at <paramref name="asOf"/>: finds or builds the
+    /// snapshot while the caller holds a store reader (which, for an in-memory store, also holds writes off), then runs the
+    /// SQL on a hardened read-only connection to the snapshot through the same <see cref="QueryRunner.Run{TResult}"/>.
     /// </summary>
-    private QueryResult RunAsOf(ReaderPool.Reader storeReader, string sql, Dictionary<string, object?> values, DateTimeOffset asOf, AsOfMode mode, TimeSpan timeout, int maxRows, long maxBytes, CancellationToken cancellationToken)
+    private TResult RunAsOf<TResult>(ReaderPool.Reader storeReader, DateTimeOffset asOf, QueryRequest request, QueryRunner.Answer<TResult> answer)
     {
+        var (mode, timeout, cancellationToken) = (request.AsOfMode, request.Timeout, request.CancellationToken);
         var at = Timestamps.Write(asOf);
         var generation = _catalog.SchemaGeneration;
         var compactions = Volatile.Read(ref _compactions);
@@ -65,7 +48,7 @@ public sealed partial class MirrorStore
             var healthy = true;
             try
             {
-                return QueryRunner.Run(reader, _catalog, sql, values, timeout, maxRows, maxBytes, cancellationToken);
+                return QueryRunner.Run(reader, _catalog, request, answer);
             }
             catch (QueryException ex) when (ex is not QueryTimeoutException && ex.Message.Contains("no such table: mirror_", StringComparison.Ordinal) && !ex.Message.Contains("no such table: mirror_records", StringComparison.Ordinal))
             {

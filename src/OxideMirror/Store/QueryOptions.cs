@@ -1,7 +1,10 @@
 namespace OxideMirror;
 
 /// <summary>
-/// Overrides a store's query limits for one call. Unset values take the store's <see cref="MirrorStoreOptions"/>.
+/// Overrides a store's query limits for one call, and sets the moment it reads, for
+/// <see cref="MirrorStore.QueryAsync(string, object?, QueryOptions?, CancellationToken)"/> and
+/// <see cref="MirrorStore.QueryAsync{T}(string, object?, QueryOptions?, CancellationToken)"/> alike. Unset values take the
+/// store's <see cref="MirrorStoreOptions"/>.
 /// </summary>
 public sealed class QueryOptions
 {
@@ -13,7 +16,11 @@ public sealed class QueryOptions
     /// <value>The default is <see langword="null"/>: <see cref="MirrorStoreOptions.MaxQueryRows"/>.</value>
     public int? MaxRows { get; init; }
 
-    /// <summary>Gets how many bytes the result takes at most as <see cref="QueryResult.ToJson"/> writes it (compact UTF-8).</summary>
+    /// <summary>
+    /// Gets how many bytes the result takes at most as <see cref="QueryResult.ToJson"/> writes it (compact UTF-8); a typed
+    /// query, which cannot know how its rows will be written, counts what mapping them allocates instead
+    /// (<see cref="MirrorStore.QueryAsync{T}(string, object?, QueryOptions?, CancellationToken)"/> says how).
+    /// </summary>
     /// <value>The default is <see langword="null"/>: <see cref="MirrorStoreOptions.MaxQueryBytes"/>.</value>
     public long? MaxBytes { get; init; }
 

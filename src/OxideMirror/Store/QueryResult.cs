@@ -12,7 +12,7 @@ namespace OxideMirror;
 /// <see cref="byte"/> arrays, or <see langword="null"/>. When two columns share a name, the later ones are keyed
 /// <c>name_2</c>, <c>name_3</c>, … in <see cref="Rows"/> and <see cref="Columns"/>, so that every key is unique.
 /// </remarks>
-public sealed class QueryResult
+public sealed class QueryResult : IQueryAnswer
 {
     private readonly JsonColumnMode[] _modes;
 

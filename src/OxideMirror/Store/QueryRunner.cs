@@ -5,9 +5,11 @@ using SQLitePCL;
 namespace OxideMirror;
 
 /// <summary>
-/// Runs one untrusted SQL statement on a hardened read-only connection, stepping it itself under a deadline,
-/// a row cap and a byte cap. Microsoft.Data.Sqlite's command and reader are deliberately not used here: disposing
-/// its reader runs the rest of a multi-statement batch.
+/// Runs one untrusted SQL statement on a hardened read-only connection: the one sequence every agent query goes
+/// through, live or as of a moment, typed or not (<see cref="Run{TResult}"/>: arm the guard, prepare and check,
+/// answer, disarm). The untyped answer (<see cref="Rows"/>) steps the statement itself under the deadline, the row
+/// cap and the byte cap; Microsoft.Data.Sqlite's command and reader are deliberately not used there: disposing its
+/// reader runs the rest of a multi-statement batch (the typed answer runs them only on SQL checked to be one statement).
 /// </summary>
 internal static class QueryRunner
 {
@@ -21,30 +23,29 @@ internal static class QueryRunner
     private const int SqliteBlob = 4;
     private static readonly System.Buffers.SearchValues<byte> Blank = System.Buffers.SearchValues.Create(" \t\r\n\f\v;"u8);
 
-    public static QueryResult Run(ReaderPool.Reader reader, Catalog catalog, string sql, Dictionary<string, object?> parameters, TimeSpan timeout, int maxRows, long maxBytes, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the answer of a checked agent query from <paramref name="statement"/>, prepared on <paramref name="reader"/>
+    /// whose guard is armed for it: binds and steps it (<see cref="Rows"/>), or reads its shape and runs the SQL through
+    /// Dapper on the same connection.
+    /// </summary>
+    public delegate TResult Answer<TResult>(ReaderPool.Reader reader, sqlite3_stmt statement, Catalog catalog, QueryRequest request);
+
+    /// <summary>
+    /// Runs one agent query on <paramref name="reader"/> (a store reader, or a reader of an as-of snapshot), typed or not:
+    /// arms the guard with the request's deadline and token, prepares the SQL and checks that it is one statement that
+    /// the authorizer and SQLite accept as read-only, hands it to <paramref name="answer"/>, and disarms the guard
+    /// whatever happens.
+    /// </summary>
+    public static TResult Run<TResult>(ReaderPool.Reader reader, Catalog catalog, QueryRequest request, Answer<TResult> answer)
     {
         var db = reader.Connection.Handle!;
         var guard = reader.Guard;
-        guard.Arm(db, timeout, cancellationToken);
+        guard.Arm(db, request.Timeout, request.CancellationToken);
         sqlite3_stmt? statement = null;
         try
         {
-            statement = PrepareChecked(reader, sql);
-            Bind(statement, guard, parameters);
-            var modes = new JsonColumnMode[raw.sqlite3_column_count(statement)];
-            for (var c = 0; c < modes.Length; c++)
-            {
-                var table = raw.sqlite3_column_table_name(statement, c).utf8_to_string();
-                modes[c] = table is null
-                    ? JsonColumnMode.Detect
-                    : catalog.IsJsonColumn(table, raw.sqlite3_column_origin_name(statement, c).utf8_to_string()) ? JsonColumnMode.Json : JsonColumnMode.Text;
-            }
-
-            // The authorizer has seen every table while preparing, so the freshness the answer carries is known before the
-            // first row, and its size counts against the byte cap with the rest of the answer.
-            var freshness = catalog.Freshness(guard.TablesRead);
-            var (names, rows, truncated) = Step(db, guard, statement, sql, modes, freshness, timeout, maxRows, maxBytes, cancellationToken);
-            return new QueryResult(names, rows, truncated, modes, freshness);
+            statement = PrepareChecked(reader, request.Sql);
+            return answer(reader, statement, catalog, request);
         }
         finally
         {
@@ -53,15 +54,34 @@ internal static class QueryRunner
         }
     }
 
-    /// <summary>
-    /// Checks, without running it, that <paramref name="sql"/> is one statement the guard and SQLite accept as read-only
-    /// (the guard then knows the tables it reads), and returns what each of its rows takes besides its values as a JSON
-    /// object: braces, each quoted and escaped <c>"name":</c> and the separators. The caller then runs it through
-    /// Microsoft.Data.Sqlite with the guard armed.
-    /// </summary>
-    public static long Check(ReaderPool.Reader reader, string sql)
+    /// <summary>The untyped answer: binds the parameters, then steps the statement itself under the row and byte caps.</summary>
+    public static QueryResult Rows(ReaderPool.Reader reader, sqlite3_stmt statement, Catalog catalog, QueryRequest request)
     {
-        using var statement = PrepareChecked(reader, sql);
+        var db = reader.Connection.Handle!;
+        var guard = reader.Guard;
+        Bind(statement, guard, QueryParameters.Read(request.Parameters));
+        var modes = new JsonColumnMode[raw.sqlite3_column_count(statement)];
+        for (var c = 0; c < modes.Length; c++)
+        {
+            var table = raw.sqlite3_column_table_name(statement, c).utf8_to_string();
+            modes[c] = table is null
+                ? JsonColumnMode.Detect
+                : catalog.IsJsonColumn(table, raw.sqlite3_column_origin_name(statement, c).utf8_to_string()) ? JsonColumnMode.Json : JsonColumnMode.Text;
+        }
+
+        // The authorizer has seen every table while preparing, so the freshness the answer carries is known before the
+        // first row, and its size counts against the byte cap with the rest of the answer.
+        var freshness = catalog.Freshness(guard.TablesRead);
+        var (names, rows, truncated) = Step(db, guard, statement, request.Sql, modes, freshness, request.Timeout, request.MaxRows, request.MaxBytes, request.CancellationToken);
+        return new QueryResult(names, rows, truncated, modes, freshness);
+    }
+
+    /// <summary>
+    /// Returns what each row of <paramref name="statement"/> takes besides its values as a JSON object: braces, each quoted
+    /// and escaped <c>"name":</c> and the separators.
+    /// </summary>
+    public static long RowNames(sqlite3_stmt statement)
+    {
         var names = new string[raw.sqlite3_column_count(statement)];
         for (var c = 0; c < names.Length; c++)
         {

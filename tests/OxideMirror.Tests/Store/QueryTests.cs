@@ -260,4 +260,64 @@ public sealed class QueryTests
 
         await act.Should().ThrowAsync<ArgumentOutOfRangeException>();
     }
+
+    [Fact]
+    public async Task QueryAsyncOfT_RunsPastOptionsTimeout_ThrowsQueryTimeoutExceptionAtThatLimit()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync(new MirrorStoreOptions { QueryTimeout = TimeSpan.FromSeconds(30) });
+
+        var act = () => store.QueryAsync<long>(Endless, null, new QueryOptions { Timeout = TimeSpan.FromMilliseconds(200) });
+
+        (await act.Should().ThrowExactlyAsync<QueryTimeoutException>()).Which.Timeout.Should().Be(TimeSpan.FromMilliseconds(200));
+        (await store.QueryAsync<long>("SELECT 7")).Rows.Should().Equal(7L);
+    }
+
+    [Fact]
+    public async Task QueryAsyncOfT_MoreRowsThanOptionsMaxRows_IsTruncatedToExactlyMaxRows()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        const string Hundred = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 100) SELECT x FROM c";
+
+        var ten = await store.QueryAsync<long>(Hundred, null, new QueryOptions { MaxRows = 10 });
+        var exactly = await store.QueryAsync<long>(Hundred, null, new QueryOptions { MaxRows = 100 });
+
+        ten.Truncated.Should().BeTrue();
+        ten.Should().Equal(Enumerable.Range(1, 10).Select(x => (long)x));
+        exactly.Truncated.Should().BeFalse();
+        exactly.Count.Should().Be(100);
+    }
+
+    [Fact]
+    public async Task QueryAsyncOfT_OptionsMaxBytes_CutsTheRowsAtThatCap()
+    {
+        // Each row written as an object repeats the 1,000-character column name: about 1 KB a row, 100 KB in all.
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        var sql = $"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 100) SELECT x AS \"{new string('n', 1000)}\" FROM c";
+
+        var capped = await store.QueryAsync<long>(sql, null, new QueryOptions { MaxBytes = 10_000 });
+        var storeCap = await store.QueryAsync<long>(sql);
+        var unbounded = await store.QueryAsync<long>(sql, null, new QueryOptions { MaxBytes = long.MaxValue });
+
+        capped.Truncated.Should().BeTrue();
+        capped.Count.Should().BeInRange(1, 9, "ten rows' names alone take more than 10,000 bytes");
+        capped.Should().Equal(Enumerable.Range(1, capped.Count).Select(x => (long)x));
+        storeCap.Truncated.Should().BeFalse();
+        storeCap.Count.Should().Be(100);
+        unbounded.Truncated.Should().BeFalse("a cap near long.MaxValue must not overflow into a negative allowance");
+        unbounded.Count.Should().Be(100);
+    }
+
+    [Theory]
+    [InlineData(0, 10, 4096)]
+    [InlineData(100, 0, 4096)]
+    [InlineData(100, 10, 1000)]
+    public async Task QueryAsyncOfT_OptionOutOfRange_ThrowsArgumentOutOfRange(int timeoutMs, int maxRows, long maxBytes)
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        var options = new QueryOptions { Timeout = TimeSpan.FromMilliseconds(timeoutMs), MaxRows = maxRows, MaxBytes = maxBytes };
+
+        var act = () => store.QueryAsync<long>("SELECT 1", null, options);
+
+        await act.Should().ThrowAsync<ArgumentOutOfRangeException>();
+    }
 }

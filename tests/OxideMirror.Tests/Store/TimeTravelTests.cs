@@ -431,6 +431,77 @@ public sealed class TimeTravelTests
         await act.Should().ThrowAsync<OperationCanceledException>();
     }
 
+    [Fact]
+    public async Task QueryAsyncOfT_AsOf_MapsTheStateAtThatMoment()
+    {
+        var clock = new FakeTimeProvider(T1);
+        await using var store = await MirrorStore.OpenInMemoryAsync(new MirrorStoreOptions { TimeProvider = clock });
+        await store.ApplyAsync(Delta.Upsert("customers", "c1", new { name = "Ada", tier = "startup" }, "crm").At(T1), LastWriteWins.Instance);
+        clock.SetUtcNow(T2);
+        await store.ApplyAsync(Delta.Upsert("customers", "c1", new { name = "Ada Ltd", tier = "enterprise" }, "crm").At(T2), LastWriteWins.Instance);
+        const string Sql = "SELECT record_id AS Id, name AS Name, tier AS Tier, _version AS Version FROM customers";
+
+        var before = await store.QueryAsync<CustomerState>(Sql, null, new QueryOptions { AsOf = T0 });
+        var then = await store.QueryAsync<CustomerState>(Sql, null, new QueryOptions { AsOf = T1.AddMinutes(30) });
+        var names = await store.QueryAsync<string>("SELECT name FROM mirror_records m JOIN customers c USING (record_id)", options: new QueryOptions { AsOf = T1.AddMinutes(30) });
+        var now = await store.QueryAsync<CustomerState>(Sql);
+
+        before.Should().BeEmpty();
+        then.Should().ContainSingle().Which.Should().BeEquivalentTo(new CustomerState { Id = "c1", Name = "Ada", Tier = "startup", Version = 1 });
+        names.Should().Equal("Ada");
+        now.Should().ContainSingle().Which.Should().BeEquivalentTo(new CustomerState { Id = "c1", Name = "Ada Ltd", Tier = "enterprise", Version = 2 });
+    }
+
+    [Fact]
+    public async Task QueryAsyncOfT_AsOfRecursiveBomb_ThrowsQueryTimeoutExceptionAtTheOptionsLimit()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync(new MirrorStoreOptions { QueryTimeout = TimeSpan.FromSeconds(30) });
+        await store.ApplyAsync(Customer("c1", "Ada"), LastWriteWins.Instance);
+
+        var act = () => store.QueryAsync<long>(Endless, null, new QueryOptions { AsOf = DateTimeOffset.UtcNow, Timeout = TimeSpan.FromMilliseconds(200) });
+
+        (await act.Should().ThrowExactlyAsync<QueryTimeoutException>()).Which.Timeout.Should().Be(TimeSpan.FromMilliseconds(200));
+        (await store.QueryAsync<string>("SELECT name FROM customers", null, new QueryOptions { AsOf = DateTimeOffset.UtcNow })).Should().Equal("Ada");
+    }
+
+    [Fact]
+    public async Task QueryAsyncOfT_AsOfPastRowAndByteCaps_IsTruncated()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        await store.ApplyBatchAsync(Enumerable.Range(1, 30).Select(i => Customer($"c{i:00}", new string('x', 100))).ToList(), LastWriteWins.Instance);
+        var now = DateTimeOffset.UtcNow.AddSeconds(1);
+
+        var rows = await store.QueryAsync<string>("SELECT record_id FROM customers ORDER BY record_id", null, new QueryOptions { AsOf = now, MaxRows = 5 });
+        var bytes = await store.QueryAsync<string>($"SELECT name AS \"{new string('n', 300)}\" FROM customers", null, new QueryOptions { AsOf = now, MaxBytes = 1024 });
+
+        rows.Should().Equal("c01", "c02", "c03", "c04", "c05");
+        rows.Truncated.Should().BeTrue();
+        bytes.Truncated.Should().BeTrue();
+        bytes.Count.Should().BeInRange(1, 3, "each row repeats a 300-character column name");
+    }
+
+    [Fact]
+    public async Task QueryAsyncOfT_AsOfInternalTable_ThrowsQueryExceptionSayingWhatIsTimeTravelled()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        await store.ApplyAsync(Customer("c1", "Ada"), LastWriteWins.Instance);
+
+        var log = () => store.QueryAsync<long>("SELECT count(*) FROM mirror_events", null, new QueryOptions { AsOf = DateTimeOffset.UtcNow });
+
+        (await log.Should().ThrowExactlyAsync<QueryException>()).WithMessage("*no such table: mirror_events*without AsOf*");
+        (await store.QueryAsync<long>("SELECT count(*) FROM mirror_events")).Should().Equal(1L);
+    }
+
+    [Fact]
+    public async Task QueryAsyncOfT_OccurredModeWithoutAsOf_ThrowsArgumentException()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+
+        var act = () => store.QueryAsync<long>("SELECT 1", null, new QueryOptions { AsOfMode = AsOfMode.Occurred });
+
+        (await act.Should().ThrowExactlyAsync<ArgumentException>()).WithMessage("*AsOf is not set*");
+    }
+
     [Theory]
     [InlineData("plain", "$.\"plain\"")]
     [InlineData("quo\"te", "$.\"quo\\u0022te\"")]
@@ -462,6 +533,18 @@ public sealed class TimeTravelTests
         }
 
         return text.ToString();
+    }
+
+    /// <summary>A customer row as a typed query maps it.</summary>
+    private sealed class CustomerState
+    {
+        public string Id { get; init; } = string.Empty;
+
+        public string Name { get; init; } = string.Empty;
+
+        public string Tier { get; init; } = string.Empty;
+
+        public long Version { get; init; }
     }
 
     /// <summary>Applies everything, so a change that occurred earlier can land after a newer one.</summary>
