@@ -50,15 +50,16 @@ ticketOptions.Resources.Add(new HttpResourceOptions
 });
 using var crmSource = new HttpSource(crmOptions);
 using var ticketSource = new HttpSource(ticketOptions);
-var sources = new[] { new ProgressSource(crmSource), new ProgressSource(ticketSource) };
 var syncer = new Syncer(store);
 
+// Each sync reports progress after every committed page (a line per source on a terminal), and ends with its report:
+// applied, skipped (by the conflict strategy) and unchanged (the same payload again) are counted apart.
 async Task SyncBothAsync()
 {
-    foreach (var (source, http) in sources.Zip(new[] { crmSource, ticketSource }))
+    foreach (var source in new[] { crmSource, ticketSource })
     {
-        var before = http.RequestCount;
-        source.Done(await syncer.SyncAsync(source), before);
+        var progress = new ConsoleProgress(source);
+        progress.Done(await syncer.SyncAsync(source, progress));
     }
 }
 

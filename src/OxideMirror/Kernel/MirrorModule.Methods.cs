@@ -239,6 +239,8 @@ public sealed partial class MirrorModule
         report.Pulled,
         report.Applied,
         report.Skipped,
+        report.Unchanged,
+        report.Duplicates,
         DurationMs = report.Duration.TotalMilliseconds,
     };
 }
