@@ -22,7 +22,9 @@ internal sealed class ConsoleProgress(HttpSource http) : IProgress<SyncProgress>
 
     public void Done(SyncReport report)
     {
-        var line = $"   {report.Source,-9} {report.Pages} page(s), {report.Pulled} change(s): {report.Applied} applied, {report.Skipped} skipped, {report.Unchanged} unchanged; {http.RequestCount - _requestsBefore} HTTP request(s)";
+        // A full pass that no longer lists a record deletes it: one more applied change than the pages held.
+        var missing = report.Missing > 0 ? $" ({report.Missing} of them deleting a record the full pass no longer listed)" : "";
+        var line = $"   {report.Source,-9} {report.Pages} page(s), {report.Pulled} change(s): {report.Applied} applied{missing}, {report.Skipped} skipped, {report.Unchanged} unchanged; {http.RequestCount - _requestsBefore} HTTP request(s)";
         Console.WriteLine(Console.IsOutputRedirected ? line : "\r" + line.PadRight(100));
         _requestsBefore = http.RequestCount;
     }

@@ -19,7 +19,7 @@ Console.WriteLine($"2. Opened mirror at {store.Path}");
 
 // 3. Describe each service once, in code. Customers are refreshed fully (records the CRM no longer lists become
 //    tombstones); tickets sync incrementally from the largest updated_at seen, within the service's rate limit.
-var crmOptions = new HttpSourceOptions { Id = "crm", BaseAddress = services.CrmAddress, BearerToken = DemoServices.CrmToken, Store = store };
+var crmOptions = new HttpSourceOptions { Id = "crm", BaseAddress = services.CrmAddress, BearerToken = DemoServices.CrmToken };
 crmOptions.Resources.Add(new HttpResourceOptions
 {
     Name = "customers",
@@ -67,7 +67,8 @@ Console.WriteLine("3. First sync (every page of both services; each page commits
 await SyncBothAsync();
 
 // 4. Upstream changes: a new ticket, a ticket closed, a customer deleted from the CRM. The second pass asks the
-//    ticketing system only for tickets changed since the last one seen, and tombstones the deleted customer.
+//    ticketing system only for tickets changed since the last one seen; the CRM pass lists every customer, says so on
+//    its last page (PullResult.CompletedPasses), and the syncer tombstones the customer it no longer lists.
 services.MakeChanges();
 Console.WriteLine("4. Incremental second sync:");
 await SyncBothAsync();

@@ -241,6 +241,7 @@ public sealed partial class MirrorModule
         report.Skipped,
         report.Unchanged,
         report.Duplicates,
+        report.Missing,
         DurationMs = report.Duration.TotalMilliseconds,
     };
 }

@@ -23,4 +23,6 @@ internal static partial class SyncLog
     [LoggerMessage(EventId = 1005, Level = LogLevel.Information, Message = "Sync of {Source} was cancelled after {Pages} committed page(s); the next sync resumes from cursor {Cursor}")]
     public static partial void Cancelled(ILogger logger, string source, int pages, string? cursor);
 
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Information, Message = "Sync of {Source} committed a completed full pass of {Resource} listing {Listed} record(s): {Missing} record(s) of the source it no longer listed got a delete event")]
+    public static partial void PassCompleted(ILogger logger, string source, string resource, int listed, int missing);
 }

@@ -9,7 +9,7 @@ namespace OxideMirror;
 /// <remarks>
 /// Each value is a snapshot that does not change afterwards, so an <see cref="IProgress{T}"/> that hands it to another
 /// thread (such as <see cref="Progress{T}"/>) may read it later. <see cref="Applied"/> + <see cref="Skipped"/> +
-/// <see cref="Unchanged"/> + <see cref="Duplicates"/> = <see cref="Pulled"/>.
+/// <see cref="Unchanged"/> + <see cref="Duplicates"/> = <see cref="Pulled"/> + <see cref="Missing"/>.
 /// </remarks>
 public sealed class SyncProgress
 {
@@ -24,6 +24,7 @@ public sealed class SyncProgress
         Skipped = report.Skipped;
         Unchanged = report.Unchanged;
         Duplicates = report.Duplicates;
+        Missing = report.Missing;
         Cursor = report.FinalCursor;
         Elapsed = elapsed;
     }
@@ -31,7 +32,7 @@ public sealed class SyncProgress
     /// <summary>Gets the source's id.</summary>
     public string Source { get; }
 
-    /// <summary>Gets the resources the page just committed held changes of, in the order they first appear; empty for an empty page.</summary>
+    /// <summary>Gets the resources the page just committed held changes of (or completed a full pass of), in the order they first appear; empty for an empty page.</summary>
     public IReadOnlyList<string> Resources { get; }
 
     /// <summary>Gets how many deltas the page just committed held.</summary>
@@ -55,6 +56,9 @@ public sealed class SyncProgress
     /// <summary>Gets how many deltas were ignored so far because a delta with the same source and id was applied before (not logged).</summary>
     public long Duplicates { get; }
 
+    /// <summary>Gets how many records completed full passes no longer listed so far; each got a delete event (see <see cref="PullResult.CompletedPasses"/>).</summary>
+    public long Missing { get; }
+
     /// <summary>Gets the cursor committed with the page: where a sync resumes if this one stops now.</summary>
     public string? Cursor { get; }
 
@@ -64,5 +68,5 @@ public sealed class SyncProgress
     /// <inheritdoc />
     public override string ToString() => string.Create(
         CultureInfo.InvariantCulture,
-        $"{Source}: page {Pages} ({string.Join(", ", Resources)}), {Pulled} pulled, {Applied} applied, {Skipped} skipped, {Unchanged} unchanged{SyncReport.Extras(Duplicates)}");
+        $"{Source}: page {Pages} ({string.Join(", ", Resources)}), {Pulled} pulled, {Applied} applied, {Skipped} skipped, {Unchanged} unchanged{SyncReport.Extras(Duplicates, Missing)}");
 }

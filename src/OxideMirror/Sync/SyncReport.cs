@@ -8,8 +8,10 @@ namespace OxideMirror;
 /// <remarks>
 /// Every delta a page held is counted once, by what applying it did: <see cref="Applied"/>, <see cref="Skipped"/>,
 /// <see cref="Unchanged"/> or <see cref="Duplicates"/> — the decisions <c>mirror_events</c> logs (<c>insert</c>,
-/// <c>update</c>, <c>merge</c> and <c>delete</c>; <c>skip</c>; <c>unchanged</c>; a duplicate is not logged), so
-/// <see cref="Applied"/> + <see cref="Skipped"/> + <see cref="Unchanged"/> + <see cref="Duplicates"/> = <see cref="Pulled"/>.
+/// <c>update</c>, <c>merge</c> and <c>delete</c>; <c>skip</c>; <c>unchanged</c>; a duplicate is not logged). The delete
+/// events written for records a completed full pass no longer listed (<see cref="Missing"/>) are counted the same way,
+/// so <see cref="Applied"/> + <see cref="Skipped"/> + <see cref="Unchanged"/> + <see cref="Duplicates"/> =
+/// <see cref="Pulled"/> + <see cref="Missing"/>.
 /// </remarks>
 public sealed class SyncReport
 {
@@ -47,6 +49,12 @@ public sealed class SyncReport
     /// <summary>Gets how many deltas were ignored because a delta with the same source and <see cref="Delta.DeltaId"/> was applied before; they are not logged.</summary>
     public long Duplicates { get; internal set; }
 
+    /// <summary>
+    /// Gets how many of the source's records completed full passes no longer listed (see <see cref="PullResult.CompletedPasses"/>);
+    /// each got a delete event, counted in <see cref="Applied"/> (or <see cref="Skipped"/> when the strategy kept the record).
+    /// </summary>
+    public long Missing { get; internal set; }
+
     /// <summary>Gets the counters per resource.</summary>
     public IReadOnlyDictionary<string, ResourceCounters> PerResource => Counters;
 
@@ -65,25 +73,32 @@ public sealed class SyncReport
 
     internal Dictionary<string, ResourceCounters> Counters { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Counts a committed page's deltas by what applying each did.</summary>
-    internal void Count(IReadOnlyList<Delta> deltas, List<AppliedDelta> results)
+    /// <summary>Counts a committed page: its deltas (<paramref name="results"/> from index 0) and the deletes of missing records after them.</summary>
+    internal void Count(IReadOnlyList<Delta> deltas, IReadOnlyList<Delta> missing, List<AppliedDelta> results)
     {
         for (var i = 0; i < deltas.Count; i++)
         {
             Tally(deltas[i].Resource, results[i].Decision);
         }
 
+        for (var i = 0; i < missing.Count; i++)
+        {
+            Tally(missing[i].Resource, results[deltas.Count + i].Decision);
+        }
+
         Pulled += deltas.Count;
+        Missing += missing.Count;
     }
 
-    /// <summary>Writes the duplicate count for <see cref="ToString"/>, only when there are any.</summary>
-    internal static string Extras(long duplicates) =>
-        duplicates > 0 ? string.Create(CultureInfo.InvariantCulture, $", {duplicates} duplicate(s)") : "";
+    /// <summary>Writes the duplicate and missing counts for <see cref="ToString"/>, only when there are any.</summary>
+    internal static string Extras(long duplicates, long missing) =>
+        (duplicates > 0 ? string.Create(CultureInfo.InvariantCulture, $", {duplicates} duplicate(s)") : "") +
+        (missing > 0 ? string.Create(CultureInfo.InvariantCulture, $", {missing} missing (deleted)") : "");
 
     /// <inheritdoc />
     public override string ToString() =>
         Error is null
-            ? string.Create(CultureInfo.InvariantCulture, $"{Source}: {Pulled} pulled in {Pages} page(s), {Applied} applied, {Skipped} skipped, {Unchanged} unchanged{Extras(Duplicates)}, cursor '{FinalCursor}', {Duration.TotalMilliseconds:0} ms")
+            ? string.Create(CultureInfo.InvariantCulture, $"{Source}: {Pulled} pulled in {Pages} page(s), {Applied} applied, {Skipped} skipped, {Unchanged} unchanged{Extras(Duplicates, Missing)}, cursor '{FinalCursor}', {Duration.TotalMilliseconds:0} ms")
             : string.Create(CultureInfo.InvariantCulture, $"{Source}: failed after {Pages} page(s) ({Error.GetType().Name}: {Error.Message})");
 
     private void Tally(string resource, ApplyDecision decision)

@@ -22,7 +22,41 @@ public sealed partial class Syncer
         }
     }
 
-    /// <summary>Lists the resources a committed page held changes of, in the order they first appear.</summary>
+    /// <summary>
+    /// Refuses a page whose <see cref="PullResult.CompletedPasses"/> cannot be used: null, a null pass, an empty resource,
+    /// null ids or a null id among them, or one resource twice.
+    /// </summary>
+    /// <exception cref="MirrorException">The passes are unusable; nothing of the page is applied.</exception>
+    private static void RequireUsablePasses(ISyncSource source, IReadOnlyList<CompletedPass>? passes, string? cursor)
+    {
+        if (passes is null)
+        {
+            throw new MirrorException(MirrorErrorCodes.InvalidPage, $"Source '{source.Id}' returned a page after cursor '{cursor}' whose CompletedPasses is null. Leave it out (an empty list) when the page completes no full pass. Nothing of this page was applied.");
+        }
+
+        var resources = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < passes.Count; i++)
+        {
+            var pass = passes[i]
+                ?? throw new MirrorException(MirrorErrorCodes.InvalidPage, $"Source '{source.Id}' returned a page after cursor '{cursor}' whose completed pass {i} is null. Remove it, or describe the pass with a CompletedPass. Nothing of this page was applied.");
+            if (string.IsNullOrWhiteSpace(pass.Resource))
+            {
+                throw new MirrorException(MirrorErrorCodes.InvalidPage, $"Source '{source.Id}' returned a page after cursor '{cursor}' whose completed pass {i} has an empty Resource ('{pass.Resource}'). Name the resource the pass listed in full. Nothing of this page was applied.");
+            }
+
+            if (pass.RecordIds is null || pass.RecordIds.Any(id => id is null))
+            {
+                throw new MirrorException(MirrorErrorCodes.InvalidPage, $"Source '{source.Id}' returned a page after cursor '{cursor}' whose completed pass of '{pass.Resource}' has {(pass.RecordIds is null ? "null RecordIds" : "a null record id")}. List the id of every record the pass saw (an empty list when it saw none). Nothing of this page was applied.");
+            }
+
+            if (!resources.Add(pass.Resource))
+            {
+                throw new MirrorException(MirrorErrorCodes.InvalidPage, $"Source '{source.Id}' returned a page after cursor '{cursor}' that completes two passes of '{pass.Resource}'. Report one pass per resource with every record id it saw. Nothing of this page was applied.");
+            }
+        }
+    }
+
+    /// <summary>Lists the resources a committed page held changes of, or completed a pass of, in the order they first appear.</summary>
     private static List<string> ResourcesOf(PullResult page)
     {
         var resources = new List<string>();
@@ -35,6 +69,14 @@ public sealed partial class Syncer
             }
         }
 
+        foreach (var pass in page.CompletedPasses)
+        {
+            if (seen.Add(pass.Resource))
+            {
+                resources.Add(pass.Resource);
+            }
+        }
+
         return resources;
     }
 
@@ -43,6 +85,7 @@ public sealed partial class Syncer
         var started = _options.TimeProvider.GetTimestamp();
         SyncReport report = new(source.Id, null);
         var results = new List<AppliedDelta>();
+        var missing = new List<Delta>();
         try
         {
             var cursor = await Store.GetCursorAsync(source.Id, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -74,13 +117,24 @@ public sealed partial class Syncer
                 }
 
                 RequireOwnProvenance(source, page.Deltas, cursor);
+                RequireUsablePasses(source, page.CompletedPasses, cursor);
                 results.Clear();
-                await Store.ApplyBatchCoreAsync(page.Deltas, Strategy, new CursorUpdate(source.Id, page.NextCursor), results, cancellationToken).ConfigureAwait(false);
-                report.Count(page.Deltas, results);
+                missing.Clear();
+                await Store.ApplyBatchCoreAsync(page.Deltas, Strategy, new CursorUpdate(source.Id, page.NextCursor), results, page.CompletedPasses, missing, cancellationToken).ConfigureAwait(false);
+                report.Count(page.Deltas, missing, results);
                 report.Pages++;
                 report.FinalCursor = page.NextCursor;
                 cursor = page.NextCursor;
                 SyncLog.PageCommitted(_logger, source.Id, report.Pages, page.Deltas.Count, cursor);
+                if (page.CompletedPasses.Count > 0 && _logger.IsEnabled(LogLevel.Information))
+                {
+                    foreach (var pass in page.CompletedPasses)
+                    {
+                        var deleted = missing.Count(d => d.Resource == pass.Resource);
+                        SyncLog.PassCompleted(_logger, source.Id, pass.Resource, pass.RecordIds.Count, deleted);
+                    }
+                }
+
                 progress?.Report(new SyncProgress(report, ResourcesOf(page), page.Deltas.Count, _options.TimeProvider.GetElapsedTime(started)));
 
                 if (!page.HasMore)

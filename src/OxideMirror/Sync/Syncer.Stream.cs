@@ -69,8 +69,8 @@ public sealed partial class Syncer
         {
             RequireOwnProvenance(source, batch, cursor);
             results.Clear();
-            await Store.ApplyBatchCoreAsync(batch, Strategy, cursor: null, results, cancellationToken).ConfigureAwait(false);
-            report.Count(batch, results);
+            await Store.ApplyBatchCoreAsync(batch, Strategy, cursor: null, results, passes: null, missing: null, cancellationToken).ConfigureAwait(false);
+            report.Count(batch, [], results);
             report.Pages++;
             batch.Clear();
         }

@@ -1,11 +1,12 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
+using OxideMirror.Tests.Http;
 using OxideMirror.Tests.Sync;
 
 namespace OxideMirror.Tests.Kernel;
 
-/// <summary>Waiting for the background sync's first run of each source, and its progress.</summary>
+/// <summary>Waiting for the background sync's first run of each source, its progress, and DeleteMissing under <c>AddOxideMirror</c>.</summary>
 public sealed class BackgroundSyncReadinessTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
@@ -185,6 +186,49 @@ public sealed class BackgroundSyncReadinessTests
         await service.StopAsync(CancellationToken.None);
 
         seen.Select(p => (p.Source, p.Pages, p.Pulled, p.Applied)).Should().Equal(("pets", 1, 2L, 2L), ("pets", 2, 3L, 3L));
+    }
+
+    [Fact]
+    public async Task AddOxideMirror_HttpSourceWithDeleteMissing_BackgroundSyncTombstonesRecordsGoneFromTheNextPass()
+    {
+        // Before, DeleteMissing needed HttpSourceOptions.Store, which the container never holds: the source could not be built.
+        var api = new FakeItemsApi(5);
+        await using var server = await LoopbackServer.StartAsync(api.Map);
+        var resource = FakeItemsApi.Resource("offset");
+        resource.DeleteMissing = true;
+        var options = new HttpSourceOptions { Id = "api", BaseAddress = server.BaseAddress, RequestTimeout = Timeout.InfiniteTimeSpan, TimeProvider = new SteppingTimeProvider() };
+        options.Resources.Add(resource);
+        using var source = new HttpSource(options);
+        var clock = new FakeTimeProvider();
+        var services = new ServiceCollection();
+        services.AddSingleton<ISyncSource>(source);
+        services.AddOxideMirror(o =>
+        {
+            o.EnableBackgroundSync = true;
+            o.SyncInterval = TimeSpan.FromMinutes(1);
+            o.TimeProvider = clock;
+        });
+        await using var container = services.BuildServiceProvider();
+        var provider = container.GetRequiredService<IMirrorStoreProvider>();
+        var service = container.GetRequiredService<BackgroundSyncService>();
+
+        await service.StartAsync(CancellationToken.None);
+        var first = await provider.WhenSyncedAsync("api").WaitAsync(Patience);
+        var firstRun = await service.Runs.ReadAsync().AsTask().WaitAsync(Patience);
+        api.Remove(2);
+        api.Remove(5);
+        clock.Advance(firstRun.NextDelay);
+        var second = await service.Runs.ReadAsync().AsTask().WaitAsync(Patience);
+        await service.StopAsync(CancellationToken.None);
+
+        var store = await provider.GetStoreAsync();
+        (first.Succeeded, first.Pulled, first.Missing).Should().Be((true, 5L, 0L));
+        second.Succeeded.Should().BeTrue();
+        (second.Report.Pulled, second.Report.Missing, second.Report.Unchanged).Should().Be((3L, 2L, 3L));
+        (await MirrorTables.LiveRecordIdsAsync(store, "items")).Should().Equal("1", "3", "4");
+        (await store.GetTombstoneAsync("items", "2"))!.Source.Should().Be("api");
+        (await store.GetTombstoneAsync("items", "5")).Should().NotBeNull();
+        (await MirrorTables.EventsAsync(store, "items")).Where(e => e.Op == "delete").Select(e => (e.RecordId, e.Decision)).Should().Equal(("2", "delete"), ("5", "delete"));
     }
 
     private static ServiceProvider Build(Action<OxideMirrorOptions> configure)

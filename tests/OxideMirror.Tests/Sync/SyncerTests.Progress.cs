@@ -24,7 +24,7 @@ public sealed partial class SyncerTests
         seen.Select(s => (s.Progress.Source, s.Progress.Pages, s.Progress.PageDeltas, s.Progress.Cursor)).Should().Equal(("shop", 1, 2, "p1"), ("shop", 2, 2, "p2"));
         seen.Select(s => s.StoredCursor).Should().Equal(["p1", "p2"], "each report comes after its page committed with its cursor");
         var first = seen[0].Progress;
-        (first.Pulled, first.Applied, first.Skipped, first.Unchanged, first.Duplicates).Should().Be((2L, 1L, 1L, 0L, 0L));
+        (first.Pulled, first.Applied, first.Skipped, first.Unchanged, first.Duplicates, first.Missing).Should().Be((2L, 1L, 1L, 0L, 0L, 0L));
         first.Resources.Should().Equal("orders");
         var last = seen[1].Progress;
         (last.Pulled, last.Applied, last.Skipped, last.Unchanged, last.Duplicates).Should().Be((4L, 2L, 1L, 1L, 0L));
