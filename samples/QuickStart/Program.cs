@@ -19,7 +19,7 @@ Console.WriteLine($"2. Opened mirror at {store.Path}");
 
 // 3. Describe each service once, in code. Customers are refreshed fully (records the CRM no longer lists become
 //    tombstones); tickets sync incrementally from the largest updated_at seen, within the service's rate limit.
-var crmOptions = new HttpSourceOptions { Id = "crm", BaseAddress = services.CrmAddress, BearerToken = DemoServices.CrmToken, Store = store };
+var crmOptions = new HttpSourceOptions { Id = "crm", BaseAddress = services.CrmAddress, BearerToken = DemoServices.CrmToken };
 crmOptions.Resources.Add(new HttpResourceOptions
 {
     Name = "customers",
@@ -50,15 +50,16 @@ ticketOptions.Resources.Add(new HttpResourceOptions
 });
 using var crmSource = new HttpSource(crmOptions);
 using var ticketSource = new HttpSource(ticketOptions);
-var sources = new[] { new ProgressSource(crmSource), new ProgressSource(ticketSource) };
 var syncer = new Syncer(store);
 
+// Each sync reports progress after every committed page (a line per source on a terminal), and ends with its report:
+// applied, skipped (by the conflict strategy) and unchanged (the same payload again) are counted apart.
 async Task SyncBothAsync()
 {
-    foreach (var (source, http) in sources.Zip(new[] { crmSource, ticketSource }))
+    foreach (var source in new[] { crmSource, ticketSource })
     {
-        var before = http.RequestCount;
-        source.Done(await syncer.SyncAsync(source), before);
+        var progress = new ConsoleProgress(source);
+        progress.Done(await syncer.SyncAsync(source, progress));
     }
 }
 
@@ -66,7 +67,8 @@ Console.WriteLine("3. First sync (every page of both services; each page commits
 await SyncBothAsync();
 
 // 4. Upstream changes: a new ticket, a ticket closed, a customer deleted from the CRM. The second pass asks the
-//    ticketing system only for tickets changed since the last one seen, and tombstones the deleted customer.
+//    ticketing system only for tickets changed since the last one seen; the CRM pass lists every customer, says so on
+//    its last page (PullResult.CompletedPasses), and the syncer tombstones the customer it no longer lists.
 services.MakeChanges();
 Console.WriteLine("4. Incremental second sync:");
 await SyncBothAsync();

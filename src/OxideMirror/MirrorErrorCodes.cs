@@ -13,7 +13,7 @@ public static class MirrorErrorCodes
     /// <summary>A delta was invalid (<see cref="InvalidDeltaException"/>); nothing of its batch was written.</summary>
     public const string InvalidDelta = "invalid_delta";
 
-    /// <summary>A source returned a page the syncer cannot use (none, no deltas list, or a cursor that would repeat or restart the pass); nothing of it was applied.</summary>
+    /// <summary>A source returned a page the syncer cannot use (none, no deltas list, a cursor that would repeat or restart the pass, or unusable completed passes); nothing of it was applied.</summary>
     public const string InvalidPage = "invalid_page";
 
     /// <summary>A source could not get a usable page from its service (<see cref="HttpSourceException"/>); nothing of it was applied.</summary>

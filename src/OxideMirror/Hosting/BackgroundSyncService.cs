@@ -7,7 +7,9 @@ namespace OxideMirror;
 /// <summary>
 /// Syncs every source on its own interval while the host runs: first when the host starts, then
 /// <see cref="OxideMirrorOptions.SyncInterval"/> (or the source's own interval) after each success, and after a failure
-/// with a backoff that doubles per failure in a row, capped and jittered. Runs of one source never overlap.
+/// with a backoff that doubles per failure in a row, capped and jittered. Runs of one source never overlap. Each
+/// source's first run completes its task in <see cref="MirrorStoreProvider.FirstSyncs"/>, with its report whether it
+/// succeeded or not; progress goes to <see cref="OxideMirrorOptions.Progress"/>.
 /// </summary>
 internal sealed class BackgroundSyncService : BackgroundService
 {
@@ -40,6 +42,7 @@ internal sealed class BackgroundSyncService : BackgroundService
             return;
         }
 
+        Exception? error = null;
         try
         {
             var syncer = await _provider.GetSyncerAsync(stoppingToken).ConfigureAwait(false);
@@ -48,8 +51,15 @@ internal sealed class BackgroundSyncService : BackgroundService
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+        catch (Exception ex)
+        {
+            error = ex;
+            throw;
+        }
         finally
         {
+            // First runs that have not finished never will: cancelled on stop, or failed with what ended the service.
+            _provider.FirstSyncs.Close(error);
             _runs.Writer.TryComplete();
         }
     }
@@ -61,13 +71,10 @@ internal sealed class BackgroundSyncService : BackgroundService
         while (!stoppingToken.IsCancellationRequested)
         {
             BackgroundSyncRun run;
+            SyncReport report;
             try
             {
-                var report = await syncer.SyncAsync(source, stoppingToken).ConfigureAwait(false);
-                failures = 0;
-                var next = options.IntervalFor(source.Id);
-                run = new BackgroundSyncRun(source.Id, report, null, 0, next);
-                KernelLog.BackgroundSyncSucceeded(_logger, source.Id, report.Pulled, report.Applied, report.Duration.TotalMilliseconds, next.TotalMilliseconds);
+                report = await syncer.SyncReportingAsync(source, options.Progress, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -75,10 +82,23 @@ internal sealed class BackgroundSyncService : BackgroundService
             }
             catch (Exception ex)
             {
+                report = new SyncReport(source.Id, null) { Error = ex };
+            }
+
+            _provider.FirstSyncs.Finished(report);
+            if (report.Error is null)
+            {
+                failures = 0;
+                var next = options.IntervalFor(source.Id);
+                run = new BackgroundSyncRun(source.Id, report, null, 0, next);
+                KernelLog.BackgroundSyncSucceeded(_logger, source.Id, report.Pulled, report.Applied, report.Duration.TotalMilliseconds, next.TotalMilliseconds);
+            }
+            else
+            {
                 failures++;
                 var next = Backoff(options, failures, Random.Shared.NextDouble());
-                run = new BackgroundSyncRun(source.Id, null, ex, failures, next);
-                KernelLog.BackgroundSyncFailed(_logger, ex, source.Id, failures, next.TotalMilliseconds);
+                run = new BackgroundSyncRun(source.Id, report, report.Error, failures, next);
+                KernelLog.BackgroundSyncFailed(_logger, report.Error, source.Id, failures, next.TotalMilliseconds);
             }
 
             // Start the wait before reporting the run, so that a test reading the run can advance a fake clock past it.

@@ -15,4 +15,33 @@ public interface IMirrorStoreProvider
     /// <param name="cancellationToken">A token to stop waiting for the store to open.</param>
     /// <returns>The syncer, shared by every caller.</returns>
     ValueTask<Syncer> GetSyncerAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Waits until the background sync's first run of a source has finished — every page of it committed, or the run
+    /// failed — and returns that run's report. Read the mirror after this, not while the first sync is half-way.
+    /// </summary>
+    /// <param name="sourceId">The source's id.</param>
+    /// <param name="cancellationToken">A token to stop waiting; it does not stop the sync.</param>
+    /// <returns>
+    /// The first run's report, also when that run failed: then <see cref="SyncReport.Succeeded"/> is false,
+    /// <see cref="SyncReport.Error"/> holds the failure, the pages committed before it stay, and the background sync
+    /// retries after its backoff (a later success does not change this report). A first run that
+    /// <see cref="SyncerOptions.MaxPagesPerSync"/> stopped early counts as finished. Called after the first run, it
+    /// returns at once.
+    /// </returns>
+    /// <exception cref="ArgumentNullException"><paramref name="sourceId"/> is null.</exception>
+    /// <exception cref="InvalidOperationException"><see cref="OxideMirrorOptions.EnableBackgroundSync"/> is false, so no background run will come.</exception>
+    /// <exception cref="UnknownSourceException">No source with that id is configured.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled, or the host stopped the background sync before the run finished.</exception>
+    Task<SyncReport> WhenSyncedAsync(string sourceId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Waits until the background sync's first run of every configured source has finished, and returns their reports;
+    /// see <see cref="WhenSyncedAsync"/> for what a finished run is and how a failed one is reported.
+    /// </summary>
+    /// <param name="cancellationToken">A token to stop waiting; it does not stop the syncs.</param>
+    /// <returns>One report per source, in id order; check each one's <see cref="SyncReport.Succeeded"/>.</returns>
+    /// <exception cref="InvalidOperationException"><see cref="OxideMirrorOptions.EnableBackgroundSync"/> is false, so no background run will come.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled, or the host stopped the background sync before every first run finished.</exception>
+    Task<IReadOnlyList<SyncReport>> WhenAllSyncedAsync(CancellationToken cancellationToken = default);
 }

@@ -27,11 +27,31 @@ internal sealed class MirrorStoreProvider : IMirrorStoreProvider, IAsyncDisposab
 
     public ILoggerFactory LoggerFactory => _loggerFactory;
 
+    /// <summary>Gets the background sync's first run of each source, which <see cref="BackgroundSyncService"/> completes.</summary>
+    public FirstSyncs FirstSyncs { get; } = new();
+
     public async ValueTask<MirrorStore> GetStoreAsync(CancellationToken cancellationToken = default) =>
         (await OpenAsync(cancellationToken).ConfigureAwait(false)).Store;
 
     public async ValueTask<Syncer> GetSyncerAsync(CancellationToken cancellationToken = default) =>
         (await OpenAsync(cancellationToken).ConfigureAwait(false)).Syncer;
+
+    public async Task<SyncReport> WhenSyncedAsync(string sourceId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sourceId);
+        RequireBackgroundSync();
+        var syncer = await GetSyncerAsync(cancellationToken).ConfigureAwait(false);
+        _ = syncer.GetSource(sourceId);
+        return await FirstSyncs.For(sourceId).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<SyncReport>> WhenAllSyncedAsync(CancellationToken cancellationToken = default)
+    {
+        RequireBackgroundSync();
+        var syncer = await GetSyncerAsync(cancellationToken).ConfigureAwait(false);
+        var runs = syncer.Sources.Select(s => s.Id).Order(StringComparer.Ordinal).Select(FirstSyncs.For).ToList();
+        return await Task.WhenAll(runs).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -52,6 +72,14 @@ internal sealed class MirrorStoreProvider : IMirrorStoreProvider, IAsyncDisposab
     }
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    private void RequireBackgroundSync()
+    {
+        if (!_options.EnableBackgroundSync)
+        {
+            throw new InvalidOperationException("The background sync is off (OxideMirrorOptions.EnableBackgroundSync is false), so no first sync will come to wait for. Set EnableBackgroundSync to true, or sync yourself with the syncer from GetSyncerAsync.");
+        }
+    }
 
     private async ValueTask<(MirrorStore Store, Syncer Syncer)> OpenAsync(CancellationToken cancellationToken)
     {

@@ -35,6 +35,14 @@ public sealed class OxideMirrorOptions
     /// <value>The default is <see langword="false"/>.</value>
     public bool EnableBackgroundSync { get; set; }
 
+    /// <summary>
+    /// Gets or sets where the background sync reports its progress: after each committed page of every run of every
+    /// source (<see cref="SyncProgress.Source"/> says whose), on the syncing thread, so sources syncing at once call it
+    /// concurrently. Wait for the first run of each source with <see cref="IMirrorStoreProvider.WhenSyncedAsync"/>.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>: no progress is reported.</value>
+    public IProgress<SyncProgress>? Progress { get; set; }
+
     /// <summary>Gets or sets how long the background sync waits after a successful run of a source before the next.</summary>
     /// <value>The default is 5 minutes. It must be more than zero and at most 24 days.</value>
     public TimeSpan SyncInterval { get; set; } = TimeSpan.FromMinutes(5);

@@ -11,8 +11,8 @@ internal static partial class HttpLog
     [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "HTTP source {Source} retrying {Resource} ({Reason}), attempt {Attempt}, after {DelayMs:0} ms")]
     public static partial void Retrying(ILogger logger, string source, string resource, string reason, int attempt, double delayMs);
 
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "HTTP source {Source} finished a full pass of {Resource}: {Missing} record(s) missing from it become tombstones")]
-    public static partial void Tombstones(ILogger logger, string source, string resource, int missing);
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "HTTP source {Source} finished a complete full pass of {Resource} listing {Listed} record(s); the syncer deletes the source's records it no longer lists")]
+    public static partial void PassCompleted(ILogger logger, string source, string resource, int listed);
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "HTTP source {Source} skips tombstones for {Resource}: the pass was resumed from a cursor, so this process did not see all of it")]
     public static partial void TombstonesSkipped(ILogger logger, string source, string resource);

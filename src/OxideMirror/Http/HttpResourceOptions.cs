@@ -50,8 +50,10 @@ public sealed class HttpResourceOptions
     public string SinceFormat { get; set; } = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
 
     /// <summary>
-    /// Gets or sets whether records of this source that a complete full-refresh pass did not list become tombstones
-    /// (delete deltas). Needs <see cref="HttpSourceOptions.Store"/> and no <see cref="SinceParameter"/>.
+    /// Gets or sets whether records of this source that a complete full-refresh pass did not list become tombstones: the
+    /// last page of a pass reports it in <see cref="PullResult.CompletedPasses"/>, and the syncer deletes the records it
+    /// did not list in that page's transaction. Needs no <see cref="SinceParameter"/>. A pass this instance did not see
+    /// from its first page (one resumed from a stored cursor after a restart) deletes nothing; the next complete one does.
     /// </summary>
     /// <value>The default is <see langword="false"/>.</value>
     public bool DeleteMissing { get; set; }

@@ -286,10 +286,5 @@ public sealed partial class HttpSource
         {
             throw new ArgumentException($"{at}: DeleteMissing needs full-refresh passes, but SinceParameter '{resource.SinceParameter}' makes the resource incremental (a pass lists only changed records). Remove one of them.", nameof(options));
         }
-
-        if (resource.DeleteMissing && options.Store is null)
-        {
-            throw new ArgumentException($"{at}: DeleteMissing needs HttpSourceOptions.Store, the store the source syncs into, to list the records a pass did not see. Set Store.", nameof(options));
-        }
     }
 }

@@ -8,7 +8,8 @@ namespace OxideMirror;
 /// <summary>
 /// Mirrors one or more REST endpoints, configured in code: pages through each resource with its paginator, syncs
 /// incrementally from the largest event time seen or refreshes fully (with opt-in tombstones for records a full pass
-/// no longer lists), retries transient failures with backoff, and keeps to a request budget.
+/// no longer lists, which the syncer writes from the page's <see cref="PullResult.CompletedPasses"/>), retries transient
+/// failures with backoff, and keeps to a request budget. The source never needs the store.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -17,8 +18,9 @@ namespace OxideMirror;
 /// committed page, and a failed page throws (an <see cref="HttpSourceException"/>) so the syncer commits nothing of it.
 /// </para>
 /// <para>
-/// Tombstones need every page of a pass to have been fetched by this instance; a pass resumed after a restart emits
-/// none (the next complete pass does). The source is thread-safe; dispose it to release the client it created.
+/// Tombstones need every page of a pass to have been fetched by this instance; a pass resumed after a restart reports
+/// no completed pass, so nothing is deleted (the next complete pass is reported). The source is thread-safe; dispose it
+/// to release the client it created.
 /// </para>
 /// <para>
 /// Every request carries the source's credentials, so next-page links and redirects are followed only on the scheme,
@@ -36,7 +38,6 @@ public sealed partial class HttpSource : ISyncSource, IDisposable
     private readonly RequestBudget _budget;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly MirrorStore? _store;
     private readonly ConcurrentDictionary<string, PassTracker> _passes = new(StringComparer.Ordinal);
     private readonly TimeSpan _timeout;
     private readonly int _maxRetries;
@@ -94,7 +95,6 @@ public sealed partial class HttpSource : ISyncSource, IDisposable
         _time = options.TimeProvider;
         _budget = new RequestBudget(options.MaxConcurrency, options.RequestsPerSecond, _time);
         _logger = options.LoggerFactory.CreateLogger<HttpSource>();
-        _store = options.Store;
         _timeout = options.RequestTimeout;
         _maxRetries = options.MaxRetries;
         _baseDelay = options.RetryBaseDelay;
@@ -114,7 +114,7 @@ public sealed partial class HttpSource : ISyncSource, IDisposable
     /// <summary>Gets how many HTTP requests the source has sent, retries included.</summary>
     public long RequestCount => Interlocked.Read(ref _requests);
 
-    /// <summary>Fetches the next page of the resource the cursor points at, and returns its records as upserts (plus tombstones after a complete full pass).</summary>
+    /// <summary>Fetches the next page of the resource the cursor points at, and returns its records as upserts (and, on the last page of a complete full pass of a <see cref="HttpResourceOptions.DeleteMissing"/> resource, that pass in <see cref="PullResult.CompletedPasses"/>).</summary>
     /// <param name="cursor">The cursor returned with the previous page, or <see langword="null"/> to start every resource from the beginning.</param>
     /// <param name="cancellationToken">A token to cancel the pull, including any wait for a retry or the request budget.</param>
     /// <returns>The page's changes, the cursor after them, and whether more pages (of this or a later resource) follow.</returns>
@@ -157,17 +157,13 @@ public sealed partial class HttpSource : ISyncSource, IDisposable
             return new PullResult(deltas, state.Serialize(), HasMore: true);
         }
 
-        if (resource.DeleteMissing)
-        {
-            deltas = await AddTombstonesAsync(resource, rs, deltas, cancellationToken).ConfigureAwait(false);
-        }
-
+        var passes = resource.DeleteMissing ? CompletedPassOf(resource, rs) : [];
         rs.Next = null;
         rs.Page = 0;
         rs.Since = null;
         var last = index == _resources.Length - 1;
         state.At = _resources[last ? 0 : index + 1].Name;
-        return new PullResult(deltas, state.Serialize(), HasMore: !last);
+        return new PullResult(deltas, state.Serialize(), HasMore: !last) { CompletedPasses = passes };
     }
 
     /// <summary>Releases the HTTP client the source created (not one passed in the options).</summary>
@@ -211,39 +207,23 @@ public sealed partial class HttpSource : ISyncSource, IDisposable
         }
     }
 
-    private async Task<IReadOnlyList<Delta>> AddTombstonesAsync(HttpResourceOptions resource, HttpCursor.ResourceState rs, IReadOnlyList<Delta> deltas, CancellationToken cancellationToken)
+    /// <summary>Returns the pass that just ended as completed, with every id it listed, when this instance saw all of it; otherwise none.</summary>
+    private IReadOnlyList<CompletedPass> CompletedPassOf(HttpResourceOptions resource, HttpCursor.ResourceState rs)
     {
         if (!_passes.TryGetValue(resource.Name, out var tracker) || tracker.Pass != rs.Pass || !tracker.Complete)
         {
             HttpLog.TombstonesSkipped(_logger, Id, resource.Name);
-            return deltas;
+            return [];
         }
 
-        HashSet<string> seen;
+        string[] listed;
         lock (tracker)
         {
-            seen = [.. tracker.Seen];
+            listed = [.. tracker.Seen];
         }
 
-        var now = _time.GetUtcNow();
-        var result = new List<Delta>(deltas);
-        await foreach (var record in _store!.ListRecordsAsync(resource.Name, cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            if (record.Source == Id && !seen.Contains(record.RecordId))
-            {
-                result.Add(new Delta
-                {
-                    Resource = resource.Name,
-                    RecordId = record.RecordId,
-                    Op = DeltaOp.Delete,
-                    OccurredAt = record.OccurredAt > now ? record.OccurredAt : now,
-                    Provenance = new Provenance(Id),
-                });
-            }
-        }
-
-        HttpLog.Tombstones(_logger, Id, resource.Name, result.Count - deltas.Count);
-        return result;
+        HttpLog.PassCompleted(_logger, Id, resource.Name, listed.Length);
+        return [new CompletedPass(resource.Name, listed)];
     }
 
     private static HttpResourceOptions Copy(HttpResourceOptions source)

@@ -89,10 +89,6 @@ public sealed class HttpSourceOptions
     /// <value>The default is 4.</value>
     public int MaxConcurrency { get; set; } = 4;
 
-    /// <summary>Gets or sets the store the source syncs into; needed only by resources with <see cref="HttpResourceOptions.DeleteMissing"/>, to list the records a pass did not see.</summary>
-    /// <value>The default is <see langword="null"/>.</value>
-    public MirrorStore? Store { get; set; }
-
     /// <summary>Gets or sets the clock for retry delays, the request budget, timeouts and fetch times.</summary>
     /// <value>The default is <see cref="TimeProvider.System"/>.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;

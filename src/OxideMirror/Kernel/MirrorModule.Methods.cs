@@ -239,6 +239,9 @@ public sealed partial class MirrorModule
         report.Pulled,
         report.Applied,
         report.Skipped,
+        report.Unchanged,
+        report.Duplicates,
+        report.Missing,
         DurationMs = report.Duration.TotalMilliseconds,
     };
 }

@@ -7,9 +7,17 @@ namespace OxideMirror;
 /// Generated API clients implement this interface; the syncer drives it.
 /// </summary>
 /// <remarks>
+/// <para>
 /// The cursor is the source's own bookmark: the syncer stores the <see cref="PullResult.NextCursor"/> of each
 /// page in the same transaction as the page's changes and hands it back on the next pull, so a restart resumes
 /// after the last committed page. A page may therefore be pulled more than once, and must then yield the same changes.
+/// </para>
+/// <para>
+/// A source never holds the store. When a service cannot say what was deleted, but a source can list a resource in full,
+/// the last page of each full pass says so in <see cref="PullResult.CompletedPasses"/>, with every id the pass listed;
+/// the syncer then deletes the records of that resource that this source wrote last and the pass did not list, in the
+/// page's transaction. Report only passes this instance saw from their first page.
+/// </para>
 /// </remarks>
 public interface ISyncSource
 {

@@ -21,7 +21,7 @@ public sealed partial class MirrorStore
     {
         ArgumentNullException.ThrowIfNull(delta);
         var results = new List<AppliedDelta>(1);
-        await ApplyBatchCoreAsync([delta], strategy, cursor: null, results, cancellationToken).ConfigureAwait(false);
+        await ApplyBatchCoreAsync([delta], strategy, cursor: null, results, passes: null, missing: null, cancellationToken).ConfigureAwait(false);
         return results[0];
     }
 
@@ -42,7 +42,7 @@ public sealed partial class MirrorStore
     public async Task<IReadOnlyList<AppliedDelta>> ApplyBatchAsync(IReadOnlyList<Delta> deltas, IConflictStrategy strategy, CursorUpdate? cursor = null, CancellationToken cancellationToken = default)
     {
         var results = new List<AppliedDelta>(deltas?.Count ?? 0);
-        await ApplyBatchCoreAsync(deltas!, strategy, cursor, results, cancellationToken).ConfigureAwait(false);
+        await ApplyBatchCoreAsync(deltas!, strategy, cursor, results, passes: null, missing: null, cancellationToken).ConfigureAwait(false);
         return results;
     }
 
@@ -56,15 +56,25 @@ public sealed partial class MirrorStore
     /// <exception cref="MirrorStorageException">The file cannot be written (read-only, disk full, or locked by another process past <see cref="MirrorStoreOptions.BusyTimeout"/>); nothing was written and the store stays usable.</exception>
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
     public Task SetCursorAsync(string source, string? cursor, string resource = "*", CancellationToken cancellationToken = default) =>
-        ApplyBatchCoreAsync([], LastWriteWins.Instance, new CursorUpdate(source, cursor, resource), results: null, cancellationToken);
+        ApplyBatchCoreAsync([], LastWriteWins.Instance, new CursorUpdate(source, cursor, resource), results: null, passes: null, missing: null, cancellationToken);
 
-    internal async Task ApplyBatchCoreAsync(IReadOnlyList<Delta> deltas, IConflictStrategy strategy, CursorUpdate? cursor, List<AppliedDelta>? results, CancellationToken cancellationToken)
+    /// <summary>
+    /// The one write path: applies <paramref name="deltas"/>, then for each of <paramref name="passes"/> deletes the records
+    /// of <paramref name="cursor"/>'s source that the pass did not list (adding each delete to <paramref name="missing"/>
+    /// and its result to <paramref name="results"/> after the deltas' own), then stores the cursor — in one transaction.
+    /// </summary>
+    internal async Task ApplyBatchCoreAsync(IReadOnlyList<Delta> deltas, IConflictStrategy strategy, CursorUpdate? cursor, List<AppliedDelta>? results, IReadOnlyList<CompletedPass>? passes, List<Delta>? missing, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(deltas);
         ArgumentNullException.ThrowIfNull(strategy);
         if (strategy.Label is null)
         {
             throw new ArgumentException($"The conflict strategy of type {strategy.GetType().FullName} has a null Label. Return a short name such as \"last-write-wins\" from Label: it is stored with every change the strategy decides.", nameof(strategy));
+        }
+
+        if (passes is { Count: > 0 } && cursor is null)
+        {
+            throw new ArgumentException("Completed passes need the cursor of the source whose records they cover.", nameof(cursor));
         }
 
         if (cursor is not null)
@@ -113,6 +123,15 @@ public sealed partial class MirrorStore
 
                     var result = _records.Apply(deltas[i], strategy, appliedAt, deltas.Count == 1 && cursor is null ? -1 : i);
                     results?.Add(result);
+                }
+
+                if (passes is not null)
+                {
+                    foreach (var pass in passes)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        _records.ApplyMissing(pass, cursor!.Source, deltas, strategy, appliedAt, now, results, missing);
+                    }
                 }
 
                 if (cursor is not null)

@@ -20,6 +20,7 @@ internal sealed class RecordWriter : IDisposable
     private readonly RawStatement _insertEvent;
     private readonly RawStatement _writeRecord;
     private readonly RawStatement _setCursor;
+    private readonly RawStatement _listLive;
     private readonly RawStatement[] _all;
 
     private readonly SqliteConnection _connection;
@@ -65,7 +66,8 @@ internal sealed class RecordWriter : IDisposable
             "ON CONFLICT (source, resource) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at");
         _addFeed = new RawStatement(connection, "INSERT OR IGNORE INTO mirror_resource_sources (resource, source) VALUES ($resource, $source)");
         _touchSource = new RawStatement(connection, "INSERT INTO mirror_sources (source, last_synced_at) VALUES ($source, $at) ON CONFLICT (source) DO UPDATE SET last_synced_at = excluded.last_synced_at");
-        _all = [_findRecord, _findDuplicate, _insertEvent, _writeRecord, _setCursor, _addFeed, _touchSource];
+        _listLive = new RawStatement(connection, "SELECT record_id, occurred_at FROM mirror_records WHERE resource = $resource AND source = $source AND deleted_at IS NULL");
+        _all = [_findRecord, _findDuplicate, _insertEvent, _writeRecord, _setCursor, _addFeed, _touchSource, _listLive];
     }
 
     /// <summary>Binds every command to the batch's transaction.</summary>
@@ -266,6 +268,51 @@ internal sealed class RecordWriter : IDisposable
         }
 
         return new AppliedDelta(applied, decision, version);
+    }
+
+    /// <summary>
+    /// Deletes, inside the batch's transaction, the live records of a completed pass's resource that <paramref name="source"/>
+    /// wrote last and neither the pass nor the page's own deltas listed: each through the strategy, as a delete delta
+    /// occurring at the later of <paramref name="now"/> and the record's last event time. Adds each delete and its result.
+    /// </summary>
+    public void ApplyMissing(CompletedPass pass, string source, IReadOnlyList<Delta> pageDeltas, IConflictStrategy strategy, string appliedAt, DateTimeOffset now, List<AppliedDelta>? results, List<Delta>? missing)
+    {
+        var listed = new HashSet<string>(pass.RecordIds, StringComparer.Ordinal);
+        foreach (var delta in pageDeltas)
+        {
+            if (string.Equals(delta.Resource, pass.Resource, StringComparison.Ordinal))
+            {
+                listed.Add(delta.RecordId);
+            }
+        }
+
+        // Read the ids first: the deletes below change the rows this statement walks.
+        var gone = new List<(string RecordId, DateTimeOffset OccurredAt)>();
+        _listLive.Text(1, pass.Resource);
+        _listLive.Text(2, source);
+        try
+        {
+            while (_listLive.Step())
+            {
+                var recordId = _listLive.GetText(0);
+                if (!listed.Contains(recordId))
+                {
+                    gone.Add((recordId, Timestamps.Read(_listLive.GetText(1))));
+                }
+            }
+        }
+        finally
+        {
+            _listLive.Reset();
+        }
+
+        gone.Sort((a, b) => string.CompareOrdinal(a.RecordId, b.RecordId));
+        foreach (var (recordId, occurredAt) in gone)
+        {
+            var delete = Delta.Delete(pass.Resource, recordId, source).At(occurredAt > now ? occurredAt : now);
+            results?.Add(Apply(delete, strategy, appliedAt, -1));
+            missing?.Add(delete);
+        }
     }
 
     public void SetCursor(CursorUpdate cursor, string at)

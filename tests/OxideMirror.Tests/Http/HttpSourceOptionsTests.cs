@@ -22,7 +22,6 @@ public sealed class HttpSourceOptionsTests
         { "unnamed resource", "a resource with an empty Name (path 'customers')" },
         { "since without event time", "SinceParameter 'updated_since' needs EventTimeField" },
         { "delete missing incremental", "DeleteMissing needs full-refresh passes" },
-        { "delete missing without store", "DeleteMissing needs HttpSourceOptions.Store" },
         { "bad since format", "SinceFormat 'yyyy-MM-dd%' is not a .NET date format" },
         { "client and handler", "sets both HttpClient and Handler" },
     };
@@ -44,7 +43,6 @@ public sealed class HttpSourceOptionsTests
                 case "unnamed resource": r.Name = ""; break;
                 case "since without event time": r.SinceParameter = "updated_since"; break;
                 case "delete missing incremental": r.DeleteMissing = true; r.EventTimeField = "t"; r.SinceParameter = "since"; break;
-                case "delete missing without store": r.DeleteMissing = true; break;
                 case "bad since format": r.SinceFormat = "yyyy-MM-dd%"; break;
                 case "client and handler": o.HttpClient = new HttpClient(); o.Handler = new HttpClientHandler(); break;
             }
@@ -53,6 +51,17 @@ public sealed class HttpSourceOptionsTests
         var act = () => new HttpSource(options);
 
         act.Should().Throw<ArgumentException>().Which.Message.Should().Contain(expected);
+    }
+
+    [Fact]
+    public void Constructor_DeleteMissingWithoutAStore_IsAccepted()
+    {
+        // Before, DeleteMissing demanded HttpSourceOptions.Store, which a source configured under AddOxideMirror cannot have.
+        var options = Valid((_, r) => r.DeleteMissing = true);
+
+        var act = () => new HttpSource(options).Dispose();
+
+        act.Should().NotThrow();
     }
 
     [Theory]

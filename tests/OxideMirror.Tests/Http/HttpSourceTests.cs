@@ -357,7 +357,7 @@ public sealed class HttpSourceTests
         await using var store = await MirrorStore.OpenInMemoryAsync();
         var resource = FakeItemsApi.Resource("offset");
         resource.DeleteMissing = true;
-        using var source = Source(server, o => o.Store = store, resource);
+        using var source = Source(server, null, resource);
         var syncer = new Syncer(store);
         await syncer.SyncAsync(source);
 
@@ -370,7 +370,48 @@ public sealed class HttpSourceTests
         (await store.GetTombstoneAsync("items", "2")).Should().NotBeNull();
         (await store.GetTombstoneAsync("items", "5")).Should().NotBeNull();
         (await store.GetTombstoneAsync("items", "1")).Should().BeNull();
-        second.Pulled.Should().Be(5, "three upserts and two tombstones");
+        second.Pulled.Should().Be(3, "the pass listed three records");
+        second.Missing.Should().Be(2, "two records of the source were gone from the pass");
+        second.PerResource["items"].Deleted.Should().Be(2);
+    }
+
+    [Fact]
+    public async Task PullAsync_DeleteMissingPass_LastPageReportsTheCompletedPassWithEveryListedId()
+    {
+        var api = new FakeItemsApi(5);
+        await using var server = await LoopbackServer.StartAsync(api.Map);
+        var resource = FakeItemsApi.Resource("offset");
+        resource.DeleteMissing = true;
+        using var source = Source(server, null, resource);
+
+        var pages = new List<PullResult> { await source.PullAsync(null) };
+        while (pages[^1].HasMore)
+        {
+            pages.Add(await source.PullAsync(pages[^1].NextCursor));
+        }
+
+        var fromTheMiddle = await ResumeAsync(pages[0].NextCursor);
+
+        pages.Should().HaveCount(3);
+        pages.Take(2).Should().AllSatisfy(p => p.CompletedPasses.Should().BeEmpty());
+        pages[2].CompletedPasses.Should().ContainSingle().Which.Should().Match<CompletedPass>(p => p.Resource == "items");
+        pages[2].CompletedPasses[0].RecordIds.Should().BeEquivalentTo("1", "2", "3", "4", "5");
+        pages[2].Deltas.Should().OnlyContain(d => d.Op == DeltaOp.Upsert, "the source emits no deletes itself");
+        fromTheMiddle.CompletedPasses.Should().BeEmpty("an instance that did not see the pass from its first page reports no completed pass");
+
+        async Task<PullResult> ResumeAsync(string? cursor)
+        {
+            var r = FakeItemsApi.Resource("offset");
+            r.DeleteMissing = true;
+            using var other = Source(server, null, r);
+            var page = await other.PullAsync(cursor);
+            while (page.HasMore)
+            {
+                page = await other.PullAsync(page.NextCursor);
+            }
+
+            return page;
+        }
     }
 
     [Fact]
@@ -397,20 +438,20 @@ public sealed class HttpSourceTests
             return r;
         }
 
-        using (var first = Source(server, o => o.Store = store, Resource()))
+        using (var first = Source(server, null, Resource()))
         {
             await new Syncer(store).SyncAsync(first);
         }
 
         api.Remove(1);
         Volatile.Write(ref fail, 1);
-        using (var crashed = Source(server, o => { o.Store = store; o.MaxRetries = 0; }, Resource()))
+        using (var crashed = Source(server, o => o.MaxRetries = 0, Resource()))
         {
             await FluentActions.Awaiting(() => new Syncer(store).SyncAsync(crashed)).Should().ThrowAsync<HttpSourceException>();
         }
 
         Volatile.Write(ref fail, 0);
-        using var restarted = Source(server, o => o.Store = store, Resource());
+        using var restarted = Source(server, null, Resource());
         await new Syncer(store).SyncAsync(restarted);
 
         (await store.GetTombstoneAsync("items", "1")).Should().BeNull("the restarted instance did not see the first page of the pass");

@@ -69,6 +69,27 @@ public sealed class StaticSourceTests : SyncSourceContractTests
         FluentActions.Invoking(() => new StaticSource("s", [new PullResult(null!, "c", false)])).Should().Throw<ArgumentNullException>();
     }
 
+    [Fact]
+    public async Task PullAsync_PageCompletingAPass_ServesItAndTheSyncerDeletesWhatThePassNoLongerLists()
+    {
+        // A webhook-fed or replayed source says a full listing ended the same way HttpSource does, without the store.
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        var source = new StaticSource("s", [Page("a", 3)]);
+        var syncer = new Syncer(store);
+        await syncer.SyncAsync(source);
+        source.Enqueue(Page("b", 0) with { CompletedPasses = [new CompletedPass("r", ["a0", "a2"])] });
+        source.Enqueue(Page("c", 1));
+
+        var served = await source.PullAsync("a");
+        var report = await syncer.SyncAsync(source);
+
+        served.HasMore.Should().BeTrue("a page followed by another says HasMore");
+        served.CompletedPasses.Should().ContainSingle().Which.RecordIds.Should().Equal("a0", "a2");
+        (report.Pages, report.Pulled, report.Missing).Should().Be((2, 1L, 1L));
+        (await MirrorTables.LiveRecordIdsAsync(store, "r")).Should().Equal("a0", "a2", "c0");
+        (await store.GetTombstoneAsync("r", "a1")).Should().NotBeNull();
+    }
+
     private static List<PullResult> Pages(IReadOnlyList<Delta> deltas, int pageSize)
     {
         var pages = deltas.Chunk(pageSize)
