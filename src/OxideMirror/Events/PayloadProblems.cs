@@ -5,17 +5,17 @@ using System.Text.Json;
 namespace OxideMirror;
 
 /// <summary>
-/// Finds what makes a JSON payload impossible to store: nesting deeper than the store reads back, or a string or key
+/// Finds what makes a JSON payload impossible to store: nesting deeper than the mirror's answers can carry, or a string or key
 /// whose escapes hold an unpaired UTF-16 surrogate (<c>"\ud83d"</c> alone), which no UTF-8 text can hold. The apply
 /// path does not look for these up front: writing the payload fails on them, and only then is it searched, to say where.
 /// </summary>
 internal static class PayloadProblems
 {
     /// <summary>
-    /// The deepest nesting of objects and arrays a payload may have: the default of System.Text.Json's readers, which the
-    /// store uses to parse payloads again (conflict strategies, reads, rebuilds).
+    /// The deepest nesting of objects and arrays a payload may have (<see cref="JsonDepth.Value"/>): every answer that
+    /// carries it then stays within the depth System.Text.Json's readers take by default.
     /// </summary>
-    public const int MaxDepth = 64;
+    public const int MaxDepth = JsonDepth.Value;
 
     private const int MaxPathLength = 120;
 
@@ -31,7 +31,7 @@ internal static class PayloadProblems
         switch (value.ValueKind)
         {
             case JsonValueKind.Object or JsonValueKind.Array when depth > MaxDepth:
-                return string.Create(CultureInfo.InvariantCulture, $"nests objects and arrays more than {MaxDepth} levels deep at {Shorten(path)}, deeper than the store reads JSON back. Flatten the payload, or keep the deep part as a JSON string");
+                return string.Create(CultureInfo.InvariantCulture, $"nests objects and arrays more than {MaxDepth} levels deep at {Shorten(path)}, deeper than the mirror's answers can carry within the {JsonDepth.Default} levels JSON readers take by default. Flatten the payload, or keep the deep part as a JSON string");
             case JsonValueKind.Object:
                 var position = 0;
                 foreach (var property in value.EnumerateObject())

@@ -3,7 +3,10 @@ using System.Text.Json.Serialization;
 
 namespace OxideMirror;
 
-/// <summary>Serializes the mirror's results into event payloads: snake_case names, enums as snake_case strings, an undefined JSON value as null.</summary>
+/// <summary>
+/// Serializes the mirror's results into event payloads: snake_case names, enums as snake_case strings, an undefined JSON
+/// value as null, nested up to <see cref="JsonDepth.Answer"/> levels so that every record the store holds can be answered.
+/// </summary>
 internal static class MirrorJson
 {
     public static readonly JsonSerializerOptions Options = Create();
@@ -12,7 +15,7 @@ internal static class MirrorJson
 
     public static JsonElement Parse(string json)
     {
-        using var document = JsonDocument.Parse(json);
+        using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = JsonDepth.Answer });
         return document.RootElement.Clone();
     }
 
@@ -22,6 +25,7 @@ internal static class MirrorJson
         {
             PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
             DictionaryKeyPolicy = null,
+            MaxDepth = JsonDepth.Answer,
         };
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
         options.Converters.Add(new UndefinedAsNullConverter());

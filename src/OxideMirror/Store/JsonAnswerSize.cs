@@ -165,14 +165,15 @@ internal static class JsonAnswerSize
 
     /// <summary>
     /// Returns what JSON text takes re-serialized compactly, as <see cref="JsonElement.WriteTo"/> writes it, or -1 when it is
-    /// not written as JSON: it does not parse with <see cref="JsonDocument"/>'s default options, or an escape in it leaves a
-    /// UTF-16 surrogate unpaired (which the writer cannot write); such text is written as a string instead.
+    /// not written as JSON: it does not parse with <see cref="JsonDocument"/>'s default options, nests deeper than
+    /// <see cref="JsonDepth.Value"/> (an answer nests it three levels down), or an escape in it leaves a UTF-16 surrogate
+    /// unpaired (which the writer cannot write); such text is written as a string instead.
     /// </summary>
     /// <param name="utf8">Valid UTF-8, as <see cref="Encoding.UTF8"/> encodes the text.</param>
     public static long Json(ReadOnlySpan<byte> utf8)
     {
-        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = 64 });
-        Span<bool> started = stackalloc bool[66];
+        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = JsonDepth.Value });
+        Span<bool> started = stackalloc bool[JsonDepth.Value + 2];
         var previous = JsonTokenType.None;
         char[]? rented = null;
         long size = 0;

@@ -8,8 +8,7 @@ namespace OxideMirror;
 /// <summary>
 /// Writes a JSON value as compact UTF-8 into a reused buffer. Non-ASCII text is kept as it is (not \u-escaped), so
 /// <c>LIKE</c> and equality work on the stored text. The span it returns is valid until the next write. A value nested
-/// deeper than <see cref="PayloadProblems.MaxDepth"/>, or holding an unpaired surrogate escape, throws
-/// <see cref="InvalidOperationException"/>.
+/// deeper than the compactor's depth, or holding an unpaired surrogate escape, throws <see cref="InvalidOperationException"/>.
 /// </summary>
 internal sealed class JsonCompactor : IDisposable
 {
@@ -17,9 +16,14 @@ internal sealed class JsonCompactor : IDisposable
     private ArrayBufferWriter<byte> _buffer = new(InitialCapacity);
     private readonly Utf8JsonWriter _writer;
 
-    public JsonCompactor()
+    /// <summary>Creates a compactor for values nested at most <paramref name="maxDepth"/> levels deep.</summary>
+    /// <param name="maxDepth">
+    /// <see cref="PayloadProblems.MaxDepth"/> for a payload being accepted; <see cref="JsonDepth.Default"/> for JSON the store
+    /// already holds, which an earlier version may have accepted deeper than today's limit.
+    /// </param>
+    public JsonCompactor(int maxDepth)
     {
-        _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true, MaxDepth = PayloadProblems.MaxDepth });
+        _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true, MaxDepth = maxDepth });
     }
 
     public ReadOnlySpan<byte> Write(JsonElement element)

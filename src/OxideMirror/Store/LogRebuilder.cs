@@ -47,7 +47,7 @@ internal static class LogRebuilder
             using var insert = new RawStatement(connection,
                 "INSERT INTO mirror_records (resource, record_id, payload, source, last_synced_at, occurred_at, confidence, version, deleted_at) " +
                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
-            using var nested = new JsonCompactor();
+            using var nested = new JsonCompactor(JsonDepth.Default);
             long records = 0, events = 0;
             command.CommandText = LastAppliedEvents;
             using (var reader = command.ExecuteReader())

@@ -47,7 +47,9 @@ public sealed class QueryResult : IQueryAnswer
     /// Returns the result as JSON: <c>{"columns":[…],"rows":[{…}],"row_count":n,"truncated":false,"freshness":[…]}</c>,
     /// with numbers as JSON numbers, text as strings, blobs as base64 strings and NULL as null. Nested objects and arrays
     /// come out as JSON, not as escaped strings: a column read from a resource column that holds objects or arrays, and
-    /// a computed column (such as <c>json_group_array(...)</c>) whose text is a JSON object or array.
+    /// a computed column (such as <c>json_group_array(...)</c>) whose text is a JSON object or array, nested at most 61
+    /// levels deep; deeper JSON text comes out as a string, so that the answer stays within the 64 levels
+    /// System.Text.Json's readers take by default.
     /// </summary>
     /// <remarks>
     /// The compact JSON, as UTF-8, takes at most the query's byte cap (<see cref="MirrorStoreOptions.MaxQueryBytes"/> or
@@ -140,7 +142,8 @@ public sealed class QueryResult : IQueryAnswer
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(text);
+            // Nested no deeper than JsonDepth.Value, the JSON keeps the answer within the depth default readers take.
+            document = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = JsonDepth.Value });
         }
         catch (JsonException)
         {

@@ -33,9 +33,9 @@ internal sealed class RecordWriter : IDisposable
     private readonly RawStatement _addFeed;
     private readonly RawStatement _touchSource;
     private SqliteTransaction? _transaction;
-    private readonly JsonCompactor _incoming = new();
-    private readonly JsonCompactor _merged = new();
-    private readonly JsonCompactor _nested = new();
+    private readonly JsonCompactor _incoming = new(PayloadProblems.MaxDepth);
+    private readonly JsonCompactor _merged = new(PayloadProblems.MaxDepth);
+    private readonly JsonCompactor _nested = new(JsonDepth.Default);
     private readonly long _maxPayloadBytes;
 
     public RecordWriter(SqliteConnection connection, Catalog catalog, long maxPayloadBytes)

@@ -23,7 +23,7 @@ internal sealed class WhatIfReplayer : IDisposable
     private readonly IConflictStrategy _strategy;
     private readonly Dictionary<(string Resource, string RecordId), State> _states = [];
     private readonly Dictionary<string, string> _strings = new(StringComparer.Ordinal);
-    private readonly JsonCompactor _merged = new();
+    private readonly JsonCompactor _merged = new(JsonDepth.Default);
 
     public WhatIfReplayer(IConflictStrategy strategy)
     {

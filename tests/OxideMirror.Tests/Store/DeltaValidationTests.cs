@@ -206,15 +206,16 @@ public sealed class DeltaValidationTests
     {
         await using var store = await MirrorStore.OpenInMemoryAsync();
 
-        var act = () => store.ApplyAsync(Delta.Upsert("docs", "d1", Nested(65), "src"), MergeJson.Instance);
+        var act = () => store.ApplyAsync(Delta.Upsert("docs", "d1", Nested(62), "src"), MergeJson.Instance);
 
         var thrown = await act.Should().ThrowExactlyAsync<InvalidDeltaException>();
         thrown.Which.Field.Should().Be("Payload");
-        thrown.Which.Message.Should().StartWith("The delta (\"docs\"/\"d1\")").And.Contain("more than 64 levels deep at $.a.a.a");
+        thrown.Which.Message.Should().StartWith("The delta (\"docs\"/\"d1\")").And.Contain("more than 61 levels deep at $.a.a.a").And.Contain("64 levels JSON readers take by default");
         (await store.EventCountAsync()).Should().Be(0);
 
-        // The deepest payload accepted must stay readable: a conflict strategy, a read and a rebuild parse it again.
-        await store.ApplyAsync(Delta.Upsert("docs", "d1", Nested(64), "src"), MergeJson.Instance);
+        // The deepest payload accepted must stay readable: a conflict strategy, a read and a rebuild parse it again, and
+        // an answer nests it three levels down, within the 64 levels System.Text.Json reads by default.
+        await store.ApplyAsync(Delta.Upsert("docs", "d1", Nested(61), "src"), MergeJson.Instance);
         var merged = await store.ApplyAsync(Delta.Upsert("docs", "d1", new { title = "x" }, "src"), MergeJson.Instance);
         merged.Decision.Should().Be(ApplyDecision.Merged);
         var record = await store.GetRecordAsync("docs", "d1");
@@ -231,7 +232,7 @@ public sealed class DeltaValidationTests
 
         var act = () => store.ApplyAsync(Delta.Upsert("docs", "d1", document.RootElement, "src"), LastWriteWins.Instance);
 
-        (await act.Should().ThrowExactlyAsync<InvalidDeltaException>()).Which.Message.Should().Contain("more than 64 levels deep at $.a[0][0]");
+        (await act.Should().ThrowExactlyAsync<InvalidDeltaException>()).Which.Message.Should().Contain("more than 61 levels deep at $.a[0][0]");
         (await store.EventCountAsync()).Should().Be(0);
     }
 
@@ -244,7 +245,7 @@ public sealed class DeltaValidationTests
         var act = () => store.ApplyAsync(Customer("c1", "Grace"), new DeepMerge());
 
         var thrown = await act.Should().ThrowExactlyAsync<InvalidOperationException>();
-        thrown.Which.Message.Should().Contain("'deep-merge'").And.Contain("customers/c1").And.Contain("more than 64 levels deep");
+        thrown.Which.Message.Should().Contain("'deep-merge'").And.Contain("customers/c1").And.Contain("more than 61 levels deep");
         (await store.EventCountAsync()).Should().Be(1);
         (await store.ApplyAsync(Customer("c1", "Grace"), MergeJson.Instance)).Decision.Should().Be(ApplyDecision.Merged);
     }

@@ -130,14 +130,23 @@ public sealed class JsonAnswerSizeTests
     }
 
     [Fact]
-    public void Json_NestedAtTheParsersDepthLimit_IsCountedOrRefusedLikeJsonDocument()
+    public void Json_NestedAtTheDepthAnAnswerCarries_IsCountedOrRefusedLikeToJsonWritesIt()
     {
-        var deepest = new string('[', 64) + new string(']', 64);
-        var deeper = new string('[', 65) + new string(']', 65);
+        // An answer nests a value three levels down: 61 levels keep it within the 64 a default reader takes.
+        var deepest = new string('[', 61) + new string(']', 61);
+        var deeper = new string('[', 62) + new string(']', 62);
 
-        JsonAnswerSize.Json(Encoding.UTF8.GetBytes(deepest)).Should().Be(128);
+        JsonAnswerSize.Json(Encoding.UTF8.GetBytes(deepest)).Should().Be(122);
         JsonAnswerSize.Json(Encoding.UTF8.GetBytes(deeper)).Should().Be(-1);
-        ((Action)(() => JsonDocument.Parse(deeper))).Should().Throw<JsonException>();
+        Written(deepest).Should().Be("[" + deepest + "]", "ToJson nests it as JSON");
+        Written(deeper).Should().Be("[" + JsonSerializer.Serialize(deeper) + "]", "ToJson writes it as a string");
+
+        static string Written(string text)
+        {
+            var result = new QueryResult(["v"], [new Dictionary<string, object?> { ["v"] = text }], false, [JsonColumnMode.Detect], []);
+            using var json = JsonDocument.Parse(result.ToJson());
+            return "[" + json.RootElement.GetProperty("rows")[0].GetProperty("v").GetRawText() + "]";
+        }
     }
 
     [Fact]

@@ -9,6 +9,40 @@ public sealed class QueryTests
     private const string Endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT count(*) FROM c";
 
     [Fact]
+    public async Task QueryAsync_RecordAtTheDeepestAcceptedNesting_ToJsonNestsItWithinWhatDefaultReadersTake()
+    {
+        var deepest = await DeepJson.DeepestAcceptedAsync();
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        await store.ApplyAsync(Delta.Upsert("docs", "deep", DeepJson.Element(deepest), "docs"), LastWriteWins.Instance);
+
+        var result = await store.QueryAsync("SELECT a, json_object('a', json(a)) AS payload FROM docs");
+        var text = result.ToJson();
+
+        var reread = () => JsonDocument.Parse(text).Dispose();
+        reread.Should().NotThrow("an agent reads the answer with a default JsonDocument");
+        using var json = JsonDocument.Parse(text);
+        var row = json.RootElement.GetProperty("rows")[0];
+        row.GetProperty("a").GetRawText().Should().Be(DeepJson.Text(deepest - 1));
+        row.GetProperty("payload").GetRawText().Should().Be(DeepJson.Text(deepest));
+    }
+
+    [Fact]
+    public async Task ToJson_JsonTextNestedDeeperThanAnAnswerCarries_IsWrittenAsAStringDefaultReadersTake()
+    {
+        // Before, ToJson nested JSON text up to 64 levels deep inside its own three, and a default reader refused the answer.
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        var deep = DeepJson.Text(62);
+
+        var result = await store.QueryAsync("SELECT @t AS v", new { t = deep });
+        var text = result.ToJson();
+
+        var reread = () => JsonDocument.Parse(text).Dispose();
+        reread.Should().NotThrow("an agent reads the answer with a default JsonDocument");
+        using var json = JsonDocument.Parse(text);
+        json.RootElement.GetProperty("rows")[0].GetProperty("v").GetString().Should().Be(deep);
+    }
+
+    [Fact]
     public async Task QueryAsync_Record_ReturnsJsonTypedRows()
     {
         await using var store = await MirrorStore.OpenInMemoryAsync();
