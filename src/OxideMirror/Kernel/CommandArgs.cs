@@ -97,7 +97,8 @@ internal sealed class CommandArgs
             : throw BadRequest(_method, $"The field '{name}' is '{Shorten(text)}', which is not a timestamp; send ISO 8601, for example \"2026-01-31T12:00:00Z\".");
     }
 
-    public Dictionary<string, object?>? OptionalObject(string name)
+    /// <summary>Reads a query's parameters: an object of name/value pairs, each name once by the rule <see cref="QueryParameters"/> binds them.</summary>
+    public Dictionary<string, object?>? OptionalParameters(string name)
     {
         if (!TryGet(name, out var value))
         {
@@ -110,6 +111,7 @@ internal sealed class CommandArgs
         }
 
         var result = new Dictionary<string, object?>(StringComparer.Ordinal);
+        var spellings = new Dictionary<string, string>(QueryParameters.Names);
         foreach (var property in value.EnumerateObject())
         {
             var key = NameOf(_method, property, $"A name in the field '{name}'");
@@ -121,6 +123,12 @@ internal sealed class CommandArgs
             if (!result.TryAdd(key, property.Value.Clone()))
             {
                 throw BadRequest(_method, $"The name '{Shorten(key)}' in the field '{name}' appears more than once, and readers disagree on which one counts. Send each name once.");
+            }
+
+            // Names that differ only in case or by a leading @, : or $ bind the same SQL parameter: the same refusal as a repeat.
+            if (!spellings.TryAdd(QueryParameters.Key(key), key))
+            {
+                throw BadRequest(_method, QueryParameters.Twice(spellings[QueryParameters.Key(key)], key, $" in the field '{name}'"));
             }
         }
 
@@ -161,8 +169,11 @@ internal sealed class CommandArgs
         }
     }
 
-    /// <summary>Cuts a value quoted in a message to 100 characters, so that a huge field does not come back as a huge error.</summary>
-    public static string Shorten(string text) => text.Length <= 100 ? text : text[..100] + "…";
+    /// <summary>
+    /// Cuts a value quoted in a message (or a method name echoed in an answer's kind) to 100 characters, never between the
+    /// halves of a surrogate pair, so that a huge field does not come back as a huge error.
+    /// </summary>
+    public static string Shorten(string text) => text.Length <= 100 ? text : text[..(char.IsHighSurrogate(text[99]) ? 99 : 100)] + "…";
 
     private static CommandFailure NotText(string method, string what) =>
         BadRequest(method, $"{what} holds an unpaired UTF-16 surrogate escape (a \\ud800–\\udfff without its pair), which is not text. Send valid UTF-16: escape a character outside the Basic Multilingual Plane as both halves of its pair.");

@@ -89,7 +89,7 @@ public sealed partial class MirrorModule
     private async Task<JsonElement> QueryAsync(CommandArgs args, CancellationToken token)
     {
         var sql = args.RequiredString("sql");
-        var parameters = args.OptionalObject("parameters");
+        var parameters = args.OptionalParameters("parameters");
         var maxRows = Ceiling(args, "max_rows", 1, _ceilings.MaxRows, "rows", nameof(MirrorModuleOptions.MaxQueryRows));
         var maxBytes = Ceiling(args, "max_bytes", 1024, _ceilings.MaxBytes, "bytes", nameof(MirrorModuleOptions.MaxQueryBytes));
         var timeoutMs = Ceiling(args, "timeout_ms", 1, _ceilings.TimeoutMs, "ms", nameof(MirrorModuleOptions.MaxQueryTimeout));

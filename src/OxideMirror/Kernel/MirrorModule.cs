@@ -234,7 +234,7 @@ public sealed partial class MirrorModule : IKernelModule, IAsyncDisposable
                     catch (Exception ex)
                     {
                         // Publishing the answer failed (the host's transport); nothing is left to answer on, so only log it.
-                        KernelLog.Crashed(_logger, ex, command.Method, command.CorrelationId);
+                        KernelLog.Crashed(_logger, ex, Echo(command), command.CorrelationId);
                     }
 
                     break;
@@ -285,7 +285,7 @@ public sealed partial class MirrorModule : IKernelModule, IAsyncDisposable
             }
             catch (Exception ex)
             {
-                KernelLog.Crashed(_logger, ex, command.Method, command.CorrelationId);
+                KernelLog.Crashed(_logger, ex, Echo(command), command.CorrelationId);
                 await AnswerErrorAsync(command, MirrorErrorCodes.Internal, $"The mirror failed with {ex.GetType().Name}: {ex.Message}").ConfigureAwait(false);
                 return;
             }
@@ -302,7 +302,7 @@ public sealed partial class MirrorModule : IKernelModule, IAsyncDisposable
         catch (Exception ex)
         {
             // Publishing the answer failed (the host's transport); nothing is left to answer on, so only log it.
-            KernelLog.Crashed(_logger, ex, command.Method, command.CorrelationId);
+            KernelLog.Crashed(_logger, ex, Echo(command), command.CorrelationId);
         }
         finally
         {
@@ -326,10 +326,16 @@ public sealed partial class MirrorModule : IKernelModule, IAsyncDisposable
 
     private Task AnswerErrorAsync(BusCommand command, string code, string message)
     {
-        KernelLog.Failed(_logger, command.Method, command.CorrelationId, code);
+        KernelLog.Failed(_logger, Echo(command), command.CorrelationId, code);
         var payload = MirrorJson.ToElement(new ErrorPayload(code, message));
-        return PublishAsync(new BusEvent(_options.ModuleId, command.Method + ".err", payload, command.CorrelationId));
+        return PublishAsync(new BusEvent(_options.ModuleId, Echo(command) + ".err", payload, command.CorrelationId));
     }
+
+    /// <summary>
+    /// Returns the command's method as the answer's kind and the log repeat it: cut like any caller text a message quotes,
+    /// so that an unknown method name of megabytes does not come back (or get logged) whole.
+    /// </summary>
+    private static string Echo(BusCommand command) => CommandArgs.Shorten(command.Method ?? string.Empty);
 
     private Task PublishAsync(BusEvent evt) => _bus!.PublishAsync(evt, CancellationToken.None).AsTask();
 

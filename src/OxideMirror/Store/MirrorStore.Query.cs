@@ -19,7 +19,7 @@ public sealed partial class MirrorStore
     /// <exception cref="ArgumentException"><paramref name="sql"/> is empty or holds a NUL character, or a parameter value cannot be bound.</exception>
     /// <exception cref="QueryNotReadOnlyException">The SQL could change the database, reach outside it, or holds more than one statement; nothing ran.</exception>
     /// <exception cref="QueryTimeoutException">The query ran past its time limit and was stopped.</exception>
-    /// <exception cref="QueryException">The SQL is invalid or failed (SQLite's message is quoted).</exception>
+    /// <exception cref="QueryException">The SQL is invalid or failed (SQLite's message is quoted), or two parameters bind the same SQL parameter (names differing only in case or prefix).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
     public Task<QueryResult> QueryAsync(string sql, object? parameters, CancellationToken cancellationToken) =>
@@ -39,7 +39,7 @@ public sealed partial class MirrorStore
     /// <exception cref="ArgumentOutOfRangeException">A limit or the <see cref="QueryOptions.AsOfMode"/> in <paramref name="options"/> is out of range.</exception>
     /// <exception cref="QueryNotReadOnlyException">The SQL could change the database, reach outside it, or holds more than one statement; nothing ran.</exception>
     /// <exception cref="QueryTimeoutException">The query, or the rebuild of the mirror as of <see cref="QueryOptions.AsOf"/>, ran past its time limit and was stopped.</exception>
-    /// <exception cref="QueryException">The SQL is invalid or failed (SQLite's message is quoted).</exception>
+    /// <exception cref="QueryException">The SQL is invalid or failed (SQLite's message is quoted), or two parameters bind the same SQL parameter (names differing only in case or prefix).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
     public Task<QueryResult> QueryAsync(string sql, object? parameters = null, QueryOptions? options = null, CancellationToken cancellationToken = default) =>
@@ -55,10 +55,10 @@ public sealed partial class MirrorStore
     /// <param name="parameters">The parameters' values: an anonymous object, a dictionary, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">A token that interrupts the query inside SQLite.</param>
     /// <returns>The rows, with <see cref="QueryResult{T}.Truncated"/> set when the row cap or the byte cap cut them short.</returns>
-    /// <exception cref="ArgumentException"><paramref name="sql"/> is empty or holds a NUL character.</exception>
+    /// <exception cref="ArgumentException"><paramref name="sql"/> is empty or holds a NUL character, or a parameter value cannot be bound.</exception>
     /// <exception cref="QueryNotReadOnlyException">The SQL could change the database, reach outside it, or holds more than one statement; nothing ran.</exception>
     /// <exception cref="QueryTimeoutException">The query ran past its time limit and was stopped.</exception>
-    /// <exception cref="QueryException">The SQL is invalid or failed, or a row could not be mapped to <typeparamref name="T"/>.</exception>
+    /// <exception cref="QueryException">The SQL is invalid or failed, two parameters bind the same SQL parameter, or a value could not be mapped to <typeparamref name="T"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
     public Task<QueryResult<T>> QueryAsync<T>(string sql, object? parameters, CancellationToken cancellationToken) =>
@@ -68,7 +68,8 @@ public sealed partial class MirrorStore
     /// Runs one read-only SQL statement written by an agent on the same safe path as
     /// <see cref="QueryAsync(string, object?, QueryOptions?, CancellationToken)"/>, with the same checks, the same time limit
     /// and the same <see cref="QueryOptions"/> (limits and <see cref="QueryOptions.AsOf"/>), mapping rows to
-    /// <typeparamref name="T"/> with Dapper (columns to properties or constructor parameters by name). The row cap applies
+    /// <typeparamref name="T"/> with Dapper (columns to properties or constructor parameters by name), and binding the
+    /// parameters by the same rule and conversions. The row cap applies
     /// as it does there. The byte cap (<see cref="QueryOptions.MaxBytes"/>, by default
     /// <see cref="MirrorStoreOptions.MaxQueryBytes"/>) counts the managed memory that reading and mapping the rows
     /// allocates, in which text takes up to twice its UTF-8 size, so it allows twice the cap plus 1 MiB for mapping; and,
@@ -81,11 +82,11 @@ public sealed partial class MirrorStore
     /// <param name="options">Limits for this call (unset values take the store's), and the moment to query at (<see cref="QueryOptions.AsOf"/>); <see langword="null"/> for the store's limits, now.</param>
     /// <param name="cancellationToken">A token that interrupts the query inside SQLite.</param>
     /// <returns>The rows, with <see cref="QueryResult{T}.Truncated"/> set when the row cap or the byte cap cut them short.</returns>
-    /// <exception cref="ArgumentException"><paramref name="sql"/> is empty or holds a NUL character, <paramref name="parameters"/> is a <see cref="QueryOptions"/> or a <see cref="CancellationToken"/> (pass it by name), or <see cref="QueryOptions.AsOfMode"/> is set without <see cref="QueryOptions.AsOf"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="sql"/> is empty or holds a NUL character, a parameter value cannot be bound, <paramref name="parameters"/> is a <see cref="QueryOptions"/> or a <see cref="CancellationToken"/> (pass it by name), or <see cref="QueryOptions.AsOfMode"/> is set without <see cref="QueryOptions.AsOf"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A limit or the <see cref="QueryOptions.AsOfMode"/> in <paramref name="options"/> is out of range.</exception>
     /// <exception cref="QueryNotReadOnlyException">The SQL could change the database, reach outside it, or holds more than one statement; nothing ran.</exception>
     /// <exception cref="QueryTimeoutException">The query, or the rebuild of the mirror as of <see cref="QueryOptions.AsOf"/>, ran past its time limit and was stopped.</exception>
-    /// <exception cref="QueryException">The SQL is invalid or failed, or a row could not be mapped to <typeparamref name="T"/>.</exception>
+    /// <exception cref="QueryException">The SQL is invalid or failed, two parameters bind the same SQL parameter, or a value could not be mapped to <typeparamref name="T"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
     public Task<QueryResult<T>> QueryAsync<T>(string sql, object? parameters = null, QueryOptions? options = null, CancellationToken cancellationToken = default) =>
@@ -136,12 +137,15 @@ public sealed partial class MirrorStore
 
     /// <summary>
     /// The typed answer: runs the checked SQL through Dapper on the reader's connection, with the guard still armed, and
-    /// keeps rows while they fit the row cap and the typed byte cap.
+    /// keeps rows while they fit the row cap and the typed byte cap. The parameters are bound as the untyped answer binds
+    /// them (<see cref="QueryParameters"/>), under the names SQLite reports, so that both paths take and refuse the same.
     /// </summary>
     private static QueryResult<T> MapRows<T>(ReaderPool.Reader reader, SQLitePCL.sqlite3_stmt statement, Catalog catalog, QueryRequest request)
     {
-        var (sql, parameters, cancellationToken) = (request.Sql, request.Parameters, request.CancellationToken);
-        var rowNames = QueryRunner.RowNames(statement);
+        var (sql, cancellationToken) = (request.Sql, request.CancellationToken);
+        var parameters = new BoundParameters(statement, QueryParameters.Read(request.Parameters));
+        var columns = QueryRunner.ColumnNames(statement);
+        var rowNames = QueryRunner.RowNames(columns);
         var tables = reader.Guard.TablesRead.ToList();
         var maxAllocated = request.MaxBytes >= long.MaxValue / 4 ? long.MaxValue : (2 * request.MaxBytes) + (1024 * 1024);
         try
@@ -170,9 +174,10 @@ public sealed partial class MirrorStore
         {
             throw QueryRunner.Translate(ex, reader.Guard, sql, request.Timeout, cancellationToken);
         }
-        catch (Exception ex) when (ex is InvalidCastException or FormatException or InvalidOperationException or System.Data.DataException)
+        catch (Exception ex) when (ex is (InvalidCastException or FormatException or OverflowException or ArgumentException or InvalidOperationException or System.Data.DataException) and not ObjectDisposedException)
         {
-            throw new QueryException($"A row of the query could not be mapped to {typeof(T).Name} ({ex.Message}). Alias the columns to match its properties, or query into QueryResult with QueryAsync(sql).", ex);
+            // Dapper's type conversions throw these for a value that does not fit the type (a char from 'abc' is an ArgumentException).
+            throw new QueryException($"A row of the query could not be mapped to {typeof(T).Name} ({ex.Message}); its columns are {QueryRunner.Columns(columns)}. Alias the columns to match the type's properties and select values that convert to their types (a char takes a one-character text), or query into QueryResult with QueryAsync(sql).", ex);
         }
     }
 

@@ -76,11 +76,8 @@ internal static class QueryRunner
         return new QueryResult(names, rows, truncated, modes, freshness);
     }
 
-    /// <summary>
-    /// Returns what each row of <paramref name="statement"/> takes besides its values as a JSON object: braces, each quoted
-    /// and escaped <c>"name":</c> and the separators.
-    /// </summary>
-    public static long RowNames(sqlite3_stmt statement)
+    /// <summary>Returns the names of <paramref name="statement"/>'s columns, as SQLite reports them.</summary>
+    public static string[] ColumnNames(sqlite3_stmt statement)
     {
         var names = new string[raw.sqlite3_column_count(statement)];
         for (var c = 0; c < names.Length; c++)
@@ -88,8 +85,14 @@ internal static class QueryRunner
             names[c] = raw.sqlite3_column_name(statement, c).utf8_to_string() ?? string.Empty;
         }
 
-        return JsonAnswerSize.RowNames(names) + 1;
+        return names;
     }
+
+    /// <summary>
+    /// Returns what each row with these columns takes besides its values as a JSON object: braces, each quoted and escaped
+    /// <c>"name":</c> and the separators.
+    /// </summary>
+    public static long RowNames(IReadOnlyList<string> names) => JsonAnswerSize.RowNames(names) + 1;
 
     /// <summary>
     /// Prepares <paramref name="sql"/> under the reader's guard and returns it once it is known to be one statement that
@@ -208,18 +211,7 @@ internal static class QueryRunner
         for (var i = 1; i <= count; i++)
         {
             var name = raw.sqlite3_bind_parameter_name(statement, i).utf8_to_string();
-            if (string.IsNullOrEmpty(name) || name.Length < 2)
-            {
-                throw new QueryException($"The query uses a positional parameter ('?' at position {i}). Name every parameter, for example @customer_id, and pass its value by that name.");
-            }
-
-            var key = name[1..];
-            if (!parameters.TryGetValue(key, out var value))
-            {
-                throw new QueryException($"The query uses the parameter {name}, but no value named '{key}' was passed. Pass it in the parameters object, for example new {{ {key} = ... }}.");
-            }
-
-            var bound = QueryParameters.ToSqlite(key, value);
+            var bound = QueryParameters.ValueFor(name, i, parameters);
             var rc = bound switch
             {
                 null => raw.sqlite3_bind_null(statement, i),
@@ -384,6 +376,13 @@ internal static class QueryRunner
 
         var stage = preparing ? "could not be prepared" : "failed while running";
         return new QueryException($"The query {stage} (SQLite error {rc}: {message}): {Excerpt(sql)}. Fix the SQL and send it again.", inner);
+    }
+
+    /// <summary>Lists column names for a message, quoted, the first ten of them, each cut to 60 characters.</summary>
+    internal static string Columns(IReadOnlyList<string> names)
+    {
+        var shown = names.Take(10).Select(n => "'" + (n.Length <= 60 ? n : n[..60] + "…") + "'");
+        return string.Join(", ", shown) + (names.Count > 10 ? string.Create(CultureInfo.InvariantCulture, $" and {names.Count - 10} more") : string.Empty);
     }
 
     internal static string Excerpt(string sql)

@@ -125,12 +125,42 @@ public sealed class MirrorModuleErrorTests
     }
 
     [Theory]
+    [InlineData("""{"sql":"SELECT @a AS v","parameters":{"a":1,"A":2}}""", "'a' and 'A'")]
+    [InlineData("""{"sql":"SELECT @a AS v","parameters":{"a":1,"@a":2}}""", "'a' and '@a'")]
+    [InlineData("""{"sql":"SELECT @a AS v","parameters":{"$A":1,":a":2}}""", "'$A' and ':a'")]
+    public async Task Query_ParametersThatBindTheSameSqlParameter_AnswersBadRequestNamingBoth(string payload, string names)
+    {
+        // Before, the module answered query.ok with the last value, though a parameter sent twice is refused.
+        await using var h = await ModuleHarness.StartAsync();
+
+        var answer = await h.SendAsync(new BusCommand("mirror", "query", ModuleHarness.Json(payload), "d-2"));
+
+        answer.ErrorCode.Should().Be(MirrorErrorCodes.BadRequest, answer.Payload.ToString());
+        answer.Payload.GetProperty("message").GetString().Should()
+            .Contain("in the field 'parameters'").And.Contain(names).And.Contain("bind the same SQL parameter").And.Contain("Pass each parameter once");
+    }
+
+    [Fact]
+    public async Task Command_UnknownMethodOfAMegabyte_AnswersWithTheNameCutInTheKind()
+    {
+        // Before, the answer's kind repeated the whole name: a megabyte method came back as a megabyte kind.
+        await using var h = await ModuleHarness.StartAsync();
+        var huge = new string('m', 1_000_000);
+
+        var answer = await h.SendAsync(new BusCommand("mirror", huge, ModuleHarness.Json("{}"), "k-1"));
+
+        answer.ErrorCode.Should().Be(MirrorErrorCodes.UnknownMethod);
+        answer.Kind.Should().Be(new string('m', 100) + "….err");
+    }
+
+    [Theory]
     [InlineData("method")]
     [InlineData("field name")]
     [InlineData("number")]
     [InlineData("as_of")]
     [InlineData("as_of_mode")]
     [InlineData("source")]
+    [InlineData("parameter name twice")]
     public async Task Command_MegabyteValueInError_IsQuotedCutTo100Characters(string where)
     {
         await using var h = await ModuleHarness.StartAsync();
@@ -142,6 +172,7 @@ public sealed class MirrorModuleErrorTests
             "number" => new BusCommand("mirror", "query", ModuleHarness.Json($$"""{"sql":"SELECT 1","max_rows":{{huge}}}"""), "h-1"),
             "as_of_mode" => new BusCommand("mirror", "query", ModuleHarness.Json($$"""{"sql":"SELECT 1","as_of_mode":"{{huge}}"}"""), "h-1"),
             "source" => new BusCommand("mirror", "sync", ModuleHarness.Json($$"""{"source":"{{huge}}"}"""), "h-1"),
+            "parameter name twice" => new BusCommand("mirror", "query", ModuleHarness.Json($$$"""{"sql":"SELECT 1","parameters":{"{{{huge}}}":1,"@{{{huge}}}":2}}"""), "h-1"),
             _ => new BusCommand("mirror", "query", ModuleHarness.Json($$"""{"sql":"SELECT 1","{{where}}":"{{huge}}"}"""), "h-1"),
         };
 

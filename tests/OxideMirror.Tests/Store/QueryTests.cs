@@ -145,6 +145,98 @@ public sealed class QueryTests
     }
 
     [Fact]
+    public async Task QueryAsyncOfT_ParameterThatCannotBeBound_ThrowsLikeQueryAsync()
+    {
+        // Before, the typed path handed the value to Dapper, and ulong.MaxValue was bound as -1.
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+
+        var huge = () => store.QueryAsync<long>("SELECT @n AS x", new { n = ulong.MaxValue });
+        var list = () => store.QueryAsync<long>("SELECT @ids AS x", new { ids = new List<int> { 1, 2 } });
+        var fits = await store.QueryAsync<long>("SELECT @n AS x", new { n = (ulong)long.MaxValue });
+
+        (await huge.Should().ThrowAsync<ArgumentException>()).WithMessage("*'n' is 18446744073709551615, larger than SQLite's largest integer (9223372036854775807)*");
+        (await list.Should().ThrowAsync<ArgumentException>()).WithMessage("*'ids' has type List`1, which cannot be bound*");
+        fits.Rows.Should().Equal(long.MaxValue);
+    }
+
+    [Fact]
+    public async Task QueryAsyncOfT_ParameterSpelledInAnotherCaseOrWithAPrefix_BindsLikeQueryAsync()
+    {
+        // Before, the typed path failed ("Must add values for the following parameters: @tier") where QueryAsync bound it.
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        var parameters = new Dictionary<string, object?> { ["Tier"] = "gold", ["$n"] = 2 };
+
+        var untyped = await store.QueryAsync("SELECT @tier AS tier, :N AS n, $n AS m", parameters);
+        var typed = await store.QueryAsync<TierRow>("SELECT @tier AS tier, :N AS n, $n AS m", parameters);
+
+        untyped.Rows[0].Values.Should().Equal("gold", 2L, 2L);
+        typed.Rows.Should().Equal(new TierRow("gold", 2, 2));
+    }
+
+    public static TheoryData<object> SameParameterTwice => new()
+    {
+        new Dictionary<string, object?> { ["a"] = 1, ["A"] = 2 },
+        new Dictionary<string, object?> { ["a"] = 1, ["@a"] = 2 },
+        new Dictionary<string, object?> { [":a"] = 1, ["$A"] = 2 },
+        new { a = 1, A = 2 },
+    };
+
+    [Theory]
+    [MemberData(nameof(SameParameterTwice))]
+    public async Task QueryAsync_TwoParametersThatBindTheSameSqlParameter_ThrowsQueryExceptionNamingBoth(object parameters)
+    {
+        // Before, the last one won in silence.
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        var names = Names(parameters);
+
+        var untyped = () => store.QueryAsync("SELECT @a AS v", parameters);
+        var typed = () => store.QueryAsync<long>("SELECT @a AS v", parameters);
+
+        (await untyped.Should().ThrowExactlyAsync<QueryException>())
+            .WithMessage($"The query parameters '{names[0]}' and '{names[1]}' bind the same SQL parameter*Pass each parameter once, under one name.");
+        (await typed.Should().ThrowExactlyAsync<QueryException>())
+            .WithMessage($"The query parameters '{names[0]}' and '{names[1]}' bind the same SQL parameter*");
+        (await store.QueryAsync("SELECT @a AS v", new { a = 1 })).Rows[0]["v"].Should().Be(1L, "the store stays usable");
+
+        static string[] Names(object parameters) => parameters is Dictionary<string, object?> d ? [.. d.Keys] : ["a", "A"];
+    }
+
+    [Fact]
+    public async Task QueryAsyncOfT_CharFromLongerText_ThrowsQueryExceptionNamingTheColumnAndTheFix_AndTheStoreStaysUsable()
+    {
+        // Before, Dapper's ArgumentException ("A single-character was expected") reached the caller.
+        await using var store = await MirrorStore.OpenInMemoryAsync(new MirrorStoreOptions { MaxReaders = 1 });
+
+        var act = () => store.QueryAsync<char>("SELECT 'abc' AS letter");
+
+        var thrown = await act.Should().ThrowExactlyAsync<QueryException>();
+        thrown.Which.Message.Should().Contain("mapped to Char").And.Contain("'letter'").And.Contain("a char takes a one-character text").And.Contain("QueryAsync(sql)");
+        (await store.QueryAsync<char>("SELECT 'a'")).Rows.Should().Equal('a');
+    }
+
+    [Theory]
+    [InlineData("SELECT 'abc' AS n")]
+    [InlineData("SELECT 99999999999 AS n")]
+    public async Task QueryAsyncOfT_ValueThatDoesNotConvert_ThrowsQueryExceptionNamingTheColumn(string sql)
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync(new MirrorStoreOptions { MaxReaders = 1 });
+
+        var scalar = () => store.QueryAsync<int>(sql);
+        var row = () => store.QueryAsync<IntRow>(sql);
+
+        (await scalar.Should().ThrowExactlyAsync<QueryException>()).Which.Message.Should().Contain("mapped to Int32").And.Contain("'n'");
+        (await row.Should().ThrowExactlyAsync<QueryException>()).Which.Message.Should().Contain("mapped to IntRow").And.Contain("'n'");
+        (await store.QueryAsync<int>("SELECT 7")).Rows.Should().Equal(7);
+    }
+
+    public sealed record TierRow(string Tier, long N, long M);
+
+    public sealed class IntRow
+    {
+        public int N { get; set; }
+    }
+
+    [Fact]
     public async Task QueryAsync_MoreRowsThanMaxRows_IsTruncatedToExactlyMaxRows()
     {
         await using var store = await MirrorStore.OpenInMemoryAsync();
