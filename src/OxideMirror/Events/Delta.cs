@@ -118,12 +118,12 @@ public sealed record Delta
     internal void Validate(int index)
     {
         var at = At(index);
-        if (string.IsNullOrWhiteSpace(Resource))
+        if (Ids.IsBlank(Resource))
         {
             throw Invalid(nameof(Resource), $"{at} has an empty Resource ({Quote(Resource)}). Give every delta the name of the collection it belongs to, for example \"customers\".", index);
         }
 
-        if (string.IsNullOrEmpty(RecordId))
+        if (Ids.IsBlank(RecordId))
         {
             throw Invalid(nameof(RecordId), $"{at} (resource {Quote(Resource)}) has an empty RecordId ({Quote(RecordId)}). Give every delta the remote record's id.", index);
         }
@@ -138,7 +138,7 @@ public sealed record Delta
             throw Invalid(nameof(Provenance), $"{at} ({Resource}/{RecordId}) has no Provenance. Set Provenance to the reporting source.", index);
         }
 
-        if (string.IsNullOrWhiteSpace(Provenance.Source))
+        if (Ids.IsBlank(Provenance.Source))
         {
             throw Invalid("Provenance.Source", $"{at} ({Resource}/{RecordId}) has an empty Provenance.Source ({Quote(Provenance.Source)}). Name the source that reported the change.", index);
         }
@@ -154,9 +154,9 @@ public sealed record Delta
             throw Invalid(nameof(Payload), $"{at} ({Resource}/{RecordId}) is an upsert whose Payload is {Describe(Payload)}, not a JSON object. Wrap the value in an object, for example {{\"value\": ...}}.", index);
         }
 
-        if (DeltaId is not null && DeltaId.Length == 0)
+        if (DeltaId is not null && Ids.IsBlank(DeltaId))
         {
-            throw Invalid(nameof(DeltaId), $"{at} ({Resource}/{RecordId}) has an empty DeltaId. Leave DeltaId null or give it a value unique per source.", index);
+            throw Invalid(nameof(DeltaId), $"{at} ({Resource}/{RecordId}) has an empty DeltaId ({Quote(DeltaId)}). Leave DeltaId null or give it a value unique per source.", index);
         }
 
         CheckUtf16(nameof(Resource), Resource, at, index);

@@ -22,11 +22,11 @@ public sealed class StaticSource : ISyncSource
     /// <summary>Initializes a new instance of the <see cref="StaticSource"/> class with pages to serve.</summary>
     /// <param name="id">The source's id.</param>
     /// <param name="batches">The pages, in order.</param>
-    /// <exception cref="ArgumentException"><paramref name="id"/> is empty.</exception>
+    /// <exception cref="ArgumentException"><paramref name="id"/> is empty or white space.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="id"/> or <paramref name="batches"/> is null, or a page is null.</exception>
     public StaticSource(string id, IEnumerable<PullResult> batches)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        Ids.ThrowIfBlank(id);
         ArgumentNullException.ThrowIfNull(batches);
         Id = id;
         foreach (var batch in batches)

@@ -18,11 +18,17 @@ internal static class MirrorFile
 
     /// <summary>
     /// Returns when <paramref name="path"/> does not exist, is empty (no bytes, or a SQLite database without a table), or
-    /// holds a mirror; throws <see cref="MirrorSchemaException"/> otherwise. Neither the file nor a -wal or -shm file
-    /// beside it is created or changed when nothing is writing it.
+    /// holds a mirror; throws <see cref="MirrorStorageException"/> when it is a directory, and
+    /// <see cref="MirrorSchemaException"/> otherwise. Neither the file nor a -wal or -shm file beside it is created or
+    /// changed when nothing is writing it.
     /// </summary>
     public static void ThrowIfNotMirror(string path)
     {
+        if (Directory.Exists(path))
+        {
+            throw StorageErrors.Directory(path);
+        }
+
         if (!File.Exists(path))
         {
             return;

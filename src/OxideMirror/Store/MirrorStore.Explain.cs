@@ -16,7 +16,7 @@ public sealed partial class MirrorStore
     /// <param name="cancellationToken">A token to cancel the read.</param>
     /// <returns>The explanation, or <see langword="null"/> when the record was never seen or is deleted.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="resource"/> or <paramref name="recordId"/> is null.</exception>
-    /// <exception cref="ArgumentException"><paramref name="resource"/> is empty or white space, or <paramref name="recordId"/> is empty.</exception>
+    /// <exception cref="ArgumentException"><paramref name="resource"/> or <paramref name="recordId"/> is empty or white space.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
     /// <remarks>
@@ -35,8 +35,8 @@ public sealed partial class MirrorStore
     /// </remarks>
     public async Task<RecordExplanation?> ExplainAsync(string resource, string recordId, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(resource);
-        ArgumentException.ThrowIfNullOrEmpty(recordId);
+        Ids.ThrowIfBlank(resource);
+        Ids.ThrowIfBlank(recordId);
         ThrowIfDisposed();
         using var lease = await LeaseReaderAsync(cancellationToken).ConfigureAwait(false);
         var connection = lease.Reader.Connection;

@@ -23,7 +23,7 @@ public sealed partial class MirrorStore
     /// <param name="cancellationToken">A token to cancel the read.</param>
     /// <returns>The record's history, oldest first; empty when the record was never seen.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="resource"/> or <paramref name="recordId"/> is null.</exception>
-    /// <exception cref="ArgumentException"><paramref name="resource"/> is empty or white space, or <paramref name="recordId"/> is empty.</exception>
+    /// <exception cref="ArgumentException"><paramref name="resource"/> or <paramref name="recordId"/> is empty or white space.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
     /// <remarks>
@@ -32,8 +32,8 @@ public sealed partial class MirrorStore
     /// </remarks>
     public async Task<IReadOnlyList<RecordChange>> GetHistoryAsync(string resource, string recordId, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(resource);
-        ArgumentException.ThrowIfNullOrEmpty(recordId);
+        Ids.ThrowIfBlank(resource);
+        Ids.ThrowIfBlank(recordId);
         var rows = await ReadAsync((connection, token) => EventReader.HistoryAsync(connection, resource, recordId, token), cancellationToken).ConfigureAwait(false);
         var changes = new List<RecordChange>(rows.Count);
         var state = default(System.Text.Json.JsonElement);

@@ -123,12 +123,12 @@ public sealed partial class MirrorStore
     /// <param name="resource">The resource the cursor belongs to, or <c>"*"</c> (the default) for the whole source.</param>
     /// <param name="cancellationToken">A token to cancel the read.</param>
     /// <returns>The cursor, or <see langword="null"/> when none is stored.</returns>
-    /// <exception cref="ArgumentException"><paramref name="source"/> or <paramref name="resource"/> is empty.</exception>
+    /// <exception cref="ArgumentException"><paramref name="source"/> or <paramref name="resource"/> is empty or white space.</exception>
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
     public Task<string?> GetCursorAsync(string source, string resource = "*", CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(source);
-        ArgumentException.ThrowIfNullOrWhiteSpace(resource);
+        Ids.ThrowIfBlank(source);
+        Ids.ThrowIfBlank(resource);
         return ReadAsync(
             (connection, token) => connection.ExecuteScalarAsync<string?>(new CommandDefinition(
                 "SELECT cursor FROM mirror_cursors WHERE source = @source AND resource = @resource",

@@ -34,7 +34,7 @@ public sealed partial class MirrorStore
     /// <param name="cancellationToken">A token to cancel; a cancelled batch commits nothing.</param>
     /// <returns>What applying each delta did, in the batch's order.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="deltas"/>, one of its items, or <paramref name="strategy"/> is null.</exception>
-    /// <exception cref="ArgumentException"><paramref name="cursor"/> has an empty source or resource, a value with an unpaired surrogate, or <paramref name="strategy"/> has a null label.</exception>
+    /// <exception cref="ArgumentException"><paramref name="cursor"/> has an empty or white-space source or resource, a value with an unpaired surrogate, or <paramref name="strategy"/> has a null label.</exception>
     /// <exception cref="InvalidDeltaException">A delta is invalid, or its payload is larger than <see cref="MirrorStoreOptions.MaxPayloadBytes"/>; nothing of the batch was written.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; nothing of the batch was written.</exception>
     /// <exception cref="MirrorStorageException">The file cannot be written (read-only, disk full, or locked by another process past <see cref="MirrorStoreOptions.BusyTimeout"/>); nothing was written and the store stays usable.</exception>
@@ -52,7 +52,7 @@ public sealed partial class MirrorStore
     /// <param name="resource">The resource the cursor belongs to, or <c>"*"</c> (the default) for the whole source.</param>
     /// <param name="cancellationToken">A token to cancel before the write starts.</param>
     /// <returns>A task that completes when the cursor is committed.</returns>
-    /// <exception cref="ArgumentException"><paramref name="source"/> or <paramref name="resource"/> is empty.</exception>
+    /// <exception cref="ArgumentException"><paramref name="source"/> or <paramref name="resource"/> is empty or white space.</exception>
     /// <exception cref="MirrorStorageException">The file cannot be written (read-only, disk full, or locked by another process past <see cref="MirrorStoreOptions.BusyTimeout"/>); nothing was written and the store stays usable.</exception>
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
     public Task SetCursorAsync(string source, string? cursor, string resource = "*", CancellationToken cancellationToken = default) =>
@@ -79,8 +79,8 @@ public sealed partial class MirrorStore
 
         if (cursor is not null)
         {
-            ArgumentException.ThrowIfNullOrWhiteSpace(cursor.Source, "cursor.Source");
-            ArgumentException.ThrowIfNullOrWhiteSpace(cursor.Resource, "cursor.Resource");
+            Ids.ThrowIfBlank(cursor.Source, "cursor.Source");
+            Ids.ThrowIfBlank(cursor.Resource, "cursor.Resource");
             CheckUtf16(cursor.Source, "cursor.Source");
             CheckUtf16(cursor.Resource, "cursor.Resource");
             CheckUtf16(cursor.Cursor, "cursor.Cursor");

@@ -71,13 +71,13 @@ public sealed partial class MirrorStore : IAsyncDisposable
     /// <param name="options">The store's options, or <see langword="null"/> for the defaults.</param>
     /// <param name="cancellationToken">A token to cancel opening.</param>
     /// <returns>The open store; dispose it to close the file.</returns>
-    /// <exception cref="ArgumentException"><paramref name="path"/> is empty, or <see cref="MirrorStoreOptions.Migrations"/> has a gap, a duplicate version or a null entry.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty or white space, or <see cref="MirrorStoreOptions.Migrations"/> has a gap, a duplicate version or a null entry.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     /// <exception cref="MirrorSchemaException">The file is not a SQLite database, is another application's SQLite database (it holds tables but no mirror; it is left unchanged), was written by a newer OxideMirror, or one of your migrations failed (it was rolled back).</exception>
-    /// <exception cref="MirrorStorageException">The file cannot be opened or written: its folder is missing, it is read-only (<see cref="MirrorStorageFailure.ReadOnly"/>), its disk is full, or another process held its lock past <see cref="MirrorStoreOptions.BusyTimeout"/>.</exception>
+    /// <exception cref="MirrorStorageException">The file cannot be opened or written: the path is a directory, its folder is missing, it is read-only (<see cref="MirrorStorageFailure.ReadOnly"/>), its disk is full, or another process held its lock past <see cref="MirrorStoreOptions.BusyTimeout"/>.</exception>
     public static Task<MirrorStore> OpenAsync(string path, MirrorStoreOptions? options = null, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        Ids.ThrowIfBlank(path);
         cancellationToken.ThrowIfCancellationRequested();
         var full = System.IO.Path.GetFullPath(path);
         var builder = new SqliteConnectionStringBuilder { DataSource = full, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false };

@@ -63,6 +63,13 @@ internal static class StorageErrors
         path,
         ex);
 
+    /// <summary>Builds the exception for a path that names a directory, where SQLite would only say it cannot open the file.</summary>
+    public static MirrorStorageException Directory(string path) => new(
+        $"The path {path} is a directory, not a file, so no mirror can be opened there. Pass the path of a file, for example {System.IO.Path.Combine(path, "mirror.db")}: it is created if it does not exist.",
+        MirrorStorageFailure.Other,
+        path,
+        null);
+
     /// <summary>Writes a wait as the options are written: whole seconds, or seconds with up to three decimals.</summary>
     public static string Seconds(TimeSpan wait) => wait.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s";
 

@@ -147,6 +147,16 @@ public sealed class ExplainTests
         (await store.ExplainAsync("customers", "c2")).Should().BeNull();
     }
 
+    [Theory]
+    [InlineData(" ")]
+    [InlineData("\t\n")]
+    public async Task ExplainAsync_WhiteSpaceRecordId_ThrowsLikeAnEmptyOne(string id)
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+
+        await store.Invoking(s => s.ExplainAsync("customers", id)).Should().ThrowAsync<ArgumentException>().WithParameterName("recordId");
+    }
+
     [Fact]
     public async Task ExplainAsync_InvalidArguments_Throw()
     {

@@ -121,6 +121,16 @@ public sealed class HistoryTests
         history[1].Payload.ShouldBeJson("""{"name":"Ada L"}""");
     }
 
+    [Theory]
+    [InlineData(" ")]
+    [InlineData("\t\n")]
+    public async Task GetHistoryAsync_WhiteSpaceRecordId_ThrowsLikeAnEmptyOne(string id)
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+
+        await store.Invoking(s => s.GetHistoryAsync("customers", id)).Should().ThrowAsync<ArgumentException>().WithParameterName("recordId");
+    }
+
     [Fact]
     public async Task GetHistoryAsync_InvalidArguments_Throw()
     {

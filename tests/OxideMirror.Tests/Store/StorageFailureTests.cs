@@ -40,6 +40,26 @@ public sealed class StorageFailureTests
         (await reopened.RecordCountsAsync())["customers"].Should().Be(2);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("/")]
+    public async Task OpenAsync_PathIsADirectory_ThrowsSayingItIsADirectoryAndToPassAFilePath(string tail)
+    {
+        // Before, SQLite's "unable to open database file" came with the advice to check that the folder exists.
+        using var dir = new TempDirectory();
+        var path = dir.Path + tail;
+        var before = FileHashes.Of(dir.Path);
+
+        var act = () => MirrorStore.OpenAsync(path);
+
+        var thrown = (await act.Should().ThrowExactlyAsync<MirrorStorageException>()).Which;
+        thrown.Failure.Should().Be(MirrorStorageFailure.Other);
+        thrown.Path.Should().Be(Path.GetFullPath(path));
+        thrown.Message.Should().Contain($"The path {Path.GetFullPath(path)} is a directory, not a file").And.Contain("Pass the path of a file, for example")
+            .And.Contain("mirror.db").And.NotContain("Check that the folder exists");
+        FileHashes.Of(dir.Path).Should().Equal(before);
+    }
+
     [TmpfsFact]
     public async Task OpenAsync_FileOnReadOnlyMount_ThrowsReadOnly()
     {
