@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
-using OxideMirror.Tests.Http;
+using OxideMirror.Tests.Sources.Http;
 using OxideMirror.Tests.Sync;
 
 namespace OxideMirror.Tests.Kernel;

@@ -7,7 +7,7 @@ namespace OxideMirror.Tests.Kernel;
 public sealed class MirrorModuleQueryAnswerTests
 {
     [Theory]
-    [MemberData(nameof(Store.AnswerSizeTests.HostileShapes), MemberType = typeof(Store.AnswerSizeTests))]
+    [MemberData(nameof(Query.AnswerSizeTests.HostileShapes), MemberType = typeof(Query.AnswerSizeTests))]
     public async Task Query_HostileShape_PayloadStaysWithinMaxBytes(string shape, string sql, long maxBytes)
     {
         await using var h = await ModuleHarness.StartAsync();

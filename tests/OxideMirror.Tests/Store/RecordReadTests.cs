@@ -1,5 +1,5 @@
 using System.Text.Json;
-using static OxideMirror.Tests.Store.StoreTestKit;
+using static OxideMirror.Tests.StoreTestKit;
 
 namespace OxideMirror.Tests.Store;
 

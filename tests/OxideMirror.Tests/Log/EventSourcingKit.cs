@@ -1,0 +1,91 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Data.Sqlite;
+
+namespace OxideMirror.Tests.Log;
+
+/// <summary>Reads and tampers with a mirror file through plain Microsoft.Data.Sqlite connections, for the rebuild, replay and compaction tests.</summary>
+internal static class EventSourcingKit
+{
+    /// <summary>Reads <c>mirror_records</c> and every resource table, all columns, in key order, as text.</summary>
+    public static string Tables(string path)
+    {
+        using var connection = Open(path, SqliteOpenMode.ReadOnly);
+        var text = new StringBuilder();
+        Dump(connection, "SELECT resource, record_id, payload, source, last_synced_at, occurred_at, confidence, version, deleted_at FROM mirror_records ORDER BY resource, record_id", text);
+        foreach (var table in TableNames(connection))
+        {
+            Dump(connection, $"SELECT * FROM \"{table}\" ORDER BY record_id", text);
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>Wrecks the projections behind the store's back: empties the records table, drops or changes resource rows, adds a stray row.</summary>
+    public static void Scramble(string path)
+    {
+        using var connection = Open(path, SqliteOpenMode.ReadWrite);
+        var tables = TableNames(connection);
+        Execute(connection, "DELETE FROM mirror_records WHERE rowid % 2 = 0; UPDATE mirror_records SET version = version + 7, payload = '{}'; " +
+            "INSERT INTO mirror_records (resource, record_id, payload, source, last_synced_at, occurred_at, confidence, version) VALUES ('stray', 'x', '{}', 's', 't', 't', 1, 1)");
+        foreach (var table in tables)
+        {
+            Execute(connection, $"DELETE FROM \"{table}\" WHERE rowid % 2 = 1; UPDATE \"{table}\" SET _version = -1");
+        }
+    }
+
+    public static void Execute(string path, string sql)
+    {
+        using var connection = Open(path, SqliteOpenMode.ReadWrite);
+        Execute(connection, sql);
+    }
+
+    public static long Scalar(string path, string sql) => Convert.ToInt64(StoreTestKit.Scalar(path, sql), CultureInfo.InvariantCulture);
+
+    public static SqliteConnection Open(string path, SqliteOpenMode mode)
+    {
+        var builder = new SqliteConnectionStringBuilder { DataSource = path, Mode = mode, Pooling = false };
+        var connection = new SqliteConnection(builder.ToString());
+        connection.Open();
+        return connection;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static List<string> TableNames(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT table_name FROM mirror_resources ORDER BY name";
+        using var reader = command.ExecuteReader();
+        var names = new List<string>();
+        while (reader.Read())
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
+    }
+
+    private static void Dump(SqliteConnection connection, string sql, StringBuilder text)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        text.Append(sql).Append('\n');
+        while (reader.Read())
+        {
+            for (var i = 0; i < reader.FieldCount; i++)
+            {
+                text.Append(reader.GetName(i)).Append('=')
+                    .Append(reader.IsDBNull(i) ? "<null>" : Convert.ToString(reader.GetValue(i), CultureInfo.InvariantCulture)).Append('|');
+            }
+
+            text.Append('\n');
+        }
+    }
+}
