@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OxideMirror;
+using OxideMirror.Kernel;
 
 // 1. Build the host: AddOxideMirror registers the store provider, an in-memory bus, and a hosted service that opens
 //    the store and runs the MirrorModule on the bus when the host starts.

@@ -1,4 +1,5 @@
 using OxideMirror;
+using OxideMirror.Http;
 
 /// <summary>
 /// Keeps one progress line per source up to date from the syncer's progress reports (one after each committed page),

@@ -1,6 +1,7 @@
 // OxideMirror quick start: mirror two REST services into one SQLite file with HttpSource, sync again incrementally,
 // then answer questions that span both services with read-only SQL — what an agent would do.
 using OxideMirror;
+using OxideMirror.Http;
 
 // 1. Start two small services on loopback (inside this process): a CRM and a ticketing system, paginated differently.
 await using var services = await DemoServices.StartAsync();

@@ -2,7 +2,7 @@ namespace OxideMirror;
 
 /// <summary>
 /// Lists the stable error codes: the <see cref="MirrorException.Code"/> of every OxideMirror failure, and the <c>code</c>
-/// field of a <see cref="MirrorModule"/>'s <c>.err</c> events. Codes never change once published, so callers (a bus client,
+/// field of a <see cref="Kernel.MirrorModule"/>'s <c>.err</c> events. Codes never change once published, so callers (a bus client,
 /// an MCP client, a retry policy) may branch on them instead of on messages.
 /// </summary>
 public static class MirrorErrorCodes
@@ -16,7 +16,7 @@ public static class MirrorErrorCodes
     /// <summary>A source returned a page the syncer cannot use (none, no deltas list, a cursor that would repeat or restart the pass, or unusable completed passes); nothing of it was applied.</summary>
     public const string InvalidPage = "invalid_page";
 
-    /// <summary>A source could not get a usable page from its service (<see cref="HttpSourceException"/>); nothing of it was applied.</summary>
+    /// <summary>A source could not get a usable page from its service (<see cref="Http.HttpSourceException"/>); nothing of it was applied.</summary>
     public const string SourceFailed = "source_failed";
 
     /// <summary>The database cannot be used as a mirror (<see cref="MirrorSchemaException"/>); the file was left as it was.</summary>
@@ -55,7 +55,7 @@ public static class MirrorErrorCodes
     /// <summary>The sync failed: the source threw, or returned an invalid delta or an unusable page.</summary>
     public const string SyncFailed = "sync_failed";
 
-    /// <summary>The command ran past <see cref="MirrorModuleOptions.CommandTimeout"/> and was cancelled; a sync kept the pages it had committed.</summary>
+    /// <summary>The command ran past <see cref="Kernel.MirrorModuleOptions.CommandTimeout"/> and was cancelled; a sync kept the pages it had committed.</summary>
     public const string CommandTimeout = "command_timeout";
 
     /// <summary>The module was stopped before the command finished.</summary>

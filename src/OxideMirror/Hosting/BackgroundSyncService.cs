@@ -1,8 +1,9 @@
+using OxideMirror.Kernel;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace OxideMirror;
+namespace OxideMirror.Hosting;
 
 /// <summary>
 /// Syncs every source on its own interval while the host runs: first when the host starts, then

@@ -1,4 +1,4 @@
-namespace OxideMirror;
+namespace OxideMirror.Hosting;
 
 /// <summary>
 /// Holds, per source, the report of the background sync's first run: a task that completes when that run finishes

@@ -1,4 +1,4 @@
-namespace OxideMirror;
+namespace OxideMirror.Hosting;
 
 /// <summary>
 /// Gives a host's services the mirror's store and syncer. The store opens asynchronously, so the container holds this

@@ -1,7 +1,8 @@
+using OxideMirror.Kernel;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace OxideMirror;
+namespace OxideMirror.Hosting;
 
 /// <summary>
 /// Runs a <see cref="MirrorModule"/> on the container's <see cref="IMessageBus"/> for the host's lifetime: opens the store

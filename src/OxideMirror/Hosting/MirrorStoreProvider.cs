@@ -1,8 +1,9 @@
+using OxideMirror.Kernel;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
-namespace OxideMirror;
+namespace OxideMirror.Hosting;
 
 /// <summary>Opens the configured store once, on first use, and disposes it with the container.</summary>
 internal sealed class MirrorStoreProvider : IMirrorStoreProvider, IAsyncDisposable, IDisposable

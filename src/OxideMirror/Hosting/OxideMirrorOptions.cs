@@ -1,6 +1,7 @@
-namespace OxideMirror;
+using OxideMirror.Kernel;
+namespace OxideMirror.Hosting;
 
-/// <summary>Configures the mirror that <see cref="OxideMirrorServiceCollectionExtensions.AddOxideMirror"/> registers in a host.</summary>
+/// <summary>Configures the mirror that <see cref="Microsoft.Extensions.DependencyInjection.OxideMirrorServiceCollectionExtensions.AddOxideMirror"/> registers in a host.</summary>
 public sealed class OxideMirrorOptions
 {
     /// <summary>Gets or sets the path of the SQLite file the mirror keeps.</summary>

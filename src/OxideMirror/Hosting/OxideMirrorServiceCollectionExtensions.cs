@@ -1,8 +1,11 @@
+using OxideMirror;
+using OxideMirror.Hosting;
+using OxideMirror.Kernel;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 
-namespace OxideMirror;
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers OxideMirror in a Microsoft.Extensions.DependencyInjection container.</summary>
 public static class OxideMirrorServiceCollectionExtensions

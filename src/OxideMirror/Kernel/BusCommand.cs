@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace OxideMirror;
+namespace OxideMirror.Kernel;
 
 /// <summary>
 /// Represents a command (an invoke) a host sends on the bus: call <paramref name="Method"/> on the module whose id is

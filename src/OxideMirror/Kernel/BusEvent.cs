@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace OxideMirror;
+namespace OxideMirror.Kernel;
 
 /// <summary>
 /// Represents an event a module publishes on the bus: the answer to a command (<c>&lt;method&gt;.ok</c> or

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace OxideMirror;
+namespace OxideMirror.Kernel;
 
 /// <summary>
 /// Represents a message on a host's message bus: a <see cref="BusCommand"/> a host sends to a module, or a

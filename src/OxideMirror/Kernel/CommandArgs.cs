@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace OxideMirror;
+namespace OxideMirror.Kernel;
 
 /// <summary>Reads a command's JSON payload strictly: an object with only the named fields, each of the right type; anything else is a <c>bad_request</c> that says what to send.</summary>
 internal sealed class CommandArgs

@@ -1,4 +1,4 @@
-namespace OxideMirror;
+namespace OxideMirror.Kernel;
 
 /// <summary>Carries a stable error code and a message from a command handler to the <c>.err</c> event that answers it.</summary>
 internal sealed class CommandFailure : Exception

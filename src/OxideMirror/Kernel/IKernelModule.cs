@@ -1,4 +1,4 @@
-namespace OxideMirror;
+namespace OxideMirror.Kernel;
 
 /// <summary>
 /// Represents a module a host runs on its message bus. The host drives the lifecycle: <see cref="InitAsync"/> once,

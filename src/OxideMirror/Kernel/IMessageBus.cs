@@ -1,4 +1,4 @@
-namespace OxideMirror;
+namespace OxideMirror.Kernel;
 
 /// <summary>
 /// Carries commands and events between a host and its modules. The host implements it over its own transport, or

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 
-namespace OxideMirror;
+namespace OxideMirror.Kernel;
 
 /// <summary>
 /// Carries messages in process over one unbounded <see cref="Channel{T}"/> per subscriber: for hosts that run their

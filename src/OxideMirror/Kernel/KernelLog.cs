@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace OxideMirror;
+namespace OxideMirror.Kernel;
 
 /// <summary>The kernel module's and the hosting services' log messages; event ids 4000–4099. Payloads are never logged.</summary>
 internal static partial class KernelLog

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace OxideMirror;
+namespace OxideMirror.Kernel;
 
 /// <summary>
 /// Serializes the mirror's results into event payloads: snake_case names, enums as snake_case strings, an undefined JSON

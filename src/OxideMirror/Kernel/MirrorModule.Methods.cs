@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace OxideMirror;
+namespace OxideMirror.Kernel;
 
 public sealed partial class MirrorModule
 {

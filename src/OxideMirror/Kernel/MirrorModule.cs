@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 
-namespace OxideMirror;
+namespace OxideMirror.Kernel;
 
 /// <summary>
 /// Serves a <see cref="MirrorStore"/> and its <see cref="Syncer"/> on a host's message bus: listens for

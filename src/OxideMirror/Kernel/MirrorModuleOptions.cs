@@ -2,7 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace OxideMirror;
+namespace OxideMirror.Kernel;
 
 /// <summary>Configures a <see cref="MirrorModule"/>.</summary>
 public sealed class MirrorModuleOptions

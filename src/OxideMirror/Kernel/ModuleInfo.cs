@@ -1,4 +1,4 @@
-namespace OxideMirror;
+namespace OxideMirror.Kernel;
 
 /// <summary>Describes a module to its host: who it is, what kind of module, and what it does.</summary>
 /// <param name="Id">The id commands address the module by, for example <c>mirror</c>.</param>

@@ -1,4 +1,4 @@
-namespace OxideMirror;
+namespace OxideMirror.Kernel;
 
 /// <summary>The most a <c>query</c> command may ask for, and what it gets when it asks for nothing: the host's ceilings from <see cref="MirrorModuleOptions"/>, or the store's own limits.</summary>
 /// <param name="MaxRows">The most rows, <c>max_rows</c>.</param>

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace OxideMirror;
+namespace OxideMirror.Http;
 
 /// <summary>
 /// The cursor of an <see cref="HttpSource"/>: which resource is being walked, and per resource where its current pass

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace OxideMirror;
+namespace OxideMirror.Http;
 
 /// <summary>The HTTP source's log messages; event ids 3000–3099. Never logs credentials, query strings or payloads.</summary>
 internal static partial class HttpLog

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace OxideMirror;
+namespace OxideMirror.Http;
 
 /// <summary>
 /// Says how an <see cref="HttpSource"/> resource walks its pages: a next URL in the body, an RFC 8288 <c>Link</c>

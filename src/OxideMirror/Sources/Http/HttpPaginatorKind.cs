@@ -1,4 +1,4 @@
-namespace OxideMirror;
+namespace OxideMirror.Http;
 
 /// <summary>Names how an <see cref="HttpPaginator"/> finds the next page.</summary>
 internal enum HttpPaginatorKind

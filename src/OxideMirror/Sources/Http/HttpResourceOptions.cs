@@ -1,4 +1,4 @@
-namespace OxideMirror;
+namespace OxideMirror.Http;
 
 /// <summary>
 /// Configures one resource (endpoint) of an <see cref="HttpSource"/>: where its records are, which fields are the

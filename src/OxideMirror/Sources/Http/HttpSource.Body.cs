@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 
-namespace OxideMirror;
+namespace OxideMirror.Http;
 
 /// <summary>Reads response bodies within <see cref="HttpSourceOptions.MaxResponseBytes"/>, counting as they arrive.</summary>
 public sealed partial class HttpSource

@@ -3,7 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 
-namespace OxideMirror;
+namespace OxideMirror.Http;
 
 /// <summary>Builds page requests and turns responses into deltas.</summary>
 public sealed partial class HttpSource

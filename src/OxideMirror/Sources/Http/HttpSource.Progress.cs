@@ -1,4 +1,4 @@
-namespace OxideMirror;
+namespace OxideMirror.Http;
 
 /// <summary>Stops paging that would never end: a next page that was already fetched in this pass, or a page that repeats the one before it.</summary>
 public sealed partial class HttpSource

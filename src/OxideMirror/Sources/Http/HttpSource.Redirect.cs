@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 
-namespace OxideMirror;
+namespace OxideMirror.Http;
 
 /// <summary>
 /// Follows redirects by the rule next-page links keep: every request carries the source's credentials, so a redirect

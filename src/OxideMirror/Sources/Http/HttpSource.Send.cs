@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 
-namespace OxideMirror;
+namespace OxideMirror.Http;
 
 /// <summary>Sends requests within the budget, with retries, backoff and <c>Retry-After</c>.</summary>
 public sealed partial class HttpSource

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 
-namespace OxideMirror;
+namespace OxideMirror.Http;
 
 /// <summary>
 /// Mirrors one or more REST endpoints, configured in code: pages through each resource with its paginator, syncs

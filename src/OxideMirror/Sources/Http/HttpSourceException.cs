@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace OxideMirror;
+namespace OxideMirror.Http;
 
 /// <summary>
 /// Thrown when an <see cref="HttpSource"/> cannot get a usable page: the server refused the credentials, answered

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace OxideMirror;
+namespace OxideMirror.Http;
 
 /// <summary>
 /// Configures an <see cref="HttpSource"/>: its id, base address, auth, resources, retries and request budget.

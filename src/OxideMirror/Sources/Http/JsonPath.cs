@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace OxideMirror;
+namespace OxideMirror.Http;
 
 /// <summary>Walks a dot-separated path of property names (<c>data.items</c>) through a JSON document.</summary>
 internal static class JsonPath

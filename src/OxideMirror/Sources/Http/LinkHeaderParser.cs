@@ -1,4 +1,4 @@
-namespace OxideMirror;
+namespace OxideMirror.Http;
 
 /// <summary>Reads the <c>rel="next"</c> target of an RFC 8288 <c>Link</c> header.</summary>
 internal static class LinkHeaderParser

@@ -1,4 +1,4 @@
-namespace OxideMirror;
+namespace OxideMirror.Http;
 
 /// <summary>Limits one source's requests: at most so many in flight, and at most so many started per second.</summary>
 internal sealed class RequestBudget : IDisposable
