@@ -26,6 +26,23 @@ public sealed partial class MirrorStore
         QueryAsync(sql, parameters, null, cancellationToken);
 
     /// <summary>
+    /// Runs one read-only SQL statement without parameters under the store's limits, as
+    /// <see cref="QueryAsync(string, object?, QueryOptions?, CancellationToken)"/> does; this overload takes the token
+    /// second, <c>QueryAsync(sql, cancellationToken)</c>.
+    /// </summary>
+    /// <param name="sql">One SELECT (or WITH … SELECT) statement.</param>
+    /// <param name="cancellationToken">A token that interrupts the query inside SQLite.</param>
+    /// <returns>The rows, with <see cref="QueryResult.Truncated"/> set when a cap cut them short.</returns>
+    /// <exception cref="ArgumentException"><paramref name="sql"/> is empty or holds a NUL character.</exception>
+    /// <exception cref="QueryNotReadOnlyException">The SQL could change the database, reach outside it, or holds more than one statement; nothing ran.</exception>
+    /// <exception cref="QueryTimeoutException">The query ran past its time limit and was stopped.</exception>
+    /// <exception cref="QueryException">The SQL is invalid or failed (SQLite's message is quoted).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
+    public Task<QueryResult> QueryAsync(string sql, CancellationToken cancellationToken) =>
+        QueryAsync(sql, null, null, cancellationToken);
+
+    /// <summary>
     /// Runs one read-only SQL statement written by an agent, safely and within limits: on a separate read-only
     /// connection, refused unless SQLite judges it read-only and an allow-list authorizer passes every table, function
     /// and pragma it touches, one statement per call, stopped at the time limit, and cut at the row and byte caps.
@@ -63,6 +80,24 @@ public sealed partial class MirrorStore
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
     public Task<QueryResult<T>> QueryAsync<T>(string sql, object? parameters, CancellationToken cancellationToken) =>
         QueryAsync<T>(sql, parameters, null, cancellationToken);
+
+    /// <summary>
+    /// Runs one read-only SQL statement without parameters on the same safe path and under the store's limits, mapping rows
+    /// to <typeparamref name="T"/>, as <see cref="QueryAsync{T}(string, object?, QueryOptions?, CancellationToken)"/> does;
+    /// this overload takes the token second, <c>QueryAsync&lt;T&gt;(sql, cancellationToken)</c>.
+    /// </summary>
+    /// <typeparam name="T">The row type: a class or record with properties named like the columns, or a scalar for one column.</typeparam>
+    /// <param name="sql">One SELECT (or WITH … SELECT) statement.</param>
+    /// <param name="cancellationToken">A token that interrupts the query inside SQLite.</param>
+    /// <returns>The rows, with <see cref="QueryResult{T}.Truncated"/> set when the row cap or the byte cap cut them short.</returns>
+    /// <exception cref="ArgumentException"><paramref name="sql"/> is empty or holds a NUL character.</exception>
+    /// <exception cref="QueryNotReadOnlyException">The SQL could change the database, reach outside it, or holds more than one statement; nothing ran.</exception>
+    /// <exception cref="QueryTimeoutException">The query ran past its time limit and was stopped.</exception>
+    /// <exception cref="QueryException">The SQL is invalid or failed, or a value could not be mapped to <typeparamref name="T"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
+    public Task<QueryResult<T>> QueryAsync<T>(string sql, CancellationToken cancellationToken) =>
+        QueryAsync<T>(sql, null, null, cancellationToken);
 
     /// <summary>
     /// Runs one read-only SQL statement written by an agent on the same safe path as

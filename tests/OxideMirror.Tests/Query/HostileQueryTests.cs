@@ -387,8 +387,9 @@ public sealed class HostileQueryTests(HostileStoreFixture fixture) : IClassFixtu
         foreach (var row in Hostile())
         {
             var (name, expected, sql) = ((string)row[0], (Outcome)row[1], fixture.Resolve((string)row[2]));
-            var plain = await Outcomes.OfAsync(() => fixture.Store.QueryAsync(sql));
-            var typed = await Outcomes.OfAsync(async () => await fixture.Store.QueryAsync<object>(sql));
+            var options = Outcomes.IsRefusal(expected) ? Refusing : null;
+            var plain = await Outcomes.OfAsync(() => fixture.Store.QueryAsync(sql, null, options));
+            var typed = await Outcomes.OfAsync(async () => await fixture.Store.QueryAsync<object>(sql, null, options));
             if (!Outcomes.Accepted(expected).Contains(plain) || !Outcomes.Accepted(expected).Contains(typed))
             {
                 unexpected.Add($"{name}: expected {expected}, got {plain} / {typed} (QueryAsync / QueryAsync<T>)");

@@ -125,18 +125,33 @@ public sealed class QueryOverloadTests
     [Fact]
     public async Task QueryAsync_TokenPassedAsTheParameters_ThrowsArgumentExceptionSayingHowToPassIt()
     {
-        // QueryAsync(sql, token) compiles, with the token boxed as the parameters object: before, the query ran and the
-        // token could not cancel it.
+        // A token that reaches the parameters slot boxed (here through a variable typed object) cannot cancel the query:
+        // before, the query ran and the token was ignored.
         await using var store = await MirrorStore.OpenInMemoryAsync();
         using var cancellation = new CancellationTokenSource();
+        object boxed = cancellation.Token;
 
-        var untyped = () => store.QueryAsync(Five, cancellation.Token);
-        var typed = () => store.QueryAsync<long>(Five, cancellation.Token);
+        var untyped = () => store.QueryAsync(Five, boxed);
+        var typed = () => store.QueryAsync<long>(Five, boxed);
 
         (await untyped.Should().ThrowExactlyAsync<ArgumentException>())
             .WithMessage("The parameters argument is a CancellationToken*QueryAsync(sql, cancellationToken: cancellationToken).*")
             .Which.ParamName.Should().Be("parameters");
         (await typed.Should().ThrowExactlyAsync<ArgumentException>()).WithMessage("The parameters argument is a CancellationToken*");
+    }
+
+    [Fact]
+    public async Task QueryAsync_TokenSecond_TakesItAsTheCancellationToken()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        using var cancellation = new CancellationTokenSource();
+
+        (await store.QueryAsync(Five, cancellation.Token)).Rows.Should().HaveCount(5);
+        (await store.QueryAsync<long>(Five, cancellation.Token)).Should().HaveCount(5);
+
+        await cancellation.CancelAsync();
+        await ((Func<Task>)(() => store.QueryAsync(Five, cancellation.Token))).Should().ThrowAsync<OperationCanceledException>();
+        await ((Func<Task>)(() => store.QueryAsync<long>(Five, cancellation.Token))).Should().ThrowAsync<OperationCanceledException>();
     }
 
     [Fact]
