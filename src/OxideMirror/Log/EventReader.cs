@@ -104,27 +104,6 @@ internal static class EventReader
         return document.RootElement.Clone();
     }
 
-    public static ApplyDecision Decision(string text) => text switch
-    {
-        "insert" => ApplyDecision.Inserted,
-        "update" => ApplyDecision.Updated,
-        "merge" => ApplyDecision.Merged,
-        "delete" => ApplyDecision.Deleted,
-        "skip" => ApplyDecision.Skipped,
-        "unchanged" => ApplyDecision.Unchanged,
-        "snapshot" => ApplyDecision.Snapshot,
-        "duplicate" => ApplyDecision.Duplicate,
-        _ => throw new MirrorException($"The event log holds the decision '{text}', which this version of OxideMirror does not know. Open the mirror with the version that wrote it."),
-    };
-
-    public static ChangeOp Op(string text) => text switch
-    {
-        "upsert" => ChangeOp.Upsert,
-        "delete" => ChangeOp.Delete,
-        "snapshot" => ChangeOp.Snapshot,
-        _ => throw new MirrorException($"The event log holds the op '{text}', which this version of OxideMirror does not know. Open the mirror with the version that wrote it."),
-    };
-
     internal readonly record struct Page(List<Row> Rows, long Position, bool HasMore);
 
     /// <summary>One row of <c>mirror_events</c>, mapped by Dapper.</summary>
@@ -163,22 +142,22 @@ internal static class EventReader
         public bool IsApplied => Applied != 0;
 
         /// <summary>Gets the record's payload after this event, were it applied: the merge, the incoming payload, a snapshot's state, or none after a delete.</summary>
-        public string? StateAfter => Op == "delete" ? null : MergedPayload ?? Payload;
+        public string? StateAfter => Op == LogVocabulary.DeleteOp ? null : MergedPayload ?? Payload;
 
         /// <summary>Gets whether this event, applied, replaced the whole record rather than merging into it.</summary>
-        public bool ReplacesRecord => Op == "snapshot" || Decision == "insert" || (Op == "upsert" && MergedPayload is null);
+        public bool ReplacesRecord => Op == LogVocabulary.SnapshotOp || Decision == LogVocabulary.Insert || (Op == LogVocabulary.UpsertOp && MergedPayload is null);
 
         public RecordChange ToChange(JsonElement state) => new()
         {
             Position = Seq,
             Resource = Resource,
             RecordId = RecordId,
-            Op = EventReader.Op(Op),
+            Op = LogVocabulary.Op(Op),
             Payload = state,
             IncomingPayload = Parse(Payload),
             Source = Source,
             Confidence = Confidence,
-            Decision = EventReader.Decision(Decision),
+            Decision = LogVocabulary.Decision(Decision),
             Applied = IsApplied,
             Strategy = Strategy,
             DeltaId = DeltaId,

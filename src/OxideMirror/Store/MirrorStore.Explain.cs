@@ -66,7 +66,7 @@ public sealed partial class MirrorStore
             foreach (var row in page)
             {
                 before = row.Seq;
-                if (row.Op == "delete")
+                if (row.Op == LogVocabulary.DeleteOp)
                 {
                     // Nothing older than a delete survives it; the event after it (oldest) owns what is left.
                     ended = true;
@@ -107,7 +107,7 @@ public sealed partial class MirrorStore
                     Value = property.Value.Clone(),
                     Source = owner.Source,
                     Position = owner.Seq,
-                    Decision = EventReader.Decision(owner.Decision),
+                    Decision = LogVocabulary.Decision(owner.Decision),
                     Confidence = owner.Confidence,
                     OccurredAt = Timestamps.Read(owner.OccurredAt),
                     AppliedAt = Timestamps.Read(owner.AppliedAt),

@@ -146,8 +146,8 @@ public sealed partial class MirrorStore
             cancellationToken.ThrowIfCancellationRequested();
             var existed = first.Decision switch
             {
-                "insert" => false,
-                "update" or "merge" => true,
+                LogVocabulary.Insert => false,
+                LogVocabulary.Update or LogVocabulary.Merge => true,
 
                 // A delete may be of a record never seen, and a snapshot says nothing of before: ask the log.
                 _ => await EventReader.LiveBeforeAsync(connection, first.Resource, first.RecordId, first.Seq, cancellationToken).ConfigureAwait(false),
