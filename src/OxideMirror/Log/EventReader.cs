@@ -44,10 +44,30 @@ internal static class EventReader
         $"SELECT {Columns} FROM mirror_events WHERE resource = @resource AND record_id = @recordId AND seq < @before AND applied = 1 AND version <= @version " +
         "ORDER BY seq DESC LIMIT @limit";
 
+    /// <summary>How many events the log holds, applied or not.</summary>
+    internal const string CountSql = "SELECT count(*) FROM mirror_events";
+
+    /// <summary>How many events the log holds for one resource, applied or not.</summary>
+    internal const string CountForResourceSql = "SELECT count(*) FROM mirror_events WHERE resource = @resource";
+
+    /// <summary>The applied time of the newest event (the head of the rowid).</summary>
+    internal const string LastAppliedAtSql = "SELECT applied_at FROM mirror_events ORDER BY seq DESC LIMIT 1";
+
     public static async Task<List<Row>> HistoryAsync(SqliteConnection connection, string resource, string recordId, CancellationToken cancellationToken)
     {
         var rows = await connection.QueryAsync<Row>(new CommandDefinition(HistorySql, new { resource, recordId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return rows.AsList();
+    }
+
+    public static Task<long> CountAsync(SqliteConnection connection, string? resource, CancellationToken cancellationToken) =>
+        connection.ExecuteScalarAsync<long>(new CommandDefinition(resource is null ? CountSql : CountForResourceSql, new { resource }, cancellationToken: cancellationToken));
+
+    /// <summary>Reads the applied time of the log's newest event, or the minimum for an empty log.</summary>
+    public static DateTimeOffset LastAppliedAt(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = LastAppliedAtSql;
+        return command.ExecuteScalar() is string text ? Timestamps.Read(text) : DateTimeOffset.MinValue;
     }
 
     public static async Task<long> HeadAsync(SqliteConnection connection, CancellationToken cancellationToken) =>
