@@ -44,10 +44,30 @@ internal static class EventReader
         $"SELECT {Columns} FROM mirror_events WHERE resource = @resource AND record_id = @recordId AND seq < @before AND applied = 1 AND version <= @version " +
         "ORDER BY seq DESC LIMIT @limit";
 
+    /// <summary>How many events the log holds, applied or not.</summary>
+    internal const string CountSql = "SELECT count(*) FROM mirror_events";
+
+    /// <summary>How many events the log holds for one resource, applied or not.</summary>
+    internal const string CountForResourceSql = "SELECT count(*) FROM mirror_events WHERE resource = @resource";
+
+    /// <summary>The applied time of the newest event (the head of the rowid).</summary>
+    internal const string LastAppliedAtSql = "SELECT applied_at FROM mirror_events ORDER BY seq DESC LIMIT 1";
+
     public static async Task<List<Row>> HistoryAsync(SqliteConnection connection, string resource, string recordId, CancellationToken cancellationToken)
     {
         var rows = await connection.QueryAsync<Row>(new CommandDefinition(HistorySql, new { resource, recordId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return rows.AsList();
+    }
+
+    public static Task<long> CountAsync(SqliteConnection connection, string? resource, CancellationToken cancellationToken) =>
+        connection.ExecuteScalarAsync<long>(new CommandDefinition(resource is null ? CountSql : CountForResourceSql, new { resource }, cancellationToken: cancellationToken));
+
+    /// <summary>Reads the applied time of the log's newest event, or the minimum for an empty log.</summary>
+    public static DateTimeOffset LastAppliedAt(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = LastAppliedAtSql;
+        return command.ExecuteScalar() is string text ? Timestamps.Read(text) : DateTimeOffset.MinValue;
     }
 
     public static async Task<long> HeadAsync(SqliteConnection connection, CancellationToken cancellationToken) =>
@@ -104,27 +124,6 @@ internal static class EventReader
         return document.RootElement.Clone();
     }
 
-    public static ApplyDecision Decision(string text) => text switch
-    {
-        "insert" => ApplyDecision.Inserted,
-        "update" => ApplyDecision.Updated,
-        "merge" => ApplyDecision.Merged,
-        "delete" => ApplyDecision.Deleted,
-        "skip" => ApplyDecision.Skipped,
-        "unchanged" => ApplyDecision.Unchanged,
-        "snapshot" => ApplyDecision.Snapshot,
-        "duplicate" => ApplyDecision.Duplicate,
-        _ => throw new MirrorException($"The event log holds the decision '{text}', which this version of OxideMirror does not know. Open the mirror with the version that wrote it."),
-    };
-
-    public static ChangeOp Op(string text) => text switch
-    {
-        "upsert" => ChangeOp.Upsert,
-        "delete" => ChangeOp.Delete,
-        "snapshot" => ChangeOp.Snapshot,
-        _ => throw new MirrorException($"The event log holds the op '{text}', which this version of OxideMirror does not know. Open the mirror with the version that wrote it."),
-    };
-
     internal readonly record struct Page(List<Row> Rows, long Position, bool HasMore);
 
     /// <summary>One row of <c>mirror_events</c>, mapped by Dapper.</summary>
@@ -163,22 +162,22 @@ internal static class EventReader
         public bool IsApplied => Applied != 0;
 
         /// <summary>Gets the record's payload after this event, were it applied: the merge, the incoming payload, a snapshot's state, or none after a delete.</summary>
-        public string? StateAfter => Op == "delete" ? null : MergedPayload ?? Payload;
+        public string? StateAfter => Op == LogVocabulary.DeleteOp ? null : MergedPayload ?? Payload;
 
         /// <summary>Gets whether this event, applied, replaced the whole record rather than merging into it.</summary>
-        public bool ReplacesRecord => Op == "snapshot" || Decision == "insert" || (Op == "upsert" && MergedPayload is null);
+        public bool ReplacesRecord => Op == LogVocabulary.SnapshotOp || Decision == LogVocabulary.Insert || (Op == LogVocabulary.UpsertOp && MergedPayload is null);
 
         public RecordChange ToChange(JsonElement state) => new()
         {
             Position = Seq,
             Resource = Resource,
             RecordId = RecordId,
-            Op = EventReader.Op(Op),
+            Op = LogVocabulary.Op(Op),
             Payload = state,
             IncomingPayload = Parse(Payload),
             Source = Source,
             Confidence = Confidence,
-            Decision = EventReader.Decision(Decision),
+            Decision = LogVocabulary.Decision(Decision),
             Applied = IsApplied,
             Strategy = Strategy,
             DeltaId = DeltaId,

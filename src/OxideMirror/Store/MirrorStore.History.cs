@@ -2,9 +2,6 @@ namespace OxideMirror;
 
 public sealed partial class MirrorStore
 {
-    private const int MaxChangesLimit = 100_000;
-    private const int DefaultChangesLimit = 1000;
-
     /// <summary>Gets the current end of the event log: the position of the newest event, or 0 when the log is empty.</summary>
     /// <param name="cancellationToken">A token to cancel the read.</param>
     /// <returns>The position; pass it to <see cref="GetChangesAsync(long, string?, int, CancellationToken)"/> or <see cref="WatchAsync"/> to start from now.</returns>
@@ -12,7 +9,7 @@ public sealed partial class MirrorStore
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
     /// <remarks>Thread-safe; reads on a read-only connection and sees committed batches only.</remarks>
     public Task<long> GetPositionAsync(CancellationToken cancellationToken = default) =>
-        ReadAsync((connection, token) => EventReader.HeadAsync(connection, token), cancellationToken);
+        ReadAsync((connection, token) => EventLog.PositionAsync(connection, token), cancellationToken);
 
     /// <summary>
     /// Gets every event logged for a record, in log order: applied, skipped and unchanged deltas, deletes and compaction
@@ -34,20 +31,7 @@ public sealed partial class MirrorStore
     {
         Ids.ThrowIfBlank(resource);
         Ids.ThrowIfBlank(recordId);
-        var rows = await ReadAsync((connection, token) => EventReader.HistoryAsync(connection, resource, recordId, token), cancellationToken).ConfigureAwait(false);
-        var changes = new List<RecordChange>(rows.Count);
-        var state = default(System.Text.Json.JsonElement);
-        foreach (var row in rows)
-        {
-            if (row.IsApplied)
-            {
-                state = EventReader.Parse(row.StateAfter);
-            }
-
-            changes.Add(row.ToChange(state));
-        }
-
-        return changes;
+        return await ReadAsync((connection, token) => EventLog.HistoryAsync(connection, resource, recordId, token), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -85,7 +69,7 @@ public sealed partial class MirrorStore
         ValidateChangesArguments(resource, limit);
         ThrowIfDisposed();
         using var lease = await LeaseReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await ChangesAsync(lease.Reader.Connection, sincePosition, resource, limit, cancellationToken).ConfigureAwait(false);
+        return await EventLog.ChangesAsync(lease.Reader.Connection, sincePosition, resource, limit, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -107,11 +91,10 @@ public sealed partial class MirrorStore
     /// </remarks>
     public async Task<ChangeSet> GetChangesAsync(DateTimeOffset since, string? resource, CancellationToken cancellationToken)
     {
-        ValidateChangesArguments(resource, DefaultChangesLimit);
+        ValidateChangesArguments(resource, EventLog.DefaultChangesLimit);
         ThrowIfDisposed();
         using var lease = await LeaseReaderAsync(cancellationToken).ConfigureAwait(false);
-        var position = await EventReader.PositionAtAsync(lease.Reader.Connection, since, cancellationToken).ConfigureAwait(false);
-        return await ChangesAsync(lease.Reader.Connection, position, resource, DefaultChangesLimit, cancellationToken).ConfigureAwait(false);
+        return await EventLog.ChangesSinceAsync(lease.Reader.Connection, since, resource, EventLog.DefaultChangesLimit, cancellationToken).ConfigureAwait(false);
     }
 
     private static void ValidateChangesArguments(string? resource, int limit)
@@ -121,61 +104,9 @@ public sealed partial class MirrorStore
             ArgumentException.ThrowIfNullOrWhiteSpace(resource);
         }
 
-        if (limit is < 1 or > MaxChangesLimit)
+        if (limit is < 1 or > EventLog.MaxChangesLimit)
         {
             throw new ArgumentOutOfRangeException(nameof(limit), limit, "The limit must be between 1 and 100,000 events per page; read a larger backlog page by page.");
         }
-    }
-
-    private static async Task<ChangeSet> ChangesAsync(Microsoft.Data.Sqlite.SqliteConnection connection, long since, string? resource, int limit, CancellationToken cancellationToken)
-    {
-        var page = await EventReader.AppliedAfterAsync(connection, since, resource, limit, cancellationToken).ConfigureAwait(false);
-
-        // Group the page's events by record, keeping each record's first and last event.
-        var records = new Dictionary<(string, string), (EventReader.Row First, EventReader.Row Last, int Count)>();
-        foreach (var row in page.Rows)
-        {
-            var key = (row.Resource, row.RecordId);
-            records[key] = records.TryGetValue(key, out var seen) ? (seen.First, row, seen.Count + 1) : (row, row, 1);
-        }
-
-        var changes = new List<RecordChangeSummary>(records.Count);
-        var counts = new Dictionary<string, ResourceChangeCounts>(StringComparer.Ordinal);
-        foreach (var (first, last, count) in records.Values.OrderBy(r => r.Last.Seq))
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var existed = first.Decision switch
-            {
-                "insert" => false,
-                "update" or "merge" => true,
-
-                // A delete may be of a record never seen, and a snapshot says nothing of before: ask the log.
-                _ => await EventReader.LiveBeforeAsync(connection, first.Resource, first.RecordId, first.Seq, cancellationToken).ConfigureAwait(false),
-            };
-            var state = last.StateAfter;
-            var kind = state is null ? ChangeKind.Deleted : existed ? ChangeKind.Updated : ChangeKind.Inserted;
-            changes.Add(new RecordChangeSummary
-            {
-                Resource = last.Resource,
-                RecordId = last.RecordId,
-                Kind = kind,
-                ExistedAtStart = existed,
-                Payload = EventReader.Parse(state),
-                Version = last.Version,
-                Source = last.Source,
-                AppliedAt = Timestamps.Read(last.AppliedAt),
-                LastPosition = last.Seq,
-                ChangeCount = count,
-            });
-            counts.TryGetValue(last.Resource, out var c);
-            counts[last.Resource] = kind switch
-            {
-                ChangeKind.Inserted => c with { Inserted = c.Inserted + 1 },
-                ChangeKind.Updated => c with { Updated = c.Updated + 1 },
-                _ => c with { Deleted = c.Deleted + 1 },
-            };
-        }
-
-        return new ChangeSet { FromPosition = since, Position = page.Position, HasMore = page.HasMore, Changes = changes, Counts = counts };
     }
 }

@@ -111,12 +111,7 @@ public sealed partial class MirrorStore
     /// <returns>The number of events.</returns>
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
     public Task<long> EventCountAsync(string? resource = null, CancellationToken cancellationToken = default) =>
-        ReadAsync(
-            (connection, token) => connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                resource is null ? "SELECT count(*) FROM mirror_events" : "SELECT count(*) FROM mirror_events WHERE resource = @resource",
-                new { resource },
-                cancellationToken: token)),
-            cancellationToken);
+        ReadAsync((connection, token) => EventLog.CountAsync(connection, resource, token), cancellationToken);
 
     /// <summary>Gets a source's stored cursor.</summary>
     /// <param name="source">The source's id.</param>
@@ -141,13 +136,14 @@ public sealed partial class MirrorStore
     {
         ArgumentNullException.ThrowIfNull(resource);
         ArgumentNullException.ThrowIfNull(recordId);
-        return ReadAsync(
-            (connection, token) => connection.QuerySingleOrDefaultAsync<RecordRow?>(new CommandDefinition(
-                $"SELECT {RecordColumns} FROM mirror_records WHERE resource = @resource AND record_id = @recordId",
-                new { resource, recordId },
-                cancellationToken: token)),
-            cancellationToken);
+        return ReadAsync((connection, token) => QueryRowAsync(connection, resource, recordId, token), cancellationToken);
     }
+
+    private static Task<RecordRow?> QueryRowAsync(Microsoft.Data.Sqlite.SqliteConnection connection, string resource, string recordId, CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<RecordRow?>(new CommandDefinition(
+            $"SELECT {RecordColumns} FROM mirror_records WHERE resource = @resource AND record_id = @recordId",
+            new { resource, recordId },
+            cancellationToken: cancellationToken));
 
     /// <summary>Runs trusted read-only work on a pooled read connection (and, for an in-memory store, under the write gate).</summary>
     private async Task<T> ReadAsync<T>(Func<Microsoft.Data.Sqlite.SqliteConnection, CancellationToken, Task<T>> read, CancellationToken cancellationToken)

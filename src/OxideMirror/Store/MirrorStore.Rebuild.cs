@@ -5,7 +5,6 @@ namespace OxideMirror;
 
 public sealed partial class MirrorStore
 {
-    private const int ReplayPageSize = 2000;
     private const long CompactionWindow = 100_000;
 
     /// <summary>Serialises rebuild, what-if replay and compaction with one another (writes only wait for the write gate).</summary>
@@ -122,7 +121,7 @@ public sealed partial class MirrorStore
         {
             var started = Stopwatch.GetTimestamp();
             var last = await ReadAsync(
-                (connection, _) => Task.FromResult(Scalar(connection, "SELECT coalesce(max(seq), 0) FROM mirror_events")),
+                (connection, _) => Task.FromResult(ReplayReader.LastPosition(connection)),
                 cancellationToken).ConfigureAwait(false);
             using var replayer = new WhatIfReplayer(other);
             var after = 0L;
@@ -130,7 +129,7 @@ public sealed partial class MirrorStore
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var from = after;
-                var page = await ReadAsync((connection, _) => Task.FromResult(ReadEvents(connection, from, last)), cancellationToken).ConfigureAwait(false);
+                var page = await ReadAsync((connection, _) => Task.FromResult(ReplayReader.ReadEvents(connection, from, last)), cancellationToken).ConfigureAwait(false);
                 if (page.Count == 0)
                 {
                     break;
@@ -273,46 +272,6 @@ public sealed partial class MirrorStore
         {
             _maintenanceGate.Release();
         }
-    }
-
-    private static long Scalar(SqliteConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return (long)command.ExecuteScalar()!;
-    }
-
-    private static List<WhatIfReplayer.LoggedEvent> ReadEvents(SqliteConnection connection, long after, long last)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText =
-            "SELECT seq, resource, record_id, op, payload, merged_payload, source, confidence, occurred_at, applied_at, applied, decision, delta_id, version " +
-            "FROM mirror_events WHERE seq > $after AND seq <= $last ORDER BY seq LIMIT $limit";
-        command.Parameters.AddWithValue("$after", after);
-        command.Parameters.AddWithValue("$last", last);
-        command.Parameters.AddWithValue("$limit", ReplayPageSize);
-        var page = new List<WhatIfReplayer.LoggedEvent>(ReplayPageSize);
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            page.Add(new WhatIfReplayer.LoggedEvent(
-                reader.GetInt64(0),
-                reader.GetString(1),
-                reader.GetString(2),
-                reader.GetString(3),
-                reader.IsDBNull(4) ? null : reader.GetFieldValue<byte[]>(4),
-                reader.IsDBNull(5) ? null : reader.GetFieldValue<byte[]>(5),
-                reader.GetString(6),
-                reader.GetDouble(7),
-                reader.GetString(8),
-                reader.GetString(9),
-                reader.GetInt64(10) == 1,
-                reader.GetString(11),
-                reader.IsDBNull(12) ? null : reader.GetString(12),
-                reader.GetInt64(13)));
-        }
-
-        return page;
     }
 
     /// <summary>Runs one compaction step in its own write transaction, and marks cached as-of snapshots stale once it commits.</summary>

@@ -4,8 +4,6 @@ namespace OxideMirror;
 
 public sealed partial class MirrorStore
 {
-    private const int WatchPageSize = 500;
-
     /// <summary>Completed (and replaced) after every commit and on dispose: the wake-up for <see cref="WatchAsync"/>.</summary>
     private TaskCompletionSource _committed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -67,10 +65,10 @@ public sealed partial class MirrorStore
 
             // Take the signal first: a batch committed after the read below completes this very task.
             var committed = Volatile.Read(ref _committed).Task;
-            var page = await ReadAsync((connection, token) => EventReader.AppliedAfterAsync(connection, position, resource, WatchPageSize, token), cancellationToken).ConfigureAwait(false);
-            foreach (var row in page.Rows)
+            var page = await ReadAsync((connection, token) => LogWatcher.ReadAsync(connection, position, resource, token), cancellationToken).ConfigureAwait(false);
+            foreach (var change in page.Changes)
             {
-                yield return row.ToChange(EventReader.Parse(row.StateAfter));
+                yield return change;
             }
 
             position = page.Position;

@@ -189,7 +189,7 @@ public sealed partial class MirrorStore : IAsyncDisposable
             var records = new RecordWriter(writer, catalog, options.MaxPayloadBytes);
             var maxValueBytes = (int)Math.Min(int.MaxValue, Math.Max(options.MaxQueryBytes, 1_000_000));
             var readers = new ReaderPool(readerString.ToString(), options.MaxReaders, maxValueBytes, new QueryMemoryPool(options.QueryMemoryBudget));
-            return new MirrorStore(path, writer, records, readers, options, logger) { SchemaVersion = Migrator.LatestVersion, UserSchemaVersion = userVersion, _catalog = catalog, _lastAppliedAt = LastAppliedAt(writer) };
+            return new MirrorStore(path, writer, records, readers, options, logger) { SchemaVersion = Migrator.LatestVersion, UserSchemaVersion = userVersion, _catalog = catalog, _lastAppliedAt = EventLog.LastAppliedAt(writer) };
         }
         catch (SqliteException ex) when (ex.SqliteErrorCode is StorageErrors.SqliteNotADatabase)
         {
@@ -243,14 +243,6 @@ public sealed partial class MirrorStore : IAsyncDisposable
         using var command = writer.CreateCommand();
         command.CommandText = string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {(long)busyTimeout.TotalMilliseconds}");
         command.ExecuteNonQuery();
-    }
-
-    /// <summary>Reads the applied time of the log's newest event (the head of the rowid), or the minimum for an empty log.</summary>
-    private static DateTimeOffset LastAppliedAt(SqliteConnection writer)
-    {
-        using var command = writer.CreateCommand();
-        command.CommandText = "SELECT applied_at FROM mirror_events ORDER BY seq DESC LIMIT 1";
-        return command.ExecuteScalar() is string text ? Timestamps.Read(text) : DateTimeOffset.MinValue;
     }
 
     private static void Configure(SqliteConnection writer, bool file, TimeSpan busyTimeout, string where)

@@ -13,7 +13,6 @@ namespace OxideMirror;
 /// </summary>
 internal sealed class RecordWriter : IDisposable
 {
-    private static readonly string[] DecisionText = ["insert", "update", "merge", "delete", "skip", "unchanged", "duplicate"];
 
     private readonly RawStatement _findRecord;
     private readonly RawStatement _findDuplicate;
@@ -204,7 +203,7 @@ internal sealed class RecordWriter : IDisposable
         var e = _insertEvent;
         e.Text(1, resource);
         e.Text(2, recordId);
-        e.Text(3, delta.Op == DeltaOp.Upsert ? "upsert" : "delete");
+        e.Text(3, LogVocabulary.Text(delta.Op));
         if (delta.Op == DeltaOp.Upsert)
         {
             e.Utf8(4, incoming);
@@ -228,7 +227,7 @@ internal sealed class RecordWriter : IDisposable
         e.Text(8, occurredAt);
         e.Text(9, appliedAt);
         e.Integer(10, applied ? 1 : 0);
-        e.Text(11, DecisionText[(int)decision]);
+        e.Text(11, LogVocabulary.Text(decision));
         e.Text(12, strategy.Label);
         e.Text(13, delta.DeltaId);
         e.Integer(14, version);

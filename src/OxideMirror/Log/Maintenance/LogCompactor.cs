@@ -68,9 +68,9 @@ internal sealed class LogCompactor : IDisposable
     public long WriteSnapshots(SqliteTransaction transaction, long after, long upTo)
     {
         using var command = Command(
-            "UPDATE mirror_events SET op = 'snapshot', decision = 'snapshot', strategy = 'compaction', " +
+            $"UPDATE mirror_events SET op = '{LogVocabulary.SnapshotOp}', decision = '{LogVocabulary.Snapshot}', strategy = 'compaction', " +
             "payload = coalesce(merged_payload, payload), merged_payload = NULL " +
-            $"WHERE seq IN (SELECT cut FROM {Cuts} WHERE cut > @after AND cut <= @upto) AND op <> 'snapshot'");
+            $"WHERE seq IN (SELECT cut FROM {Cuts} WHERE cut > @after AND cut <= @upto) AND op <> '{LogVocabulary.SnapshotOp}'");
         command.Transaction = transaction;
         command.Parameters.AddWithValue("@after", after);
         command.Parameters.AddWithValue("@upto", upTo);

@@ -63,7 +63,7 @@ internal static class LogRebuilder
                     var recordId = reader.GetString(1);
                     var op = reader.GetString(2);
                     var payload = reader.IsDBNull(3) ? null : reader.GetString(3);
-                    var deleted = op == "delete" || (op == "snapshot" && payload is null);
+                    var deleted = op == LogVocabulary.DeleteOp || (op == LogVocabulary.SnapshotOp && payload is null);
                     var source = reader.GetString(4);
                     var confidence = reader.GetDouble(5);
                     var occurredAt = reader.GetString(6);

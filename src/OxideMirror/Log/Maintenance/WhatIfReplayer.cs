@@ -18,8 +18,6 @@ namespace OxideMirror;
 /// </remarks>
 internal sealed class WhatIfReplayer : IDisposable
 {
-    private static readonly string[] DecisionText = ["insert", "update", "merge", "delete", "skip", "unchanged", "duplicate"];
-
     private readonly IConflictStrategy _strategy;
     private readonly Dictionary<(string Resource, string RecordId), State> _states = [];
     private readonly Dictionary<string, string> _strings = new(StringComparer.Ordinal);
@@ -44,7 +42,7 @@ internal sealed class WhatIfReplayer : IDisposable
             _states[key] = state;
         }
 
-        if (e.Op == "snapshot")
+        if (e.Op == LogVocabulary.SnapshotOp)
         {
             var deleted = e.Payload is null;
             state.Actual = e.Payload;
@@ -65,7 +63,7 @@ internal sealed class WhatIfReplayer : IDisposable
         if (e.Applied)
         {
             state.ActualExists = true;
-            state.ActualDeleted = e.Op == "delete";
+            state.ActualDeleted = e.Op == LogVocabulary.DeleteOp;
             state.Actual = state.ActualDeleted ? null : e.MergedPayload ?? e.Payload;
         }
 
@@ -79,7 +77,7 @@ internal sealed class WhatIfReplayer : IDisposable
         {
             state.DivergedAt = e.Seq;
             state.LoggedDecision = Intern(e.Decision);
-            state.WhatIfDecision = DecisionText[(int)whatIf];
+            state.WhatIfDecision = LogVocabulary.Text(whatIf);
         }
     }
 
@@ -117,7 +115,7 @@ internal sealed class WhatIfReplayer : IDisposable
 
     private ApplyDecision Resolve((string Resource, string RecordId) key, State state, in LoggedEvent e)
     {
-        var isUpsert = e.Op == "upsert";
+        var isUpsert = e.Op == LogVocabulary.UpsertOp;
         using var document = isUpsert && e.Payload is not null ? JsonDocument.Parse(e.Payload) : null;
         var delta = new Delta
         {
