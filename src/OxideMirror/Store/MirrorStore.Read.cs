@@ -165,7 +165,7 @@ public sealed partial class MirrorStore
     {
         if (_inMemory)
         {
-            await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await _write.HoldWritesAsync(cancellationToken).ConfigureAwait(false);
         }
 
         try
@@ -202,7 +202,7 @@ public sealed partial class MirrorStore
         {
             if (_inMemory)
             {
-                _writeGate.Release();
+                _write.ReleaseWrites();
             }
 
             throw;
@@ -220,7 +220,7 @@ public sealed partial class MirrorStore
             store._readers.Return(Reader, Healthy);
             if (store._inMemory)
             {
-                store._writeGate.Release();
+                store._write.ReleaseWrites();
             }
         }
     }

@@ -5,11 +5,6 @@ namespace OxideMirror;
 
 public sealed partial class MirrorStore
 {
-    private const long CompactionWindow = 100_000;
-
-    /// <summary>Serialises rebuild, what-if replay and compaction with one another (writes only wait for the write gate).</summary>
-    private readonly SemaphoreSlim _maintenanceGate = new(1, 1);
-
     /// <summary>
     /// Rebuilds <c>mirror_records</c> and every resource table from the event log, in one write transaction: for each
     /// record, its last applied event (a compaction snapshot included) gives its payload, source, confidence, event time,
@@ -25,68 +20,8 @@ public sealed partial class MirrorStore
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; nothing changed.</exception>
     /// <exception cref="MirrorStorageException">The file cannot be written (read-only, disk full, or locked by another process past <see cref="MirrorStoreOptions.BusyTimeout"/>); the rebuild rolled back and nothing changed.</exception>
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
-    public async Task<RebuildReport> RebuildRecordsAsync(CancellationToken cancellationToken = default)
-    {
-        ThrowIfDisposed();
-        await _maintenanceGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                ThrowIfDisposed();
-                cancellationToken.ThrowIfCancellationRequested();
-                var started = Stopwatch.GetTimestamp();
-                var now = _time.GetUtcNow();
-                IReadOnlyList<ResourceTable> tables = [];
-                SqliteTransaction? transaction = null;
-                try
-                {
-                    transaction = _writer.BeginTransaction(deferred: false);
-                    var (records, events, rebuilt) = LogRebuilder.Run(_writer, transaction, Timestamps.Write(now), cancellationToken);
-                    tables = rebuilt;
-                    cancellationToken.ThrowIfCancellationRequested();
-                    transaction.Commit();
-                    _catalog.Publish(tables.Select(t => (t.TableName, t.Resource, t.JsonColumns)).ToList(), [], [], now);
-                    if (tables.Any(t => t.SchemaChanged))
-                    {
-                        _catalog.SchemaChanged();
-                    }
-
-                    var elapsed = Stopwatch.GetElapsedTime(started);
-                    MaintenanceLog.Rebuilt(_logger, records, events, elapsed.TotalMilliseconds);
-                    return new RebuildReport(records, events, elapsed);
-                }
-                catch (SqliteException ex)
-                {
-                    throw StorageFailure(ex, "rebuilding the records from the log");
-                }
-                finally
-                {
-                    foreach (var table in tables)
-                    {
-                        table.Dispose();
-                    }
-
-                    // The apply path caches resource tables and their prepared statements; the rebuild may have added
-                    // tables or columns behind its back, so it reloads them on its next batch.
-                    _records.RolledBack();
-                    if (transaction is not null)
-                    {
-                        Transactions.End(_writer, transaction);
-                    }
-                }
-            }
-            finally
-            {
-                _writeGate.Release();
-            }
-        }
-        finally
-        {
-            _maintenanceGate.Release();
-        }
-    }
+    public Task<RebuildReport> RebuildRecordsAsync(CancellationToken cancellationToken = default) =>
+        LogRebuilder.RebuildAsync(_write, _logger, cancellationToken);
 
     /// <summary>
     /// Replays every logged delta, applied or not, through another conflict strategy, without changing the store, and
@@ -116,42 +51,39 @@ public sealed partial class MirrorStore
     {
         ArgumentNullException.ThrowIfNull(other);
         ThrowIfDisposed();
-        await _maintenanceGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var started = Stopwatch.GetTimestamp();
-            var last = await ReadAsync(
-                (connection, _) => Task.FromResult(ReplayReader.LastPosition(connection)),
-                cancellationToken).ConfigureAwait(false);
-            using var replayer = new WhatIfReplayer(other);
-            var after = 0L;
-            while (after < last)
+        return await _write.MaintainAsync(
+            async () =>
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var from = after;
-                var page = await ReadAsync((connection, _) => Task.FromResult(ReplayReader.ReadEvents(connection, from, last)), cancellationToken).ConfigureAwait(false);
-                if (page.Count == 0)
+                var started = Stopwatch.GetTimestamp();
+                var last = await ReadAsync(
+                    (connection, _) => Task.FromResult(ReplayReader.LastPosition(connection)),
+                    cancellationToken).ConfigureAwait(false);
+                using var replayer = new WhatIfReplayer(other);
+                var after = 0L;
+                while (after < last)
                 {
-                    break;
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var from = after;
+                    var page = await ReadAsync((connection, _) => Task.FromResult(ReplayReader.ReadEvents(connection, from, last)), cancellationToken).ConfigureAwait(false);
+                    if (page.Count == 0)
+                    {
+                        break;
+                    }
+
+                    foreach (var e in page)
+                    {
+                        replayer.Replay(e);
+                    }
+
+                    after = page[^1].Seq;
                 }
 
-                foreach (var e in page)
-                {
-                    replayer.Replay(e);
-                }
-
-                after = page[^1].Seq;
-            }
-
-            var differences = replayer.Differences();
-            var elapsed = Stopwatch.GetElapsedTime(started);
-            MaintenanceLog.Replayed(_logger, replayer.EventsReplayed, other.Label, differences.Count, elapsed.TotalMilliseconds);
-            return new ReplayReport(other.Label, replayer.EventsReplayed, replayer.Records, differences, elapsed);
-        }
-        finally
-        {
-            _maintenanceGate.Release();
-        }
+                var differences = replayer.Differences();
+                var elapsed = Stopwatch.GetElapsedTime(started);
+                MaintenanceLog.Replayed(_logger, replayer.EventsReplayed, other.Label, differences.Count, elapsed.TotalMilliseconds);
+                return new ReplayReport(other.Label, replayer.EventsReplayed, replayer.Records, differences, elapsed);
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -189,129 +121,6 @@ public sealed partial class MirrorStore
     {
         ArgumentNullException.ThrowIfNull(policy);
         policy.Validate(nameof(policy));
-        ThrowIfDisposed();
-        await _maintenanceGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var started = Stopwatch.GetTimestamp();
-            var cutoff = policy.KeepFor is { } keepFor ? Timestamps.Write(_time.GetUtcNow() - keepFor) : null;
-            LogCompactor? compactor = null;
-            long bytesBefore = 0, removed = 0, snapshots = 0, min = 0, max = 0;
-            try
-            {
-                await UnderWriteGateAsync(
-                    "compacting the log (finding what to remove)",
-                    () =>
-                    {
-                        compactor = new LogCompactor(_writer, cutoff, policy.KeepVersions);
-                        bytesBefore = LogCompactor.DatabaseBytes(_writer);
-                        (min, max) = compactor.Bounds();
-                        compactor.FindCuts(max);
-                    },
-                    cancellationToken).ConfigureAwait(false);
-
-                for (var after = min - 1; after < max; after += CompactionWindow)
-                {
-                    var from = after;
-                    await UnderWriteGateAsync("compacting the log (writing snapshots)", () => snapshots += InTransaction(t => compactor!.WriteSnapshots(t, from, from + CompactionWindow)), cancellationToken).ConfigureAwait(false);
-                }
-
-                for (var after = min - 1; after < max; after += CompactionWindow)
-                {
-                    var from = after;
-                    await UnderWriteGateAsync("compacting the log (removing events)", () => removed += InTransaction(t => compactor!.RemoveEvents(t, from, from + CompactionWindow, max)), cancellationToken).ConfigureAwait(false);
-                }
-            }
-            finally
-            {
-                if (compactor is not null)
-                {
-                    await _writeGate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
-                    try
-                    {
-                        if (Volatile.Read(ref _disposed) == 0)
-                        {
-                            try
-                            {
-                                compactor.Dispose();
-                            }
-                            catch (SqliteException ex)
-                            {
-                                // Only a temp table is left behind, which the next compaction drops first; the failure
-                                // that ended this one (if any) is the one to report.
-                                StoreLog.StorageFailed(_logger, "dropping the compaction's temp table", Path ?? "an in-memory database", ex.SqliteExtendedErrorCode);
-                            }
-                        }
-                    }
-                    finally
-                    {
-                        _writeGate.Release();
-                    }
-                }
-            }
-
-            var bytesAfter = 0L;
-            await UnderWriteGateAsync(
-                policy.ReclaimSpace ? "reclaiming the compacted log's space (VACUUM)" : "measuring the compacted log",
-                () =>
-                {
-                    if (policy.ReclaimSpace)
-                    {
-                        LogCompactor.Vacuum(_writer, !_inMemory);
-                    }
-
-                    bytesAfter = LogCompactor.DatabaseBytes(_writer);
-                },
-                cancellationToken).ConfigureAwait(false);
-
-            var elapsed = Stopwatch.GetElapsedTime(started);
-            MaintenanceLog.Compacted(_logger, removed, snapshots, bytesBefore, bytesAfter, elapsed.TotalMilliseconds);
-            return new CompactionReport(removed, snapshots, bytesBefore, bytesAfter, elapsed);
-        }
-        finally
-        {
-            _maintenanceGate.Release();
-        }
-    }
-
-    /// <summary>Runs one compaction step in its own write transaction, and marks cached as-of snapshots stale once it commits.</summary>
-    private long InTransaction(Func<SqliteTransaction, long> work)
-    {
-        var transaction = _writer.BeginTransaction(deferred: false);
-        try
-        {
-            var result = work(transaction);
-            transaction.Commit();
-            if (result > 0)
-            {
-                Interlocked.Increment(ref _compactions);
-            }
-
-            return result;
-        }
-        finally
-        {
-            Transactions.End(_writer, transaction);
-        }
-    }
-
-    /// <summary>Runs one step of maintenance under the write gate; <paramref name="doing"/> names it in a storage failure.</summary>
-    private async Task UnderWriteGateAsync(string doing, Action work, CancellationToken cancellationToken)
-    {
-        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            ThrowIfDisposed();
-            cancellationToken.ThrowIfCancellationRequested();
-            work();
-        }
-        catch (SqliteException ex)
-        {
-            throw StorageFailure(ex, doing);
-        }
-        finally
-        {
-            _writeGate.Release();
-        }
+        return await LogCompactor.CompactAsync(_write, policy, _time, _logger, cancellationToken).ConfigureAwait(false);
     }
 }

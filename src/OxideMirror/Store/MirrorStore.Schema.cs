@@ -1,6 +1,3 @@
-using Dapper;
-using Microsoft.Data.Sqlite;
-
 namespace OxideMirror;
 
 public sealed partial class MirrorStore
@@ -22,53 +19,7 @@ public sealed partial class MirrorStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(resource);
         ArgumentException.ThrowIfNullOrWhiteSpace(field);
-        ThrowIfDisposed();
-        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            ThrowIfDisposed();
-            var at = Timestamps.Write(_time.GetUtcNow());
-            SqliteTransaction? transaction = null;
-            var committed = false;
-            try
-            {
-                transaction = _writer.BeginTransaction(deferred: false);
-                _records.Begin(transaction);
-                var name = _records.CreateIndex(resource, field, at);
-                if (name is null)
-                {
-                    var known = _writer.Query<string>("SELECT name FROM mirror_resources ORDER BY name", transaction: transaction).AsList();
-                    throw new MirrorException(
-                        $"Resource '{resource}' has not been synced, so it has no table to index. Known resources: {(known.Count == 0 ? "none yet" : string.Join(", ", known))}. Sync it first, or check the name.");
-                }
-
-                transaction.Commit();
-                committed = true;
-                _records.Committed(_time.GetUtcNow());
-                return name;
-            }
-            catch (SqliteException ex)
-            {
-                throw StorageFailure(ex, $"creating the index on {resource}.{field}");
-            }
-            finally
-            {
-                if (!committed)
-                {
-                    // The resource table may have recorded the index before the rollback: reload it on the next write.
-                    _records.RolledBack();
-                }
-
-                if (transaction is not null)
-                {
-                    Transactions.End(_writer, transaction);
-                }
-            }
-        }
-        finally
-        {
-            _writeGate.Release();
-        }
+        return await _write.CreateIndexAsync(resource, field, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -8,9 +8,6 @@ public sealed partial class MirrorStore
 {
     private AsOfCache? _asOfCache;
 
-    /// <summary>Counts committed compaction steps: a cached as-of snapshot built before one may hold states it removed.</summary>
-    private int _compactions;
-
     private AsOfCache AsOfSnapshots =>
         Volatile.Read(ref _asOfCache) ?? Interlocked.CompareExchange(ref _asOfCache, new AsOfCache(_options.AsOfCacheSize), null) ?? _asOfCache!;
 
@@ -24,7 +21,7 @@ public sealed partial class MirrorStore
         var (mode, timeout, cancellationToken) = (request.AsOfMode, request.Timeout, request.CancellationToken);
         var at = Timestamps.Write(asOf);
         var generation = _catalog.SchemaGeneration;
-        var compactions = Volatile.Read(ref _compactions);
+        var compactions = _write.Compactions;
         var position = AsOfSnapshot.ReadLogPosition(storeReader.Connection);
         var cache = AsOfSnapshots;
         var snapshot = cache.Acquire(at, mode, position, generation, compactions);

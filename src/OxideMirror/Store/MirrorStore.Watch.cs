@@ -4,9 +4,6 @@ namespace OxideMirror;
 
 public sealed partial class MirrorStore
 {
-    /// <summary>Completed (and replaced) after every commit and on dispose: the wake-up for <see cref="WatchAsync"/>.</summary>
-    private TaskCompletionSource _committed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
     /// <summary>
     /// Streams every applied change (not skipped or unchanged deltas) in log order as batches commit, optionally for one
     /// resource, reading the log by position so that a slow consumer catches up instead of losing changes.
@@ -52,10 +49,6 @@ public sealed partial class MirrorStore
         return WatchCoreAsync(fromPosition, resource, cancellationToken);
     }
 
-    /// <summary>Wakes every watcher: called after each committed batch, and on dispose.</summary>
-    private void SignalCommitted() =>
-        Interlocked.Exchange(ref _committed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
-
     private async IAsyncEnumerable<RecordChange> WatchCoreAsync(long? fromPosition, string? resource, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var position = fromPosition ?? await GetPositionAsync(cancellationToken).ConfigureAwait(false);
@@ -64,7 +57,7 @@ public sealed partial class MirrorStore
             cancellationToken.ThrowIfCancellationRequested();
 
             // Take the signal first: a batch committed after the read below completes this very task.
-            var committed = Volatile.Read(ref _committed).Task;
+            var committed = _write.CommitSignal();
             var page = await ReadAsync((connection, token) => LogWatcher.ReadAsync(connection, position, resource, token), cancellationToken).ConfigureAwait(false);
             foreach (var change in page.Changes)
             {

@@ -1,8 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Logging;
-
 namespace OxideMirror;
 
 public sealed partial class MirrorStore
@@ -59,143 +54,13 @@ public sealed partial class MirrorStore
         ApplyBatchCoreAsync([], LastWriteWins.Instance, new CursorUpdate(source, cursor, resource), results: null, passes: null, missing: null, cancellationToken);
 
     /// <summary>
-    /// The one write path: applies <paramref name="deltas"/>, then for each of <paramref name="passes"/> deletes the records
-    /// of <paramref name="cursor"/>'s source that the pass did not list (adding each delete to <paramref name="missing"/>
-    /// and its result to <paramref name="results"/> after the deltas' own), then stores the cursor — in one transaction.
+    /// The one write path (<see cref="StoreWriter.ApplyAsync"/>): applies <paramref name="deltas"/>, then for each of
+    /// <paramref name="passes"/> deletes the records of <paramref name="cursor"/>'s source that the pass did not list,
+    /// then stores the cursor — in one transaction.
     /// </summary>
-    internal async Task ApplyBatchCoreAsync(IReadOnlyList<Delta> deltas, IConflictStrategy strategy, CursorUpdate? cursor, List<AppliedDelta>? results, IReadOnlyList<CompletedPass>? passes, List<Delta>? missing, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(deltas);
-        ArgumentNullException.ThrowIfNull(strategy);
-        if (strategy.Label is null)
-        {
-            throw new ArgumentException($"The conflict strategy of type {strategy.GetType().FullName} has a null Label. Return a short name such as \"last-write-wins\" from Label: it is stored with every change the strategy decides.", nameof(strategy));
-        }
-
-        if (passes is { Count: > 0 } && cursor is null)
-        {
-            throw new ArgumentException("Completed passes need the cursor of the source whose records they cover.", nameof(cursor));
-        }
-
-        if (cursor is not null)
-        {
-            Ids.ThrowIfBlank(cursor.Source, "cursor.Source");
-            Ids.ThrowIfBlank(cursor.Resource, "cursor.Resource");
-            CheckUtf16(cursor.Source, "cursor.Source");
-            CheckUtf16(cursor.Resource, "cursor.Resource");
-            CheckUtf16(cursor.Cursor, "cursor.Cursor");
-        }
-
-        for (var i = 0; i < deltas.Count; i++)
-        {
-            var delta = deltas[i] ?? throw new ArgumentNullException(nameof(deltas), $"Delta {i} of the batch is null. Remove it or replace it with a delta.");
-            delta.Validate(deltas.Count == 1 && cursor is null ? -1 : i);
-        }
-
-        ThrowIfDisposed();
-        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            ThrowIfDisposed();
-            cancellationToken.ThrowIfCancellationRequested();
-            var started = Stopwatch.GetTimestamp();
-            // Applied times never go backwards, whatever the clock does (an NTP step, a restored VM): time travel,
-            // changes since a time and compaction by age all read the log's applied times as its order.
-            var now = _time.GetUtcNow();
-            if (now < _lastAppliedAt)
-            {
-                now = _lastAppliedAt;
-            }
-
-            var appliedAt = Timestamps.Write(now);
-            SqliteTransaction? transaction = null;
-            var committed = false;
-            try
-            {
-                transaction = _writer.BeginTransaction(deferred: false);
-                _records.Begin(transaction);
-                for (var i = 0; i < deltas.Count; i++)
-                {
-                    if ((i & 255) == 255)
-                    {
-                        cancellationToken.ThrowIfCancellationRequested();
-                    }
-
-                    var result = _records.Apply(deltas[i], strategy, appliedAt, deltas.Count == 1 && cursor is null ? -1 : i);
-                    results?.Add(result);
-                }
-
-                if (passes is not null)
-                {
-                    foreach (var pass in passes)
-                    {
-                        cancellationToken.ThrowIfCancellationRequested();
-                        _records.ApplyMissing(pass, cursor!.Source, deltas, strategy, appliedAt, now, results, missing);
-                    }
-                }
-
-                if (cursor is not null)
-                {
-                    _records.SetCursor(cursor, appliedAt);
-                }
-
-                _records.Finish(appliedAt);
-                cancellationToken.ThrowIfCancellationRequested();
-                transaction.Commit();
-                committed = true;
-                _lastAppliedAt = now;
-                _records.Committed(now);
-                SignalCommitted();
-            }
-            catch (SqliteException ex)
-            {
-                throw StorageFailure(ex, Doing(deltas.Count, cursor));
-            }
-            finally
-            {
-                if (!committed)
-                {
-                    _records.RolledBack();
-                }
-
-                if (transaction is not null)
-                {
-                    Transactions.End(_writer, transaction);
-                }
-            }
-
-            if (_logger.IsEnabled(LogLevel.Debug))
-            {
-                var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                StoreLog.BatchCommitted(_logger, deltas.Count, cursor?.Source, elapsed);
-            }
-        }
-        finally
-        {
-            _writeGate.Release();
-        }
-    }
+    internal Task ApplyBatchCoreAsync(IReadOnlyList<Delta> deltas, IConflictStrategy strategy, CursorUpdate? cursor, List<AppliedDelta>? results, IReadOnlyList<CompletedPass>? passes, List<Delta>? missing, CancellationToken cancellationToken) =>
+        _write.ApplyAsync(deltas, strategy, cursor, results, passes, missing, cancellationToken);
 
     /// <summary>Logs a storage failure of the store's own work and builds the exception that names the file and the fix.</summary>
-    private MirrorException StorageFailure(SqliteException ex, string doing)
-    {
-        StoreLog.StorageFailed(_logger, doing, Path ?? "an in-memory database", ex.SqliteExtendedErrorCode);
-        return StorageErrors.Translate(ex, Path, doing, _options.BusyTimeout);
-    }
-
-    private static string Doing(int deltas, CursorUpdate? cursor) => (deltas, cursor) switch
-    {
-        (0, { } c) => $"storing the cursor of source '{c.Source}'",
-        (_, { } c) => string.Create(CultureInfo.InvariantCulture, $"applying a batch of {deltas} delta(s) with the cursor of source '{c.Source}'"),
-        _ => string.Create(CultureInfo.InvariantCulture, $"applying a batch of {deltas} delta(s)"),
-    };
-
-    private static void CheckUtf16(string? value, string parameter)
-    {
-        var position = Utf16Text.FindUnpairedSurrogate(value);
-        if (position >= 0)
-        {
-            throw new ArgumentException($"The {parameter} {Utf16Text.Describe(value!, position)}, so a later read would not return it as it was given. Replace the unpaired surrogate, or encode the value (for example as Base64).", parameter);
-        }
-    }
+    private MirrorException StorageFailure(Microsoft.Data.Sqlite.SqliteException ex, string doing) => _write.StorageFailure(ex, doing);
 }

@@ -23,26 +23,23 @@ namespace OxideMirror;
 /// </remarks>
 public sealed partial class MirrorStore : IAsyncDisposable
 {
+    /// <summary>The writer connection, which <see cref="_write"/> owns and closes.</summary>
     private readonly SqliteConnection _writer;
-    private readonly RecordWriter _records;
+    private readonly StoreWriter _write;
     private readonly ReaderPool _readers;
-    private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> _sourceGates = new(StringComparer.Ordinal);
     private readonly MirrorStoreOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly bool _inMemory;
-    private Catalog _catalog = null!;
-    private int _disposed;
+    private readonly Catalog _catalog;
 
-    /// <summary>The newest applied time in the log (read at open, then kept by the write path under the write gate).</summary>
-    private DateTimeOffset _lastAppliedAt;
-
-    private MirrorStore(string? path, SqliteConnection writer, RecordWriter records, ReaderPool readers, MirrorStoreOptions options, ILogger logger)
+    private MirrorStore(string? path, SqliteConnection writer, Catalog catalog, ReaderPool readers, MirrorStoreOptions options, ILogger logger)
     {
         Path = path;
         _writer = writer;
-        _records = records;
+        _write = new StoreWriter(_writer, catalog, path, options, logger);
+        _catalog = catalog;
         _readers = readers;
         _options = options;
         _time = options.TimeProvider;
@@ -108,40 +105,12 @@ public sealed partial class MirrorStore : IAsyncDisposable
     /// <returns>A task that completes when the store is closed.</returns>
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-
-        SignalCommitted();
-
-        await _writeGate.WaitAsync().ConfigureAwait(false);
-        try
+        await _write.CloseAsync(() =>
         {
             _readers.Dispose();
             _asOfCache?.Dispose();
             _readers.Memory.Dispose();
-            _records.Dispose();
-            if (!_inMemory)
-            {
-                try
-                {
-                    using var checkpoint = _writer.CreateCommand();
-                    checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
-                    checkpoint.ExecuteNonQuery();
-                }
-                catch (SqliteException ex)
-                {
-                    StoreLog.CheckpointFailed(_logger, ex.SqliteErrorCode);
-                }
-            }
-
-            _writer.Dispose();
-        }
-        finally
-        {
-            _writeGate.Release();
-        }
+        }).ConfigureAwait(false);
     }
 
     private static MirrorStore Open(string? path, SqliteConnectionStringBuilder writerString, SqliteConnectionStringBuilder readerString, MirrorStoreOptions options)
@@ -186,10 +155,9 @@ public sealed partial class MirrorStore : IAsyncDisposable
 
             StoreLog.Opened(logger, where, Migrator.LatestVersion, applied);
             var catalog = Catalog.Load(writer);
-            var records = new RecordWriter(writer, catalog, options.MaxPayloadBytes);
             var maxValueBytes = (int)Math.Min(int.MaxValue, Math.Max(options.MaxQueryBytes, 1_000_000));
             var readers = new ReaderPool(readerString.ToString(), options.MaxReaders, maxValueBytes, new QueryMemoryPool(options.QueryMemoryBudget));
-            return new MirrorStore(path, writer, records, readers, options, logger) { SchemaVersion = Migrator.LatestVersion, UserSchemaVersion = userVersion, _catalog = catalog, _lastAppliedAt = EventLog.LastAppliedAt(writer) };
+            return new MirrorStore(path, writer, catalog, readers, options, logger) { SchemaVersion = Migrator.LatestVersion, UserSchemaVersion = userVersion };
         }
         catch (SqliteException ex) when (ex.SqliteErrorCode is StorageErrors.SqliteNotADatabase)
         {
@@ -277,5 +245,5 @@ public sealed partial class MirrorStore : IAsyncDisposable
     /// <summary>Gets the lock that keeps two syncs of one source from overlapping, whichever syncer runs them.</summary>
     internal SemaphoreSlim SourceGate(string sourceId) => _sourceGates.GetOrAdd(sourceId, static _ => new SemaphoreSlim(1, 1));
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_write.IsClosed, this);
 }

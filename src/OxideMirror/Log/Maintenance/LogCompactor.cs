@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 
 namespace OxideMirror;
 
@@ -12,12 +14,13 @@ namespace OxideMirror;
 /// <item><see cref="RemoveEvents"/>: deletes, a seq window at a time, each record's events before its cut, and the
 /// skipped or unchanged events the policy does not keep. The log's newest event is never deleted, so a seq is never reused.</item>
 /// </list>
-/// Not thread-safe; the store's write gate serialises its use.
+/// <see cref="CompactAsync"/> runs them as maintenance through the write path, each step holding the write gate only
+/// for itself so syncs go on between steps. An instance is not thread-safe; the write gate serialises its use.
 /// </summary>
 internal sealed class LogCompactor : IDisposable
 {
     private const string Cuts = "temp.oxidemirror_compaction_cuts";
-
+    private const long Window = 100_000;
 
     private readonly SqliteConnection _connection;
     private readonly string? _cutoff;
@@ -29,6 +32,71 @@ internal sealed class LogCompactor : IDisposable
         _cutoff = cutoff;
         _keep = keepVersions;
     }
+
+    /// <summary>
+    /// Compacts the log as maintenance: finds the cuts, writes the snapshots, then removes events, in seq windows of
+    /// 100,000, each window its own write transaction; drops the temp table; then (with
+    /// <see cref="RetentionPolicy.ReclaimSpace"/>) vacuums and measures the database.
+    /// </summary>
+    public static Task<CompactionReport> CompactAsync(StoreWriter writer, RetentionPolicy policy, TimeProvider time, ILogger logger, CancellationToken cancellationToken) =>
+        writer.MaintainAsync(
+            async () =>
+            {
+                var started = Stopwatch.GetTimestamp();
+                var cutoff = policy.KeepFor is { } keepFor ? Timestamps.Write(time.GetUtcNow() - keepFor) : null;
+                LogCompactor? compactor = null;
+                long bytesBefore = 0, removed = 0, snapshots = 0, min = 0, max = 0;
+                try
+                {
+                    await writer.ExclusiveAsync(
+                        connection =>
+                        {
+                            compactor = new LogCompactor(connection, cutoff, policy.KeepVersions);
+                            bytesBefore = DatabaseBytes(connection);
+                            (min, max) = compactor.Bounds();
+                            return compactor.FindCuts(max);
+                        },
+                        "compacting the log (finding what to remove)",
+                        cancellationToken).ConfigureAwait(false);
+
+                    for (var after = min - 1; after < max; after += Window)
+                    {
+                        var from = after;
+                        snapshots += await writer.WriteAsync(t => Step(t, compactor!.WriteSnapshots(t.Transaction, from, from + Window)), static () => "compacting the log (writing snapshots)", cancellationToken).ConfigureAwait(false);
+                    }
+
+                    for (var after = min - 1; after < max; after += Window)
+                    {
+                        var from = after;
+                        removed += await writer.WriteAsync(t => Step(t, compactor!.RemoveEvents(t.Transaction, from, from + Window, max)), static () => "compacting the log (removing events)", cancellationToken).ConfigureAwait(false);
+                    }
+                }
+                finally
+                {
+                    if (compactor is not null)
+                    {
+                        await DropCutsAsync(writer, compactor).ConfigureAwait(false);
+                    }
+                }
+
+                var bytesAfter = await writer.ExclusiveAsync(
+                    connection =>
+                    {
+                        if (policy.ReclaimSpace)
+                        {
+                            Vacuum(connection, writer.IsFile);
+                        }
+
+                        return DatabaseBytes(connection);
+                    },
+                    policy.ReclaimSpace ? "reclaiming the compacted log's space (VACUUM)" : "measuring the compacted log",
+                    cancellationToken).ConfigureAwait(false);
+
+                var elapsed = Stopwatch.GetElapsedTime(started);
+                MaintenanceLog.Compacted(logger, removed, snapshots, bytesBefore, bytesAfter, elapsed.TotalMilliseconds);
+                return new CompactionReport(removed, snapshots, bytesBefore, bytesAfter, elapsed);
+            },
+            cancellationToken);
 
     public static long DatabaseBytes(SqliteConnection connection)
     {
@@ -111,6 +179,42 @@ internal sealed class LogCompactor : IDisposable
         using var command = _connection.CreateCommand();
         command.CommandText = $"DROP TABLE IF EXISTS {Cuts}";
         command.ExecuteNonQuery();
+    }
+
+    /// <summary>Marks a step that changed events as compacting, so cached as-of snapshots go stale once it commits.</summary>
+    private static long Step(WriteTransaction transaction, long changed)
+    {
+        if (changed > 0)
+        {
+            transaction.MarkCompacted();
+        }
+
+        return changed;
+    }
+
+    /// <summary>Drops the temp table unless the store was closed; a failure is only logged (the write path logs it).</summary>
+    private static async Task DropCutsAsync(StoreWriter writer, LogCompactor compactor)
+    {
+        try
+        {
+            await writer.ExclusiveAsync(
+                _ =>
+                {
+                    compactor.Dispose();
+                    return true;
+                },
+                "dropping the compaction's temp table",
+                CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closing the store dropped the temp table with its connection.
+        }
+        catch (MirrorException)
+        {
+            // Only a temp table is left behind, which the next compaction drops first; the failure that ended this
+            // compaction (if any) is the one to report.
+        }
     }
 
     /// <summary>Says, in SQL, that event <c>e</c> is kept: applied within the time window, or within its record's last N versions.</summary>

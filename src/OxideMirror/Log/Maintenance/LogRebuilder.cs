@@ -1,12 +1,14 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 
 namespace OxideMirror;
 
 /// <summary>
-/// Rebuilds <c>mirror_records</c> and every resource table from the event log, inside the caller's write transaction:
-/// for each record, the last applied event (a <c>snapshot</c> included) is the record's state. Not thread-safe; the
-/// store's write gate serialises its use.
+/// Rebuilds <c>mirror_records</c> and every resource table from the event log: <see cref="RebuildAsync"/> in one write
+/// transaction of the write path, <see cref="Run"/> inside the caller's; for each record, the last applied event (a
+/// <c>snapshot</c> included) is the record's state.
 /// </summary>
 internal static class LogRebuilder
 {
@@ -15,6 +17,56 @@ internal static class LogRebuilder
     private const string LastAppliedEvents =
         "SELECT resource, record_id, op, coalesce(merged_payload, payload), source, confidence, occurred_at, applied_at, version, max(seq), count(*) " +
         "FROM mirror_events WHERE applied = 1 GROUP BY resource, record_id";
+
+    /// <summary>
+    /// Rebuilds in one write transaction, as maintenance (no replay or compaction runs meanwhile), then publishes the
+    /// rebuilt tables to the catalog; the apply path reloads its cached tables on its next batch.
+    /// </summary>
+    public static async Task<RebuildReport> RebuildAsync(StoreWriter writer, ILogger logger, CancellationToken cancellationToken)
+    {
+        var started = 0L;
+        var (records, events) = await writer.MaintainAsync(
+            () => writer.WriteAsync(
+                t =>
+                {
+                    started = Stopwatch.GetTimestamp();
+                    IReadOnlyList<ResourceTable> tables = [];
+                    try
+                    {
+                        var (records, events, rebuilt) = Run(t.Connection, t.Transaction, Timestamps.Write(t.Now), cancellationToken);
+                        tables = rebuilt;
+                        cancellationToken.ThrowIfCancellationRequested();
+                        var published = tables.Select(table => (table.TableName, table.Resource, (IEnumerable<string>)table.JsonColumns.ToList())).ToList();
+                        var schemaChanged = tables.Any(table => table.SchemaChanged);
+                        t.AfterCommit(() =>
+                        {
+                            writer.Catalog.Publish(published, [], [], t.Now);
+                            if (schemaChanged)
+                            {
+                                writer.Catalog.SchemaChanged();
+                            }
+                        });
+                        return (records, events);
+                    }
+                    finally
+                    {
+                        foreach (var table in tables)
+                        {
+                            table.Dispose();
+                        }
+
+                        // The apply path caches resource tables and their prepared statements; the rebuild may have
+                        // added tables or columns behind its back, so it reloads them on its next batch.
+                        writer.Records.RolledBack();
+                    }
+                },
+                static () => "rebuilding the records from the log",
+                cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        MaintenanceLog.Rebuilt(logger, records, events, elapsed.TotalMilliseconds);
+        return new RebuildReport(records, events, elapsed);
+    }
 
     public static (long Records, long Events, IReadOnlyList<ResourceTable> Tables) Run(SqliteConnection connection, SqliteTransaction transaction, string at, CancellationToken cancellationToken)
     {

@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Globalization;
+using Dapper;
+using Microsoft.Extensions.Logging;
+
+namespace OxideMirror;
+
+internal sealed partial class StoreWriter
+{
+    /// <summary>
+    /// Applies <paramref name="deltas"/>, then for each of <paramref name="passes"/> deletes the records of
+    /// <paramref name="cursor"/>'s source that the pass did not list (adding each delete to <paramref name="missing"/> and
+    /// its result to <paramref name="results"/> after the deltas' own), then stores the cursor — in one transaction.
+    /// </summary>
+    public async Task ApplyAsync(IReadOnlyList<Delta> deltas, IConflictStrategy strategy, CursorUpdate? cursor, List<AppliedDelta>? results, IReadOnlyList<CompletedPass>? passes, List<Delta>? missing, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(deltas);
+        ArgumentNullException.ThrowIfNull(strategy);
+        if (strategy.Label is null)
+        {
+            throw new ArgumentException($"The conflict strategy of type {strategy.GetType().FullName} has a null Label. Return a short name such as \"last-write-wins\" from Label: it is stored with every change the strategy decides.", nameof(strategy));
+        }
+
+        if (passes is { Count: > 0 } && cursor is null)
+        {
+            throw new ArgumentException("Completed passes need the cursor of the source whose records they cover.", nameof(cursor));
+        }
+
+        if (cursor is not null)
+        {
+            Ids.ThrowIfBlank(cursor.Source, "cursor.Source");
+            Ids.ThrowIfBlank(cursor.Resource, "cursor.Resource");
+            CheckUtf16(cursor.Source, "cursor.Source");
+            CheckUtf16(cursor.Resource, "cursor.Resource");
+            CheckUtf16(cursor.Cursor, "cursor.Cursor");
+        }
+
+        var single = deltas.Count == 1 && cursor is null;
+        for (var i = 0; i < deltas.Count; i++)
+        {
+            var delta = deltas[i] ?? throw new ArgumentNullException(nameof(deltas), $"Delta {i} of the batch is null. Remove it or replace it with a delta.");
+            delta.Validate(single ? -1 : i);
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        await WriteAsync(
+            t =>
+            {
+                var appliedAt = Timestamps.Write(t.Now);
+                for (var i = 0; i < deltas.Count; i++)
+                {
+                    if ((i & 255) == 255)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                    }
+
+                    var result = Records.Apply(deltas[i], strategy, appliedAt, single ? -1 : i);
+                    results?.Add(result);
+                }
+
+                if (passes is not null)
+                {
+                    foreach (var pass in passes)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        Records.ApplyMissing(pass, cursor!.Source, deltas, strategy, appliedAt, t.Now, results, missing);
+                    }
+                }
+
+                if (cursor is not null)
+                {
+                    Records.SetCursor(cursor, appliedAt);
+                }
+
+                Records.Finish(appliedAt);
+                cancellationToken.ThrowIfCancellationRequested();
+                return true;
+            },
+            () => Doing(deltas.Count, cursor),
+            cancellationToken,
+            appendsToLog: true).ConfigureAwait(false);
+
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            StoreLog.BatchCommitted(_logger, deltas.Count, cursor?.Source, elapsed);
+        }
+    }
+
+    /// <summary>Creates an index on a resource's field in one write transaction; returns the index's name.</summary>
+    public Task<string> CreateIndexAsync(string resource, string field, CancellationToken cancellationToken) =>
+        WriteAsync(
+            t =>
+            {
+                var name = Records.CreateIndex(resource, field, Timestamps.Write(t.Now));
+                if (name is null)
+                {
+                    var known = t.Connection.Query<string>("SELECT name FROM mirror_resources ORDER BY name", transaction: t.Transaction).AsList();
+                    throw new MirrorException(
+                        $"Resource '{resource}' has not been synced, so it has no table to index. Known resources: {(known.Count == 0 ? "none yet" : string.Join(", ", known))}. Sync it first, or check the name.");
+                }
+
+                return name;
+            },
+            () => $"creating the index on {resource}.{field}",
+            cancellationToken);
+
+    private static string Doing(int deltas, CursorUpdate? cursor) => (deltas, cursor) switch
+    {
+        (0, { } c) => $"storing the cursor of source '{c.Source}'",
+        (_, { } c) => string.Create(CultureInfo.InvariantCulture, $"applying a batch of {deltas} delta(s) with the cursor of source '{c.Source}'"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"applying a batch of {deltas} delta(s)"),
+    };
+
+    private static void CheckUtf16(string? value, string parameter)
+    {
+        var position = Utf16Text.FindUnpairedSurrogate(value);
+        if (position >= 0)
+        {
+            throw new ArgumentException($"The {parameter} {Utf16Text.Describe(value!, position)}, so a later read would not return it as it was given. Replace the unpaired surrogate, or encode the value (for example as Base64).", parameter);
+        }
+    }
+}
