@@ -308,23 +308,14 @@ internal sealed class AsOfSnapshot : IDisposable
             }
         }
 
-        // The same shape as ResourceTable.Create plus its added columns (which carry no declared type).
-        var quoted = Identifiers.Quote(table);
-        var create = new StringBuilder()
-            .Append("CREATE TABLE main.").Append(quoted)
-            .Append(" (record_id TEXT PRIMARY KEY NOT NULL, _source TEXT NOT NULL, _confidence REAL NOT NULL, _version INTEGER NOT NULL, _synced_at TEXT NOT NULL, _occurred_at TEXT NOT NULL");
-        foreach (var (_, column) in keys)
-        {
-            create.Append(", ").Append(Identifiers.Quote(column));
-        }
-
-        command.CommandText = create.Append(')').ToString();
+        // The live table's shape, from its one definition; created in main, the snapshot's database.
+        command.CommandText = ResourceTable.CreateTableSql(table, keys.Select(k => k.Column), schema: "main");
         command.ExecuteNonQuery();
 
         // json_extract stores values as ResourceTable does: strings as text, integral numbers as integers, other numbers
         // as reals, booleans as 0/1, null as NULL, objects and arrays as compact JSON text (the log's own bytes).
         var insert = new StringBuilder()
-            .Append("INSERT INTO main.").Append(quoted).Append(" (record_id, _source, _confidence, _version, _synced_at, _occurred_at");
+            .Append("INSERT INTO main.").Append(Identifiers.Quote(table)).Append(" (record_id, _source, _confidence, _version, _synced_at, _occurred_at");
         foreach (var (_, column) in keys)
         {
             insert.Append(", ").Append(Identifiers.Quote(column));
