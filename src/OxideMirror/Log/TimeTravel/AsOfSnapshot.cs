@@ -59,6 +59,13 @@ internal sealed class AsOfSnapshot : IDisposable
     /// <summary>Gets how many records (tombstones included) the snapshot's <c>mirror_records</c> holds.</summary>
     public long Records { get; }
 
+    /// <summary>
+    /// Says whether <paramref name="table"/> is one of the store's internal tables (the <c>mirror_</c> prefix no resource
+    /// table takes, see <see cref="Identifiers.ForTable"/>) that a snapshot does not hold: all but <c>mirror_records</c>.
+    /// </summary>
+    public static bool LacksInternalTable(string table) =>
+        table.StartsWith("mirror_", StringComparison.OrdinalIgnoreCase) && !string.Equals(table, "mirror_records", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Reads the highest event sequence number of the store's log, to check a cached snapshot is still exact.</summary>
     public static long ReadLogPosition(SqliteConnection store)
     {
