@@ -123,6 +123,30 @@ internal static class QueryRunner
         }
     }
 
+    /// <summary>
+    /// Prepares <paramref name="sql"/>'s first statement under the reader's guard, armed with the given limits, and never
+    /// steps it; returns the tables the authorizer saw it read, or null when it does not prepare.
+    /// </summary>
+    public static List<string>? TablesReadWhenPrepared(ReaderPool.Reader reader, string sql, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var db = reader.Connection.Handle!;
+        var guard = reader.Guard;
+        guard.Arm(db, timeout, cancellationToken);
+        try
+        {
+            var rc = raw.sqlite3_prepare_v2(db, Encoding.UTF8.GetBytes(sql), out var statement, out _);
+            using (statement)
+            {
+                return rc == raw.SQLITE_OK && statement is not null && !statement.IsInvalid ? [.. guard.TablesRead] : null;
+            }
+        }
+        finally
+        {
+            guard.ResetDenied();
+            guard.Disarm(db);
+        }
+    }
+
     /// <summary>Turns a failure of a statement run through Microsoft.Data.Sqlite under an armed guard into the query path's exceptions.</summary>
     public static Exception Translate(Microsoft.Data.Sqlite.SqliteException exception, QueryGuard guard, string sql, TimeSpan timeout, CancellationToken cancellationToken) =>
         Map(exception.SqliteErrorCode, exception.Message, guard, sql, preparing: false, timeout, exception, cancellationToken);

@@ -47,11 +47,19 @@ public sealed partial class MirrorStore
             {
                 return QueryRunner.Run(reader, _catalog, request, answer);
             }
-            catch (QueryException ex) when (ex is not QueryTimeoutException && ex.Message.Contains("no such table: mirror_", StringComparison.Ordinal) && !ex.Message.Contains("no such table: mirror_records", StringComparison.Ordinal))
+            catch (QueryException ex) when (ex is not QueryTimeoutException)
             {
-                throw new QueryException(
-                    ex.Message + " An as-of query sees the resource tables and mirror_records as they were at that moment, and no other internal table; read the log (mirror_events) without AsOf, filtering on applied_at.",
-                    ex.InnerException);
+                // Decided by construction, not by the message: the SQL prepares on the live store and, as the live
+                // authorizer saw it, reads an internal table a snapshot does not hold, so that is why it failed here.
+                if (QueryRunner.TablesReadWhenPrepared(storeReader, request.Sql, timeout, cancellationToken) is { } tables
+                    && tables.Exists(AsOfSnapshot.LacksInternalTable))
+                {
+                    throw new QueryException(
+                        ex.Message + " An as-of query sees the resource tables and mirror_records as they were at that moment, and no other internal table; read the log (mirror_events) without AsOf, filtering on applied_at.",
+                        ex.InnerException);
+                }
+
+                throw;
             }
             catch (Exception ex) when (ex is not (QueryException or OperationCanceledException or ArgumentException))
             {

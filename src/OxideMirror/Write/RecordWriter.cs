@@ -156,47 +156,18 @@ internal sealed class RecordWriter : IDisposable
             _addFeed.Text(2, source);
             _addFeed.Execute();
         }
-        var resolution = strategy.Resolve(existing, delta)
-            ?? throw new InvalidOperationException($"The conflict strategy '{strategy.Label}' returned null for {resource}/{recordId}. Return ConflictResolution.Apply, Skip or ApplyMerged(...).");
 
+        var resolution = ApplyRules.Resolve(strategy, existing, delta);
         var incoming = delta.Op == DeltaOp.Upsert ? WritePayload(delta, index) : default;
-        var merged = default(ReadOnlySpan<byte>);
-        var isMerged = false;
-        ApplyDecision decision;
-        if (resolution.Kind == ConflictResolutionKind.Skip)
-        {
-            decision = ApplyDecision.Skipped;
-        }
-        else if (delta.Op == DeltaOp.Delete)
-        {
-            decision = existing is { IsDeleted: true } ? ApplyDecision.Unchanged : ApplyDecision.Deleted;
-        }
-        else
-        {
-            var result = incoming;
-            if (resolution.Kind == ConflictResolutionKind.ApplyMerged)
-            {
-                merged = WriteMerged(resolution.MergedPayload, strategy, delta);
-                isMerged = true;
-                result = merged;
-            }
-
-            if (existing is { IsDeleted: false } && SamePayload(existing, result))
-            {
-                decision = ApplyDecision.Unchanged;
-            }
-            else if (existing is null or { IsDeleted: true })
-            {
-                decision = ApplyDecision.Inserted;
-            }
-            else
-            {
-                decision = isMerged ? ApplyDecision.Merged : ApplyDecision.Updated;
-            }
-        }
-
-        var applied = decision is ApplyDecision.Inserted or ApplyDecision.Updated or ApplyDecision.Merged or ApplyDecision.Deleted;
-        var version = applied ? currentVersion + 1 : currentVersion;
+        var isMerged = delta.Op == DeltaOp.Upsert && resolution.Kind == ConflictResolutionKind.ApplyMerged;
+        var merged = isMerged ? WriteMerged(resolution.MergedPayload, strategy, delta) : default;
+        var before = existing is null ? RecordState.None
+            : existing.IsDeleted ? RecordState.Tombstone(currentVersion)
+            : RecordState.Live(existing.RawUtf8, currentVersion);
+        var outcome = ApplyRules.Decide(before, delta.Op, resolution.Kind, isMerged ? merged : incoming);
+        var decision = outcome.Decision;
+        var applied = outcome.Applied;
+        var version = outcome.After.Version;
         var occurredAt = Timestamps.Write(delta.OccurredAt);
         var confidence = delta.Provenance.Confidence;
 
@@ -236,7 +207,7 @@ internal sealed class RecordWriter : IDisposable
         if (applied)
         {
             var r = _writeRecord;
-            var deleted = decision == ApplyDecision.Deleted;
+            var deleted = outcome.After.IsDeleted;
             r.Text(1, resource);
             r.Text(2, recordId);
             if (deleted)
@@ -245,7 +216,7 @@ internal sealed class RecordWriter : IDisposable
             }
             else
             {
-                r.Utf8(3, isMerged ? merged : incoming);
+                r.Utf8(3, outcome.After.Payload);
             }
 
             r.Text(4, source);
@@ -398,28 +369,6 @@ internal sealed class RecordWriter : IDisposable
         }
 
         return table;
-    }
-
-    /// <summary>
-    /// Says whether a record already holds a payload: the same compact text, or the same JSON with keys in another order
-    /// (which compacts to the same length, so only then is the stored payload parsed).
-    /// </summary>
-    private static bool SamePayload(MirroredRecord existing, ReadOnlySpan<byte> payload)
-    {
-        var stored = existing.RawUtf8 ?? (existing.RawPayload is { } text ? Encoding.UTF8.GetBytes(text) : null);
-        if (stored is null || stored.Length != payload.Length)
-        {
-            return false;
-        }
-
-        if (payload.SequenceEqual(stored))
-        {
-            return true;
-        }
-
-        using var left = JsonDocument.Parse(stored);
-        using var right = JsonDocument.Parse(payload.ToArray());
-        return JsonElement.DeepEquals(left.RootElement, right.RootElement);
     }
 
     /// <summary>Writes an upsert's payload as compact UTF-8; a payload that cannot be stored, or is too large, is the delta's fault.</summary>

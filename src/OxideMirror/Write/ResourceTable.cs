@@ -92,9 +92,7 @@ internal sealed class ResourceTable : IDisposable
         }
 
         var tableName = Identifiers.ForTable(resource, taken);
-        command.CommandText =
-            $"CREATE TABLE {Identifiers.Quote(tableName)} (record_id TEXT PRIMARY KEY NOT NULL, _source TEXT NOT NULL, _confidence REAL NOT NULL, " +
-            "_version INTEGER NOT NULL, _synced_at TEXT NOT NULL, _occurred_at TEXT NOT NULL)";
+        command.CommandText = CreateTableSql(tableName, []);
         command.ExecuteNonQuery();
         command.CommandText =
             "INSERT INTO mirror_resources (name, table_name, first_seen_at) VALUES ($name, $table, $at); " +
@@ -104,6 +102,32 @@ internal sealed class ResourceTable : IDisposable
         command.Parameters.AddWithValue("$at", at);
         command.ExecuteNonQuery();
         return new ResourceTable(connection, resource, tableName) { SchemaChanged = true };
+    }
+
+    /// <summary>
+    /// Writes the <c>CREATE TABLE</c> statement of a resource table: <c>record_id</c> and the system columns (in the order of
+    /// <see cref="Identifiers.SystemColumns"/>), then the payload columns in order, with no declared type, as
+    /// <see cref="AddColumn"/> adds them. The one definition of the table's shape, for the live table and its as-of copy.
+    /// </summary>
+    /// <param name="tableName">The table's name, unquoted.</param>
+    /// <param name="payloadColumns">The payload columns' names, unquoted, in position order.</param>
+    /// <param name="schema">The schema to create the table in (<c>main</c>, say), or null for SQLite's default.</param>
+    public static string CreateTableSql(string tableName, IEnumerable<string> payloadColumns, string? schema = null)
+    {
+        var create = new StringBuilder("CREATE TABLE ");
+        if (schema is not null)
+        {
+            create.Append(schema).Append('.');
+        }
+
+        create.Append(Identifiers.Quote(tableName))
+            .Append(" (record_id TEXT PRIMARY KEY NOT NULL, _source TEXT NOT NULL, _confidence REAL NOT NULL, _version INTEGER NOT NULL, _synced_at TEXT NOT NULL, _occurred_at TEXT NOT NULL");
+        foreach (var column in payloadColumns)
+        {
+            create.Append(", ").Append(Identifiers.Quote(column));
+        }
+
+        return create.Append(')').ToString();
     }
 
     /// <summary>Creates an index on one column of the resource's table (a payload key or a system column); returns its name.</summary>

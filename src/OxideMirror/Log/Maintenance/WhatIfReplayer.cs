@@ -5,8 +5,7 @@ namespace OxideMirror;
 
 /// <summary>
 /// Replays the logged deltas, in seq order, through another conflict strategy against an in-memory state map, with the
-/// store's own rules (see <see cref="RecordWriter.Apply"/>): a skip keeps the record; a delete of a deleted record and an
-/// upsert whose resulting payload equals the record's are unchanged; anything else applies and adds a version. A
+/// store's own rules (<see cref="ApplyRules"/>, which <see cref="RecordWriter.Apply"/> follows too). A
 /// <c>snapshot</c> event is taken as given, for both histories. Alongside, it follows the logged history (each record's
 /// last applied event) so that the two can be compared without reading the records table.
 /// </summary>
@@ -141,50 +140,26 @@ internal sealed class WhatIfReplayer : IDisposable
                 IsDeleted = state.Deleted,
             }
             : null;
-        var resolution = _strategy.Resolve(existing, delta)
-            ?? throw new InvalidOperationException($"The conflict strategy '{_strategy.Label}' returned null for {key.Resource}/{key.RecordId}. Return ConflictResolution.Apply, Skip or ApplyMerged(...).");
-
-        ApplyDecision decision;
-        byte[]? result = null;
-        if (resolution.Kind == ConflictResolutionKind.Skip)
-        {
-            decision = ApplyDecision.Skipped;
-        }
-        else if (!isUpsert)
-        {
-            decision = existing is { IsDeleted: true } ? ApplyDecision.Unchanged : ApplyDecision.Deleted;
-        }
-        else
-        {
-            var isMerged = resolution.Kind == ConflictResolutionKind.ApplyMerged;
-            result = isMerged ? _merged.Write(resolution.MergedPayload).ToArray() : e.Payload;
-            if (existing is { IsDeleted: false } && SamePayload(state.Payload, result))
-            {
-                decision = ApplyDecision.Unchanged;
-            }
-            else if (existing is null or { IsDeleted: true })
-            {
-                decision = ApplyDecision.Inserted;
-            }
-            else
-            {
-                decision = isMerged ? ApplyDecision.Merged : ApplyDecision.Updated;
-            }
-        }
-
-        if (decision is ApplyDecision.Inserted or ApplyDecision.Updated or ApplyDecision.Merged or ApplyDecision.Deleted)
+        var resolution = ApplyRules.Resolve(_strategy, existing, delta);
+        var isMerged = isUpsert && resolution.Kind == ConflictResolutionKind.ApplyMerged;
+        var result = isMerged ? _merged.Write(resolution.MergedPayload).ToArray() : e.Payload;
+        var before = !state.Exists ? RecordState.None
+            : state.Deleted ? RecordState.Tombstone(state.Version)
+            : RecordState.Live(state.Payload, state.Version);
+        var outcome = ApplyRules.Decide(before, delta.Op, resolution.Kind, result);
+        if (outcome.Applied)
         {
             state.Exists = true;
-            state.Deleted = decision == ApplyDecision.Deleted;
+            state.Deleted = outcome.After.IsDeleted;
             state.Payload = state.Deleted ? null : result;
             state.Source = Intern(e.Source);
             state.Confidence = e.Confidence;
             state.OccurredAt = e.OccurredAt;
             state.SyncedAt = e.AppliedAt;
-            state.Version++;
+            state.Version = outcome.After.Version;
         }
 
-        return decision;
+        return outcome.Decision;
     }
 
     private static bool StateEquals(State state)
@@ -199,30 +174,10 @@ internal sealed class WhatIfReplayer : IDisposable
             return true;
         }
 
-        return state.Deleted == state.ActualDeleted && (state.Deleted || SamePayload(state.Actual, state.Payload));
-    }
-
-    /// <summary>Compares two compact payloads as the store does: the same bytes, or the same JSON with keys in another order.</summary>
-    private static bool SamePayload(byte[]? left, byte[]? right)
-    {
-        if (ReferenceEquals(left, right))
-        {
-            return true;
-        }
-
-        if (left is null || right is null || left.Length != right.Length)
-        {
-            return false;
-        }
-
-        if (left.AsSpan().SequenceEqual(right))
-        {
-            return true;
-        }
-
-        using var a = JsonDocument.Parse(left);
-        using var b = JsonDocument.Parse(right);
-        return JsonElement.DeepEquals(a.RootElement, b.RootElement);
+        // Equal payloads share one array while the two histories agree, so the common case is one reference check.
+        return state.Deleted == state.ActualDeleted
+            && (state.Deleted || ReferenceEquals(state.Actual, state.Payload)
+                || (state.Actual is not null && state.Payload is not null && ApplyRules.SamePayload(state.Actual, state.Payload)));
     }
 
     private static string? Text(byte[]? utf8) => utf8 is null ? null : Encoding.UTF8.GetString(utf8);

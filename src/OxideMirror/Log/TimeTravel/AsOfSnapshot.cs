@@ -59,6 +59,13 @@ internal sealed class AsOfSnapshot : IDisposable
     /// <summary>Gets how many records (tombstones included) the snapshot's <c>mirror_records</c> holds.</summary>
     public long Records { get; }
 
+    /// <summary>
+    /// Says whether <paramref name="table"/> is one of the store's internal tables (the <c>mirror_</c> prefix no resource
+    /// table takes, see <see cref="Identifiers.ForTable"/>) that a snapshot does not hold: all but <c>mirror_records</c>.
+    /// </summary>
+    public static bool LacksInternalTable(string table) =>
+        table.StartsWith("mirror_", StringComparison.OrdinalIgnoreCase) && !string.Equals(table, "mirror_records", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Reads the highest event sequence number of the store's log, to check a cached snapshot is still exact.</summary>
     public static long ReadLogPosition(SqliteConnection store)
     {
@@ -308,23 +315,14 @@ internal sealed class AsOfSnapshot : IDisposable
             }
         }
 
-        // The same shape as ResourceTable.Create plus its added columns (which carry no declared type).
-        var quoted = Identifiers.Quote(table);
-        var create = new StringBuilder()
-            .Append("CREATE TABLE main.").Append(quoted)
-            .Append(" (record_id TEXT PRIMARY KEY NOT NULL, _source TEXT NOT NULL, _confidence REAL NOT NULL, _version INTEGER NOT NULL, _synced_at TEXT NOT NULL, _occurred_at TEXT NOT NULL");
-        foreach (var (_, column) in keys)
-        {
-            create.Append(", ").Append(Identifiers.Quote(column));
-        }
-
-        command.CommandText = create.Append(')').ToString();
+        // The live table's shape, from its one definition; created in main, the snapshot's database.
+        command.CommandText = ResourceTable.CreateTableSql(table, keys.Select(k => k.Column), schema: "main");
         command.ExecuteNonQuery();
 
         // json_extract stores values as ResourceTable does: strings as text, integral numbers as integers, other numbers
         // as reals, booleans as 0/1, null as NULL, objects and arrays as compact JSON text (the log's own bytes).
         var insert = new StringBuilder()
-            .Append("INSERT INTO main.").Append(quoted).Append(" (record_id, _source, _confidence, _version, _synced_at, _occurred_at");
+            .Append("INSERT INTO main.").Append(Identifiers.Quote(table)).Append(" (record_id, _source, _confidence, _version, _synced_at, _occurred_at");
         foreach (var (_, column) in keys)
         {
             insert.Append(", ").Append(Identifiers.Quote(column));

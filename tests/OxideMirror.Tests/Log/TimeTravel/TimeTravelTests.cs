@@ -227,6 +227,22 @@ public sealed class TimeTravelTests
         (await log.Should().ThrowExactlyAsync<QueryException>()).WithMessage("*no such table: mirror_events*without AsOf*");
     }
 
+    [Fact]
+    public async Task QueryAsync_AsOfFailureNotAboutAMissingInternalTable_IsNotExplainedAsTimeTravel()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        await store.ApplyAsync(Customer("c1", "Ada"), LastWriteWins.Instance);
+        var now = DateTimeOffset.UtcNow;
+
+        var unknown = () => AsOf(store, "SELECT * FROM mirror_records JOIN nothing_here", now);
+        var running = () => AsOf(store, "SELECT json_extract(record_id, '$.x') FROM mirror_records", now);
+        var cursors = () => AsOf(store, "SELECT r.record_id FROM mirror_records r JOIN mirror_cursors c ON c.source = r.source", now);
+
+        (await unknown.Should().ThrowExactlyAsync<QueryException>()).Which.Message.Should().Contain("no such table: nothing_here").And.NotContain("without AsOf");
+        (await running.Should().ThrowExactlyAsync<QueryException>()).Which.Message.Should().Contain("failed while running").And.NotContain("without AsOf");
+        (await cursors.Should().ThrowExactlyAsync<QueryException>()).WithMessage("*no such table: mirror_cursors*without AsOf*");
+    }
+
     [Theory]
     [InlineData("DELETE FROM customers", typeof(QueryNotReadOnlyException))]
     [InlineData("WITH x AS (SELECT 1) DELETE FROM customers RETURNING 1", typeof(QueryNotReadOnlyException))]
