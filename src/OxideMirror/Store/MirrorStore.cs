@@ -24,7 +24,6 @@ namespace OxideMirror;
 public sealed partial class MirrorStore : IAsyncDisposable
 {
     /// <summary>The writer connection, which <see cref="_write"/> owns and closes.</summary>
-    private readonly SqliteConnection _writer;
     private readonly StoreWriter _write;
     private readonly ReaderPool _readers;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> _sourceGates = new(StringComparer.Ordinal);
@@ -37,8 +36,7 @@ public sealed partial class MirrorStore : IAsyncDisposable
     private MirrorStore(string? path, SqliteConnection writer, Catalog catalog, ReaderPool readers, MirrorStoreOptions options, ILogger logger)
     {
         Path = path;
-        _writer = writer;
-        _write = new StoreWriter(_writer, catalog, path, options, logger);
+        _write = new StoreWriter(writer, catalog, path, options, logger);
         _catalog = catalog;
         _readers = readers;
         _options = options;

@@ -69,11 +69,18 @@ public sealed class ConcurrencyTests
 
         Scalar(dir.File(), "PRAGMA journal_mode").Should().Be("wal");
 
-        // synchronous is per connection, and the writer connection is private: read it through reflection.
-        var writer = (SqliteConnection)typeof(MirrorStore).GetField("_writer", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(store)!;
-        using var command = writer.CreateCommand();
-        command.CommandText = "PRAGMA synchronous";
-        command.ExecuteScalar().Should().Be(1L);
+        // synchronous is per connection, and the writer connection is the store's write part's: read it through that part.
+        var writer = (StoreWriter)typeof(MirrorStore).GetField("_write", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(store)!;
+        var synchronous = await writer.ExclusiveAsync(
+            connection =>
+            {
+                using var command = connection.CreateCommand();
+                command.CommandText = "PRAGMA synchronous";
+                return command.ExecuteScalar();
+            },
+            "reading the writer's synchronous setting",
+            CancellationToken.None);
+        synchronous.Should().Be(1L);
     }
 
     [Fact]
