@@ -10,6 +10,9 @@ internal sealed class SearchTables
     /// <summary>The suffixes of the tables FTS5 keeps an index's data in (an external-content index has no <c>_content</c>, but the name is kept free).</summary>
     public static readonly string[] ShadowSuffixes = ["_data", "_idx", "_content", "_docsize", "_config"];
 
+    /// <summary>The suffixes of the tables behind an index that agent SQL may not name: FTS5's shadow tables and the store's pending table.</summary>
+    private static readonly string[] HiddenSuffixes = [.. ShadowSuffixes, "_pending"];
+
     public static readonly SearchTables Empty = new([], []);
 
     private readonly Dictionary<string, SearchIndex> _byTable = new(StringComparer.OrdinalIgnoreCase);
@@ -24,7 +27,7 @@ internal sealed class SearchTables
         {
             _byTable[index.TableName] = index;
             _byResource[index.Resource] = index;
-            foreach (var suffix in ShadowSuffixes)
+            foreach (var suffix in HiddenSuffixes)
             {
                 _shadows[index.TableName + suffix] = (index, suffix);
             }

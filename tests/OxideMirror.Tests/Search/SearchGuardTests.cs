@@ -66,6 +66,7 @@ public sealed class SearchGuardTests : IAsyncLifetime, IDisposable
     [InlineData("SELECT * FROM docs_fts_data", "docs_fts_data holds the internal storage of the search index docs_fts")]
     [InlineData("SELECT * FROM docs_fts_idx", "docs_fts_idx holds the internal storage")]
     [InlineData("SELECT * FROM docs_fts_docsize", "docs_fts_docsize holds the internal storage")]
+    [InlineData("SELECT * FROM docs_fts_pending", "docs_fts_pending holds the internal storage")]
     [InlineData("SELECT count(*) FROM docs_fts f, docs_fts_data d WHERE docs_fts MATCH 'login'", "docs_fts_data holds the internal storage")]
     [InlineData("SELECT * FROM own_notes", "own_notes* is an FTS5 table (or part of one) that is not a search index")]
     [InlineData("SELECT * FROM own_notes WHERE own_notes MATCH 'x'", "own_notes* is an FTS5 table")]

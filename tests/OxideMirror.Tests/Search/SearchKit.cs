@@ -38,6 +38,7 @@ internal static class SearchKit
         var table = Quote(index.ResourceTable);
         var columns = string.Join(", ", index.Columns.Select(Quote));
         Execute(connection, $"INSERT INTO {fts} ({fts}, rank) VALUES ('integrity-check', 1)");
+        Rows(connection, $"SELECT count(*) FROM {Quote(index.TableName + "_pending")}").Should().Equal(["0"], "every commit applies the pending rows");
         Execute(connection,
             $"CREATE VIRTUAL TABLE temp.live_vocab USING fts5vocab(main, {Literal(index.TableName)}, 'instance'); " +
             $"CREATE VIRTUAL TABLE temp.fresh USING fts5(record_id UNINDEXED, {columns}, tokenize='unicode61 remove_diacritics 2'); " +

@@ -114,6 +114,7 @@ public sealed class SearchMaintenanceTests
                 INSERT INTO mirror_search_indexes VALUES ('docs', 'docs_fts', '["title"]', '["title"]', 'now');
                 CREATE TABLE docs (record_id TEXT PRIMARY KEY, title);
                 CREATE VIRTUAL TABLE docs_fts USING fts5(record_id UNINDEXED, title, content='docs', content_rowid='rowid');
+                CREATE TABLE docs_fts_pending (row INTEGER PRIMARY KEY, indexed INTEGER NOT NULL, record_id, title);
                 INSERT INTO docs (rowid, record_id, title) VALUES (5, 'a', 'alpha'), (9, 'b', 'beta');
                 INSERT INTO docs_fts (docs_fts) VALUES ('rebuild');
                 """;
