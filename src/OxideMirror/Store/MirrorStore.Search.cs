@@ -14,10 +14,11 @@ public sealed partial class MirrorStore
     /// <param name="fields">The top-level payload keys to search (or their columns' names), for example <c>["title", "body"]</c>; each must be a column of the resource's table already.</param>
     /// <param name="cancellationToken">A token to cancel before the index is built.</param>
     /// <returns>The index.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="fields"/> is null.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="resource"/> or <paramref name="fields"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="resource"/> is empty, <paramref name="fields"/> is empty or holds an empty entry, a field is not a payload key of the resource, is listed twice, or is read through a column FTS5 reserves (<c>rank</c>).</exception>
     /// <exception cref="MirrorException">The resource has never been synced, or it already has a search index on other fields (drop it first); nothing was changed.</exception>
     /// <exception cref="MirrorStorageException">The file cannot be written (read-only, disk full, or locked by another process past <see cref="MirrorStoreOptions.BusyTimeout"/>); no index was created and the store stays usable.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the index was built.</exception>
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
     public Task<SearchIndex> CreateSearchIndexAsync(string resource, IReadOnlyList<string> fields, CancellationToken cancellationToken = default)
     {
@@ -30,8 +31,10 @@ public sealed partial class MirrorStore
     /// <param name="resource">The resource whose index to drop.</param>
     /// <param name="cancellationToken">A token to cancel before the index is dropped.</param>
     /// <returns><see langword="true"/> if the resource had a search index; <see langword="false"/> if it had none (nothing changed).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="resource"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="resource"/> is empty.</exception>
     /// <exception cref="MirrorStorageException">The file cannot be written; the index was kept and the store stays usable.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the index was dropped.</exception>
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
     public Task<bool> DropSearchIndexAsync(string resource, CancellationToken cancellationToken = default)
     {
@@ -64,7 +67,8 @@ public sealed partial class MirrorStore
     /// <param name="options">The mode, the number of hits and the limits, or <see langword="null"/> for 20 hits of all the words under the store's limits.</param>
     /// <param name="cancellationToken">A token that interrupts the search inside SQLite.</param>
     /// <returns>The hits, best first.</returns>
-    /// <exception cref="ArgumentException"><paramref name="resource"/> or <paramref name="text"/> is empty or white space, or holds a NUL character.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="resource"/> or <paramref name="text"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="resource"/> or <paramref name="text"/> is empty or white space, or <paramref name="text"/> holds a NUL character.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     /// <exception cref="MirrorException">The resource has no search index.</exception>
     /// <exception cref="QueryTimeoutException">The search ran past its time limit and was stopped.</exception>
