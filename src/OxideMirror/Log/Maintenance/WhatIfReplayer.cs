@@ -82,8 +82,8 @@ internal sealed class WhatIfReplayer : IDisposable
 
         if (e.Op == LogVocabulary.SnapshotOp)
         {
-            var deleted = e.Payload is null;
-            state.Actual = e.Payload;
+            state.Actual = RecordProjection.StateAfter(e.Op, e.Payload, e.MergedPayload);
+            var deleted = state.Actual is null;
             state.ActualDeleted = deleted;
             state.ActualExists = true;
             state.Payload = e.Payload;
@@ -101,8 +101,8 @@ internal sealed class WhatIfReplayer : IDisposable
         if (e.Applied)
         {
             state.ActualExists = true;
-            state.ActualDeleted = e.Op == LogVocabulary.DeleteOp;
-            state.Actual = state.ActualDeleted ? null : e.MergedPayload ?? e.Payload;
+            state.Actual = RecordProjection.StateAfter(e.Op, e.Payload, e.MergedPayload);
+            state.ActualDeleted = state.Actual is null;
         }
 
         var whatIf = Resolve(key, state, e);
