@@ -30,8 +30,8 @@ internal sealed class AgentQueries
     }
 
     /// <summary>
-    /// The one entry of every agent query: resolves the options over the store's limits, takes a store reader, chooses the
-    /// connection (that reader, or a reader of the snapshot as of <see cref="QueryOptions.AsOf"/>), runs the query there
+    /// The one entry of every agent query: resolves the options over the store's limits, takes a store reader, runs the
+    /// query on it (live, or through the views of the mirror as of <see cref="QueryOptions.AsOf"/>)
     /// through <see cref="QueryRunner.Run{TResult}"/> with <paramref name="answer"/> reading the rows, and logs the outcome.
     /// </summary>
     public async Task<TResult> RunAsync<TResult>(string sql, object? parameters, QueryOptions? options, QueryRunner.Answer<TResult> answer, CancellationToken cancellationToken)
@@ -41,7 +41,6 @@ internal sealed class AgentQueries
         _write.ThrowIfClosed();
         cancellationToken.ThrowIfCancellationRequested();
         using var lease = await _readers.LeaseAsync(cancellationToken).ConfigureAwait(false);
-        MakeRoomInQueryMemory();
         var started = Stopwatch.GetTimestamp();
         try
         {
@@ -115,19 +114,6 @@ internal sealed class AgentQueries
         {
             // Dapper's type conversions throw these for a value that does not fit the type (a char from 'abc' is an ArgumentException).
             throw new QueryException($"A row of the query could not be mapped to {typeof(T).Name} ({ex.Message}); its columns are {QueryRunner.Columns(columns)}. Alias the columns to match the type's properties and select values that convert to their types (a char takes a one-character text), or query into QueryResult with QueryAsync(sql).", ex);
-        }
-    }
-
-    /// <summary>
-    /// Drops cached as-of moments while they hold the pool of query memory more than half full, so that a moment cached
-    /// for reuse does not starve the next query: its memory is charged to the same pool.
-    /// </summary>
-    private void MakeRoomInQueryMemory()
-    {
-        var memory = _readers.Memory;
-        if (memory.Used > memory.Limit / 2)
-        {
-            _asOf.Trim(() => memory.Used > memory.Limit / 2);
         }
     }
 }

@@ -160,6 +160,22 @@ internal sealed class QueryGuard
     /// <summary>Gets the armed query's cancellation token.</summary>
     public CancellationToken CancellationToken => _cancellation;
 
+    /// <summary>
+    /// Gets or sets the as-of views the store's own code created on this connection for the query about to run, or null
+    /// for a live query. While set, the query may read the store's tables only through those views: a read of a table in
+    /// <c>main</c> from the query's own SQL is refused (<see cref="OutsideMoment"/>), so it cannot see past its moment.
+    /// </summary>
+    public AsOfAccess? AsOfViews { get; set; }
+
+    /// <summary>Gets why the armed as-of query was refused for reading outside its moment, or null.</summary>
+    public string? OutsideMoment { get; private set; }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether the store's own code is running statements on this connection with the
+    /// guard disarmed (creating or dropping as-of views): the authorizer then allows everything.
+    /// </summary>
+    public bool Trusted { get; set; }
+
     /// <summary>Gets how many bytes the pool held when the last query's allocation was refused.</summary>
     public long PoolUsedAtRefusal { get; private set; }
 
@@ -205,6 +221,7 @@ internal sealed class QueryGuard
     {
         SqliteSetup.EnsureBounded();
         Denied = null;
+        OutsideMoment = null;
         TablesRead.Clear();
         TimedOut = false;
         Cancelled = false;
@@ -299,7 +316,11 @@ internal sealed class QueryGuard
         }
     }
 
-    public void ResetDenied() => Denied = null;
+    public void ResetDenied()
+    {
+        Denied = null;
+        OutsideMoment = null;
+    }
 
     private static unsafe void RequireTempFileVfs(sqlite3 db)
     {
@@ -330,11 +351,22 @@ internal sealed class QueryGuard
 
     private int Authorize(object userData, int action, string param0, string param1, string dbName, string trigger)
     {
+        if (Trusted && !_armed)
+        {
+            return Ok;
+        }
+
         switch (action)
         {
             case Read:
                 if (param0 is not null)
                 {
+                    if (AsOfViews is { } views && !ThroughAsOfView(views, param0, param1, dbName, trigger))
+                    {
+                        OutsideMoment ??= $"no such table: {param0} in the mirror as of that moment. An as-of query sees the resource tables and mirror_records as they were at that moment, and no other internal table; read the log (mirror_events) and other tables without AsOf, filtering on applied_at";
+                        return Deny;
+                    }
+
                     if (RefusesFts5Read(param0) is { } refusal)
                     {
                         Denied ??= refusal;
@@ -399,6 +431,29 @@ internal sealed class QueryGuard
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Says whether a read the authorizer sees during an as-of query goes through the moment's views: a column read by one
+    /// of the views (SQLite names the innermost view responsible), or a read of a view itself. SQLite reports a table the
+    /// statement reads no column of (<c>SELECT count(*) FROM t</c>) with an empty column name and the schema as written,
+    /// so an unqualified name that is one of the views resolved to the view (temp comes before main); every view reads a
+    /// column of each table under it (its filter), so a table read without one was named by the agent's SQL.
+    /// </summary>
+    private static bool ThroughAsOfView(AsOfAccess access, string table, string? column, string? dbName, string? trigger)
+    {
+        if (string.IsNullOrEmpty(column))
+        {
+            // A table read for no column, named as written: main.t is the live table, an unqualified name resolves to a
+            // view (temp first) or, when no view has it, to a live table or a CTE of the query's own.
+            return dbName is null
+                ? access.Views.Contains(table) || !access.MainTables.Contains(table)
+                : !string.Equals(dbName, "main", StringComparison.OrdinalIgnoreCase) || (trigger is not null && access.Readers.Contains(trigger));
+        }
+
+        // A column read names the schema it resolved to and the innermost view or CTE responsible: only the views' own
+        // readers (named with a nonce the query's SQL cannot know, so no CTE of it can take their name) read main.
+        return !string.Equals(dbName, "main", StringComparison.OrdinalIgnoreCase) || (trigger is not null && access.Readers.Contains(trigger));
     }
 
     private static string Describe(int action, string? name) => action switch

@@ -26,14 +26,16 @@ public sealed class QueryOptions
 
     /// <summary>
     /// Gets the moment to run the query at: the resource tables (same names, same columns as now) and
-    /// <c>mirror_records</c> hold each record as it was then, rebuilt from the event log; records deleted by then, or
-    /// not yet seen, are absent. Other internal tables are not available to such a query.
+    /// <c>mirror_records</c> hold each record as it was then; records deleted by then, or not yet seen, are absent.
+    /// Other internal tables are not available to such a query.
     /// </summary>
     /// <value>The default is <see langword="null"/>: the mirror as it is now.</value>
     /// <remarks>
-    /// Rebuilding costs time proportional to the event log (one pass over it) and memory proportional to the state then;
-    /// the store keeps the last few rebuilt moments (<see cref="MirrorStoreOptions.AsOfCacheSize"/>), so repeated queries
-    /// at the same moment pay it once. The rebuild has its own time limit, the query's.
+    /// Nothing is rebuilt: the write path keeps each replaced version of a record with where it stopped being current,
+    /// and the query reads the live rows and those versions through views filtered to the moment, under the same limits
+    /// as a live query. In <see cref="OxideMirror.AsOfMode.Applied"/> time that is a filter on each version's own times;
+    /// in <see cref="OxideMirror.AsOfMode.Occurred"/> time each record's versions are ranked by event time, so its cost
+    /// follows the number of versions.
     /// </remarks>
     public DateTimeOffset? AsOf { get; init; }
 

@@ -126,20 +126,18 @@ internal static class QueryRunner
 
     /// <summary>
     /// Prepares <paramref name="sql"/>'s first statement under the reader's guard, armed with the given limits, and never
-    /// steps it; returns the tables the authorizer saw it read, or null when it does not prepare.
+    /// steps it; returns why the authorizer refused it (a write, a denied function or pragma), or null.
     /// </summary>
-    public static List<string>? TablesReadWhenPrepared(ReaderPool.Reader reader, string sql, TimeSpan timeout, CancellationToken cancellationToken)
+    public static string? RefusalWhenPrepared(ReaderPool.Reader reader, string sql, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var db = reader.Connection.Handle!;
         var guard = reader.Guard;
         guard.Arm(db, timeout, cancellationToken);
         try
         {
-            var rc = raw.sqlite3_prepare_v2(db, Encoding.UTF8.GetBytes(sql), out var statement, out _);
-            using (statement)
-            {
-                return rc == raw.SQLITE_OK && statement is not null && !statement.IsInvalid ? [.. guard.TablesRead] : null;
-            }
+            raw.sqlite3_prepare_v2(db, Encoding.UTF8.GetBytes(sql), out var statement, out _);
+            statement?.Dispose();
+            return guard.Denied;
         }
         finally
         {
@@ -394,6 +392,11 @@ internal static class QueryRunner
 
         // SQLite reports most denials as SQLITE_AUTH, but a denied function as a plain SQLITE_ERROR while preparing
         // ("not authorized to use function"); both are refusals.
+        if (guard.OutsideMoment is { } outside && ((rc & 0xFF) == SqliteAuth || preparing))
+        {
+            return new QueryException($"The query was refused: {outside}.");
+        }
+
         if (guard.Denied is { } denied && ((rc & 0xFF) == SqliteAuth || preparing))
         {
             return new QueryNotReadOnlyException($"The query was refused: {denied}. Send a single SELECT that only reads the mirror.");

@@ -107,6 +107,16 @@ internal sealed class Catalog
             return false;
         }
 
+        // An as-of view's column comes from a history table, which holds its table's columns.
+        if (string.Equals(table, "mirror_records_history", StringComparison.OrdinalIgnoreCase))
+        {
+            table = "mirror_records";
+        }
+        else if (table.StartsWith(ResourceTable.HistoryPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            table = table[ResourceTable.HistoryPrefix.Length..];
+        }
+
         lock (_gate)
         {
             return _jsonColumns.TryGetValue(table, out var columns) && columns.Contains(column);

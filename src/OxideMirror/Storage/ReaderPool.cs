@@ -147,6 +147,12 @@ internal sealed class ReaderPool : IDisposable
         /// </summary>
         public int ProgramSteps(string text, ReadOnlySpan<byte> utf8)
         {
+            // As of a moment the same text compiles through the as-of views, to another program: never cached.
+            if (Guard.AsOfViews is not null)
+            {
+                return ProgramCost.Measure(Connection.Handle!, utf8);
+            }
+
             if (_costs.TryGetValue(text, out var known) && known.Generation == SchemaGeneration)
             {
                 return known.Steps;

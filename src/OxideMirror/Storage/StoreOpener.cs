@@ -41,6 +41,7 @@ internal static class StoreOpener
                     var left = options.BusyTimeout - Stopwatch.GetElapsedTime(started);
                     Configure(writer, path is not null, left > TimeSpan.Zero ? left : TimeSpan.Zero, where);
                     applied = Migrator.Migrate(writer, options.TimeProvider, where);
+                    EnsureHistoryTables(writer);
                     userVersion = UserMigrator.Migrate(writer, options.Migrations, options.TimeProvider, where, logger);
                     SetBusyTimeout(writer, options.BusyTimeout);
                     break;
@@ -74,6 +75,34 @@ internal static class StoreOpener
         {
             writer?.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Gives every resource table of a store made before schema version 3 its history table (time travel reads it), under
+    /// the write lock; a store that has them all pays one read.
+    /// </summary>
+    private static void EnsureHistoryTables(SqliteConnection writer)
+    {
+        const string Missing = "SELECT EXISTS (SELECT 1 FROM mirror_resources WHERE NOT EXISTS (SELECT 1 FROM sqlite_schema s WHERE s.type = 'table' AND s.name = '" + ResourceTable.HistoryPrefix + "' || table_name))";
+        using (var check = writer.CreateCommand())
+        {
+            check.CommandText = Missing;
+            if ((long)check.ExecuteScalar()! == 0)
+            {
+                return;
+            }
+        }
+
+        var transaction = writer.BeginTransaction(deferred: false);
+        try
+        {
+            ResourceTable.EnsureHistoryTables(writer, transaction);
+            transaction.Commit();
+        }
+        finally
+        {
+            Transactions.End(writer, transaction);
         }
     }
 

@@ -39,7 +39,7 @@ public sealed partial class MirrorStore : IAsyncDisposable
         _catalog = opened.Catalog;
         _write = new StoreWriter(opened.Writer, opened.Catalog, path, options, opened.Logger);
         _readers = new StoreReaders(opened.Readers, _write, opened.Catalog, inMemory: path is null);
-        _asOf = new AsOfQueries(_readers, _write, opened.Catalog, options, opened.Logger);
+        _asOf = new AsOfQueries(opened.Catalog);
         _queries = new AgentQueries(_readers, _write, opened.Catalog, options, _asOf, opened.Logger);
     }
 
@@ -101,11 +101,7 @@ public sealed partial class MirrorStore : IAsyncDisposable
     /// <returns>A task that completes when the store is closed.</returns>
     public async ValueTask DisposeAsync()
     {
-        await _write.CloseAsync(() =>
-        {
-            _asOf.Dispose();
-            _readers.Dispose();
-        }).ConfigureAwait(false);
+        await _write.CloseAsync(() => _readers.Dispose()).ConfigureAwait(false);
     }
 
     private static MirrorStore Open(string? path, SqliteConnectionStringBuilder writerString, SqliteConnectionStringBuilder readerString, MirrorStoreOptions options)

@@ -69,7 +69,11 @@ public sealed class MirrorStoreOptions
     /// <value>The default is empty. Versions must run 1, 2, 3, … without gaps; see <see cref="UserMigration"/>.</value>
     public IReadOnlyList<UserMigration> Migrations { get; set; } = [];
 
-    /// <summary>Gets or sets how many rebuilt moments of <see cref="QueryOptions.AsOf"/> queries the store keeps in memory for reuse; 0 rebuilds for every query.</summary>
+    /// <summary>
+    /// Gets or sets a value kept for compatibility: as-of queries no longer rebuild the mirror into memory (they read the
+    /// history the write path keeps, see <see cref="QueryOptions.AsOf"/>), so there are no moments to cache and the value
+    /// has no effect. It is still validated.
+    /// </summary>
     /// <value>The default is 2.</value>
     public int AsOfCacheSize { get; set; } = 2;
 

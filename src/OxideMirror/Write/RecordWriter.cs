@@ -18,6 +18,7 @@ internal sealed class RecordWriter : IDisposable
     private readonly RawStatement _findDuplicate;
     private readonly RawStatement _insertEvent;
     private readonly RawStatement _writeRecord;
+    private readonly RawStatement _preserveRecord;
     private readonly RawStatement _setCursor;
     private readonly RawStatement _listLive;
     private readonly RawStatement[] _all;
@@ -61,12 +62,14 @@ internal sealed class RecordWriter : IDisposable
             "VALUES ($resource, $record_id, $payload, $source, $last_synced_at, $occurred_at, $confidence, $version, $deleted_at) " +
             "ON CONFLICT (resource, record_id) DO UPDATE SET payload = excluded.payload, source = excluded.source, last_synced_at = excluded.last_synced_at, " +
             "occurred_at = excluded.occurred_at, confidence = excluded.confidence, version = excluded.version, deleted_at = excluded.deleted_at");
+        _preserveRecord = new RawStatement(connection, "INSERT INTO mirror_records_history (replaced_seq, replaced_at, resource, record_id, payload, source, last_synced_at, occurred_at, confidence, version, deleted_at) " +
+            "SELECT ?3, ?4, resource, record_id, payload, source, last_synced_at, occurred_at, confidence, version, deleted_at FROM mirror_records WHERE resource = ?1 AND record_id = ?2");
         _setCursor = new RawStatement(connection, "INSERT INTO mirror_cursors (source, resource, cursor, updated_at) VALUES ($source, $resource, $cursor, $at) " +
             "ON CONFLICT (source, resource) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at");
         _addFeed = new RawStatement(connection, "INSERT OR IGNORE INTO mirror_resource_sources (resource, source) VALUES ($resource, $source)");
         _touchSource = new RawStatement(connection, "INSERT INTO mirror_sources (source, last_synced_at) VALUES ($source, $at) ON CONFLICT (source) DO UPDATE SET last_synced_at = excluded.last_synced_at");
         _listLive = new RawStatement(connection, "SELECT record_id, occurred_at FROM mirror_records WHERE resource = $resource AND source = $source AND deleted_at IS NULL");
-        _all = [_findRecord, _findDuplicate, _insertEvent, _writeRecord, _setCursor, _addFeed, _touchSource, _listLive];
+        _all = [_findRecord, _findDuplicate, _insertEvent, _writeRecord, _preserveRecord, _setCursor, _addFeed, _touchSource, _listLive];
     }
 
     /// <summary>Binds every command to the batch's transaction.</summary>
@@ -206,6 +209,22 @@ internal sealed class RecordWriter : IDisposable
 
         if (applied)
         {
+            if (existing is not null)
+            {
+                // The version this change replaces stops being current at this event: time travel reads it from history.
+                var seq = SQLitePCL.raw.sqlite3_last_insert_rowid(_connection.Handle);
+                var h = _preserveRecord;
+                h.Text(1, resource);
+                h.Text(2, recordId);
+                h.Integer(3, seq);
+                h.Text(4, appliedAt);
+                h.Execute();
+                if (!existing.IsDeleted)
+                {
+                    table.Preserve(recordId, seq, appliedAt);
+                }
+            }
+
             var r = _writeRecord;
             var deleted = outcome.After.IsDeleted;
             r.Text(1, resource);

@@ -24,12 +24,29 @@ internal sealed class ResourceTable : IDisposable
     /// </summary>
     public const int MaxPayloadColumns = 1000;
 
+    /// <summary>
+    /// The prefix of each resource table's history table (<c>mirror_history_orders</c> for <c>orders</c>): a resource
+    /// table never takes a <c>mirror_</c> name (<see cref="Identifiers.ForTable"/>), so the two cannot meet.
+    /// </summary>
+    public const string HistoryPrefix = "mirror_history_";
+
+    /// <summary>
+    /// The history table's own columns, ahead of the resource table's: the seq and applied time of the event that replaced
+    /// the version. Their names hold a character no payload column's name can (<see cref="Identifiers.ForColumn"/>).
+    /// </summary>
+    public const string ReplacedSeq = "~replaced_seq";
+
+    /// <inheritdoc cref="ReplacedSeq"/>
+    public const string ReplacedAt = "~replaced_at";
+
     private readonly SqliteConnection _connection;
     private readonly List<string> _columns = [];
     private readonly List<bool> _isJson = [];
     private readonly Dictionary<string, int> _keys = new(StringComparer.Ordinal);
     private RawStatement? _upsert;
     private RawStatement? _delete;
+    private RawStatement? _preserve;
+    private RawStatement? _insertHistory;
     private SqliteTransaction? _transaction;
     private readonly List<(byte[] Name, int Index)> _layout = [];
     private bool[] _bound = [];
@@ -44,6 +61,12 @@ internal sealed class ResourceTable : IDisposable
     public string Resource { get; }
 
     public string TableName { get; }
+
+    /// <summary>Gets the name of the table holding the versions of this table's rows that were replaced or deleted.</summary>
+    public string HistoryTableName => HistoryPrefix + TableName;
+
+    /// <summary>Gets the payload columns, in position order.</summary>
+    public IReadOnlyList<string> Columns => _columns;
 
     /// <summary>Gets or sets a value indicating whether this table's schema changed in the current transaction.</summary>
     public bool SchemaChanged { get; set; }
@@ -92,7 +115,7 @@ internal sealed class ResourceTable : IDisposable
         }
 
         var tableName = Identifiers.ForTable(resource, taken);
-        command.CommandText = CreateTableSql(tableName, []);
+        command.CommandText = CreateTableSql(tableName, []) + "; " + CreateHistoryTableSql(tableName, []);
         command.ExecuteNonQuery();
         command.CommandText =
             "INSERT INTO mirror_resources (name, table_name, first_seen_at) VALUES ($name, $table, $at); " +
@@ -128,6 +151,90 @@ internal sealed class ResourceTable : IDisposable
         }
 
         return create.Append(')').ToString();
+    }
+
+    /// <summary>
+    /// Writes the <c>CREATE TABLE</c> statement of a resource table's history table: <see cref="ReplacedSeq"/> (the rowid)
+    /// and <see cref="ReplacedAt"/>, then the resource table's columns in its order.
+    /// </summary>
+    public static string CreateHistoryTableSql(string tableName, IEnumerable<string> payloadColumns)
+    {
+        var create = new StringBuilder("CREATE TABLE ")
+            .Append(Identifiers.Quote(HistoryPrefix + tableName))
+            .Append(" (").Append(Identifiers.Quote(ReplacedSeq)).Append(" INTEGER PRIMARY KEY, ").Append(Identifiers.Quote(ReplacedAt))
+            .Append(" TEXT NOT NULL, record_id TEXT NOT NULL, _source TEXT NOT NULL, _confidence REAL NOT NULL, _version INTEGER NOT NULL, _synced_at TEXT NOT NULL, _occurred_at TEXT NOT NULL");
+        foreach (var column in payloadColumns)
+        {
+            create.Append(", ").Append(Identifiers.Quote(column));
+        }
+
+        return create.Append(')').ToString();
+    }
+
+    /// <summary>
+    /// Creates, inside the caller's transaction, the history table of every resource table that has none (a store made
+    /// before schema version 3), with the resource table's columns and indexes, filled from <c>mirror_records_history</c>.
+    /// </summary>
+    public static void EnsureHistoryTables(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        var missing = new List<string>();
+        using (var command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = "SELECT name FROM mirror_resources WHERE NOT EXISTS (SELECT 1 FROM sqlite_schema s WHERE s.type = 'table' AND s.name = $prefix || table_name) ORDER BY name";
+            command.Parameters.AddWithValue("$prefix", HistoryPrefix);
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                missing.Add(reader.GetString(0));
+            }
+        }
+
+        foreach (var resource in missing)
+        {
+            using var table = Load(connection, transaction, resource)!;
+            table.Begin(transaction);
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = CreateHistoryTableSql(table.TableName, table._columns);
+            command.ExecuteNonQuery();
+            command.CommandText = "SELECT column_name FROM mirror_schema_changes WHERE resource = $resource AND change = 'create_index' ORDER BY seq";
+            command.Parameters.AddWithValue("$resource", resource);
+            var indexed = new List<string>();
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    indexed.Add(reader.GetString(0));
+                }
+            }
+
+            foreach (var column in indexed.Distinct(StringComparer.OrdinalIgnoreCase))
+            {
+                table.CreateHistoryIndex(column);
+            }
+
+            table.FillHistory();
+        }
+    }
+
+    /// <summary>
+    /// Writes, inside the caller's transaction, the history row of each replaced version of this resource that still had
+    /// a payload, from <c>mirror_records_history</c> (which the caller filled), the way <see cref="Upsert"/> writes a row.
+    /// </summary>
+    public void FillHistory()
+    {
+        using var command = _connection.CreateCommand();
+        command.Transaction = _transaction;
+        command.CommandText = "SELECT record_id, payload, source, confidence, version, last_synced_at, occurred_at, replaced_seq, replaced_at FROM mirror_records_history WHERE resource = $resource AND payload IS NOT NULL ORDER BY replaced_seq";
+        command.Parameters.AddWithValue("$resource", Resource);
+        using var nested = new JsonCompactor(JsonDepth.Default);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            using var document = JsonDocument.Parse(reader.GetString(1));
+            WriteHistory(reader.GetString(0), document.RootElement, reader.GetString(2), reader.GetDouble(3), reader.GetInt64(4), reader.GetString(5), reader.GetString(6), reader.GetInt64(7), reader.GetString(8), nested);
+        }
     }
 
     /// <summary>Creates an index on one column of the resource's table (a payload key or a system column); returns its name.</summary>
@@ -191,8 +298,40 @@ internal sealed class ResourceTable : IDisposable
         command.Parameters.AddWithValue("$column", column);
         command.Parameters.AddWithValue("$at", at);
         command.ExecuteNonQuery();
+        CreateHistoryIndex(column);
         SchemaChanged = true;
         return name;
+    }
+
+    /// <summary>Indexes the history table on a column the resource table is indexed on, so an as-of lookup finds its versions the same way.</summary>
+    private void CreateHistoryIndex(string column)
+    {
+        using var command = _connection.CreateCommand();
+        command.Transaction = _transaction;
+        command.CommandText = "SELECT name FROM sqlite_schema";
+        var taken = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                taken.Add(reader.GetString(0));
+            }
+        }
+
+        var name = "mirror_ix_" + TableName + "_" + column;
+        if (name.Length > 120)
+        {
+            name = name[..120];
+        }
+
+        var candidate = name;
+        for (var n = 2; taken.Contains(candidate); n++)
+        {
+            candidate = string.Create(CultureInfo.InvariantCulture, $"{name}_{n}");
+        }
+
+        command.CommandText = $"CREATE INDEX {Identifiers.Quote(candidate)} ON {Identifiers.Quote(HistoryTableName)} ({Identifiers.Quote(column)})";
+        command.ExecuteNonQuery();
     }
 
     public void Begin(SqliteTransaction transaction)
@@ -206,6 +345,41 @@ internal sealed class ResourceTable : IDisposable
     /// are bound straight from the payload's bytes.
     /// </summary>
     public void Upsert(string recordId, JsonElement payload, string source, double confidence, long version, string syncedAt, string occurredAt, JsonCompactor nested)
+    {
+        Layout(payload, syncedAt);
+        var command = _upsert ??= BuildUpsert();
+        Bind(command, recordId, payload, source, confidence, version, syncedAt, occurredAt, nested);
+        command.Execute();
+    }
+
+    /// <summary>
+    /// Writes one replaced version's history row from its payload, bound as <see cref="Upsert"/> binds a row (the rebuild
+    /// writes history this way; the live path copies the row with <see cref="Preserve"/>).
+    /// </summary>
+    public void WriteHistory(string recordId, JsonElement payload, string source, double confidence, long version, string syncedAt, string occurredAt, long replacedSeq, string replacedAt, JsonCompactor nested)
+    {
+        Layout(payload, syncedAt);
+        var command = _insertHistory ??= BuildHistoryInsert();
+        Bind(command, recordId, payload, source, confidence, version, syncedAt, occurredAt, nested);
+        command.Integer(7 + _columns.Count, replacedSeq);
+        command.Text(8 + _columns.Count, replacedAt);
+        command.Execute();
+    }
+
+    /// <summary>
+    /// Copies a record's current row, if it has one, into the history table as replaced by the event at
+    /// <paramref name="replacedSeq"/>, applied at <paramref name="replacedAt"/>: called just before the row is changed or deleted.
+    /// </summary>
+    public void Preserve(string recordId, long replacedSeq, string replacedAt)
+    {
+        var command = _preserve ??= BuildPreserve();
+        command.Text(1, recordId);
+        command.Integer(2, replacedSeq);
+        command.Text(3, replacedAt);
+        command.Execute();
+    }
+
+    private void Layout(JsonElement payload, string syncedAt)
     {
         var count = 0;
         foreach (var property in payload.EnumerateObject())
@@ -247,8 +421,15 @@ internal sealed class ResourceTable : IDisposable
         {
             _layout.RemoveRange(count, _layout.Count - count);
         }
+    }
 
-        var command = _upsert ??= BuildUpsert();
+    private void Bind(RawStatement command, string recordId, JsonElement payload, string source, double confidence, long version, string syncedAt, string occurredAt, JsonCompactor nested)
+    {
+        if (_bound.Length != _columns.Count)
+        {
+            _bound = new bool[_columns.Count];
+        }
+
         command.Text(1, recordId);
         command.Text(2, source);
         command.Real(3, confidence);
@@ -320,8 +501,6 @@ internal sealed class ResourceTable : IDisposable
                 command.Null(7 + i);
             }
         }
-
-        command.Execute();
     }
 
     public void Delete(string recordId)
@@ -335,6 +514,8 @@ internal sealed class ResourceTable : IDisposable
     {
         _upsert?.Dispose();
         _delete?.Dispose();
+        _preserve?.Dispose();
+        _insertHistory?.Dispose();
     }
 
     private void AddColumn(string key, string at)
@@ -348,6 +529,7 @@ internal sealed class ResourceTable : IDisposable
             command.Transaction = _transaction;
             command.CommandText =
                 $"ALTER TABLE {Identifiers.Quote(TableName)} ADD COLUMN {Identifiers.Quote(column)}; " +
+                $"ALTER TABLE {Identifiers.Quote(HistoryTableName)} ADD COLUMN {Identifiers.Quote(column)}; " +
                 "INSERT INTO mirror_columns (resource, key, column_name, position, added_at) VALUES ($resource, $key, $column, $position, $at); " +
                 "INSERT INTO mirror_schema_changes (resource, change, key, column_name, changed_at) VALUES ($resource, 'add_column', $key, $column, $at)";
             command.Parameters.AddWithValue("$resource", Resource);
@@ -364,6 +546,10 @@ internal sealed class ResourceTable : IDisposable
         SchemaChanged = true;
         _upsert?.Dispose();
         _upsert = null;
+        _preserve?.Dispose();
+        _preserve = null;
+        _insertHistory?.Dispose();
+        _insertHistory = null;
     }
 
     private void MarkJson(int index)
@@ -377,9 +563,31 @@ internal sealed class ResourceTable : IDisposable
         _isJson[index] = true;
     }
 
+    private RawStatement BuildPreserve()
+    {
+        var names = new List<string>(Identifiers.SystemColumns);
+        names.AddRange(_columns);
+        var quoted = string.Join(", ", names.Select(Identifiers.Quote));
+        var sql =
+            $"INSERT INTO {Identifiers.Quote(HistoryTableName)} ({Identifiers.Quote(ReplacedSeq)}, {Identifiers.Quote(ReplacedAt)}, {quoted}) " +
+            $"SELECT ?2, ?3, {quoted} FROM {Identifiers.Quote(TableName)} WHERE record_id = ?1";
+        return new RawStatement(_connection, sql);
+    }
+
+    private RawStatement BuildHistoryInsert()
+    {
+        var names = new List<string>(Identifiers.SystemColumns);
+        names.AddRange(_columns);
+        names.Add(ReplacedSeq);
+        names.Add(ReplacedAt);
+        var sql =
+            $"INSERT INTO {Identifiers.Quote(HistoryTableName)} ({string.Join(", ", names.Select(Identifiers.Quote))}) " +
+            $"VALUES ({string.Join(", ", Enumerable.Range(1, names.Count).Select(i => "?" + i.ToString(CultureInfo.InvariantCulture)))})";
+        return new RawStatement(_connection, sql);
+    }
+
     private RawStatement BuildUpsert()
     {
-        _bound = new bool[_columns.Count];
         var names = new List<string>(Identifiers.SystemColumns);
         names.AddRange(_columns);
         var quoted = names.Select(Identifiers.Quote).ToList();

@@ -70,6 +70,8 @@ internal sealed class LogCompactor : IDisposable
                         var from = after;
                         removed += await writer.WriteAsync(t => Step(t, compactor!.RemoveEvents(t.Transaction, from, from + Window, max)), static () => "compacting the log (removing events)", cancellationToken).ConfigureAwait(false);
                     }
+
+                    await writer.WriteAsync(t => Step(t, compactor!.RemoveHistory(t.Transaction)), static () => "compacting the log (removing the versions it no longer holds)", cancellationToken).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -161,6 +163,41 @@ internal sealed class LogCompactor : IDisposable
         command.Parameters.AddWithValue("@upto", upTo);
         command.Parameters.AddWithValue("@max", maxSeq);
         return command.ExecuteNonQuery();
+    }
+
+    /// <summary>
+    /// Deletes, in the caller's transaction, the history of every version before each record's cut (the versions whose
+    /// events the compaction removed), from <c>mirror_records_history</c> and each resource's history table, so that the
+    /// history stays the log's projection; returns how many rows.
+    /// </summary>
+    public long RemoveHistory(SqliteTransaction transaction)
+    {
+        using var command = Command(
+            "DELETE FROM mirror_records_history AS h WHERE h.replaced_seq <= " +
+            $"(SELECT c.cut FROM {Cuts} c WHERE c.resource = h.resource AND c.record_id = h.record_id)");
+        command.Transaction = transaction;
+        var removed = (long)command.ExecuteNonQuery();
+        var tables = new List<(string Resource, string Table)>();
+        command.CommandText = "SELECT name, table_name FROM mirror_resources ORDER BY name";
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                tables.Add((reader.GetString(0), reader.GetString(1)));
+            }
+        }
+
+        command.Parameters.AddWithValue("$resource", "");
+        foreach (var (resource, table) in tables)
+        {
+            command.CommandText =
+                $"DELETE FROM {Identifiers.Quote(ResourceTable.HistoryPrefix + table)} AS h WHERE h.{Identifiers.Quote(ResourceTable.ReplacedSeq)} <= " +
+                $"(SELECT c.cut FROM {Cuts} c WHERE c.resource = $resource AND c.record_id = h.record_id)";
+            command.Parameters["$resource"].Value = resource;
+            removed += command.ExecuteNonQuery();
+        }
+
+        return removed;
     }
 
     /// <summary>Rewrites the database without its free pages, then (for a file) checkpoints the WAL and truncates it.</summary>

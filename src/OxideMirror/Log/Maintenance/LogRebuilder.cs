@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace OxideMirror;
 
 /// <summary>
-/// Rebuilds <c>mirror_records</c> and every resource table from the event log: <see cref="RebuildAsync"/> in one write
+/// Rebuilds <c>mirror_records</c>, every resource table and their history tables from the event log: <see cref="RebuildAsync"/> in one write
 /// transaction of the write path, <see cref="Run"/> inside the caller's; each record's state follows from the log by
 /// <see cref="RecordProjection"/>.
 /// </summary>
@@ -88,12 +88,17 @@ internal static class LogRebuilder
                 var table = ResourceTable.Load(connection, transaction, resource)!;
                 table.Begin(transaction);
                 tables[resource] = table;
-                command.CommandText = $"DELETE FROM {Identifiers.Quote(table.TableName)}";
+                command.CommandText = $"DELETE FROM {Identifiers.Quote(table.TableName)}; DELETE FROM {Identifiers.Quote(table.HistoryTableName)}";
                 command.ExecuteNonQuery();
             }
 
             command.CommandText = RecordProjection.InsertRecordsSql("mirror_records", RecordProjection.LastStateEventsSql("mirror_events", filter: null));
             long records = command.ExecuteNonQuery();
+            cancellationToken.ThrowIfCancellationRequested();
+
+            // Every version a later one replaced, with where it stopped being current: what time travel reads.
+            command.CommandText = "DELETE FROM mirror_records_history; " + RecordProjection.InsertHistorySql("mirror_records_history", "mirror_events");
+            command.ExecuteNonQuery();
             cancellationToken.ThrowIfCancellationRequested();
             command.CommandText = $"SELECT count(*) FROM mirror_events WHERE {RecordProjection.StateEvents}";
             var events = (long)command.ExecuteScalar()!;
@@ -122,6 +127,12 @@ internal static class LogRebuilder
                     using var document = JsonDocument.Parse(reader.GetString(2));
                     table.Upsert(reader.GetString(1), document.RootElement, reader.GetString(3), reader.GetDouble(4), reader.GetInt64(5), reader.GetString(6), reader.GetString(7), nested);
                 }
+            }
+
+            foreach (var table in tables.Values)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                table.FillHistory();
             }
 
             SearchIndexes.RestoreAfterRebuild(connection, transaction);

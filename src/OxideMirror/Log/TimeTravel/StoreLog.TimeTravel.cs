@@ -5,8 +5,7 @@ namespace OxideMirror;
 /// <summary>The store's log messages for time travel and user migrations; event ids 2060–2069.</summary>
 internal static partial class StoreLog
 {
-    [LoggerMessage(EventId = 2060, Level = LogLevel.Debug, Message = "Rebuilt the mirror as of {At} ({Mode} time) from the event log: {Records} record(s) in {ElapsedMs:0.0} ms")]
-    public static partial void AsOfSnapshotBuilt(ILogger logger, string at, AsOfMode mode, long records, double elapsedMs);
+    // Event id 2060 was "Rebuilt the mirror as of …", logged when as-of queries rebuilt the mirror; it is not reused.
 
     [LoggerMessage(EventId = 2061, Level = LogLevel.Information, Message = "Applied user migration {Version} ({Name})")]
     public static partial void UserMigrationApplied(ILogger logger, int version, string name);

@@ -518,16 +518,6 @@ public sealed class TimeTravelTests
         (await act.Should().ThrowExactlyAsync<ArgumentException>()).WithMessage("*AsOf is not set*");
     }
 
-    [Theory]
-    [InlineData("plain", "$.\"plain\"")]
-    [InlineData("quo\"te", "$.\"quo\\u0022te\"")]
-    [InlineData("back\\slash", "$.\"back\\\\slash\"")]
-    [InlineData("tab\tx", "$.\"tab\\u0009x\"")]
-    public void JsonPath_Key_IsQuotedAndEscaped(string key, string expected)
-    {
-        AsOfSnapshot.JsonPath(key).Should().Be(expected);
-    }
-
     private static Task<QueryResult> AsOf(MirrorStore store, string sql, DateTimeOffset at) =>
         store.QueryAsync(sql, null, new QueryOptions { AsOf = at }, CancellationToken.None);
 

@@ -1,0 +1,141 @@
+using System.Text;
+using Microsoft.Data.Sqlite;
+
+namespace OxideMirror;
+
+/// <summary>
+/// The mirror as of a moment, as temporary views over the live tables and their history (no copy): one view per
+/// resource table, under the table's own name, and one named <c>mirror_records</c>. SQLite resolves an unqualified name
+/// in <c>temp</c> ahead of <c>main</c>, so the agent's SQL reads them in place of the live tables. Each version of a
+/// record is current from its <c>last_synced_at</c> (<c>_synced_at</c>) until the applied time of the event that replaced
+/// it (<c>replaced_at</c> in the history; the live row has not been replaced).
+/// </summary>
+/// <remarks>
+/// <list type="bullet">
+/// <item><see cref="AsOfMode.Applied"/> is a pure filter: live rows applied at or before the moment, and history rows
+/// applied at or before it and replaced after it. Applied times never go back (the write path holds them), so this is
+/// "the state after the last change applied at or before the moment".</item>
+/// <item><see cref="AsOfMode.Occurred"/> cannot be a filter on one version's own times (the version that occurred latest
+/// at or before the moment wins, whenever it was applied): each record's versions that occurred at or before the moment
+/// are ranked (event time, then log order: the live row is the record's newest) in a view over live and history rows of
+/// <c>mirror_records</c>, and each resource view keeps the rows of the winning versions. Its cost follows the number of
+/// versions, not of records.</item>
+/// </list>
+/// </remarks>
+internal static class AsOfViews
+{
+    private const string RecordColumns = "resource, record_id, payload, source, last_synced_at, occurred_at, confidence, version, deleted_at";
+
+    /// <summary>
+    /// Writes the statements that create the views of the moment <paramref name="at"/> (a store timestamp) for every resource
+    /// the store knows, read from <paramref name="connection"/>, the statements that drop them again (dependants first),
+    /// and what the guard lets the query read. Each public view selects from an inner view, the only one that reads the
+    /// live and history tables, named with a nonce of this query (see <see cref="QueryGuard.AsOfViews"/>).
+    /// </summary>
+    public static (List<string> Create, List<string> Drop, AsOfAccess Access) Build(SqliteConnection connection, string at, AsOfMode mode)
+    {
+        var moment = Literal(at);
+        var nonce = Guid.NewGuid().ToString("N")[..16];
+        var create = new List<string>();
+        var views = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var readers = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var publicDrops = new List<string>();
+        var readerDrops = new List<string>();
+        string Reader(string name, string select)
+        {
+            var reader = $"mirror asof {nonce} {name}";
+            readers.Add(reader);
+            create.Add($"CREATE TEMP VIEW {Identifiers.Quote(reader)} AS {select}");
+            readerDrops.Insert(0, $"DROP VIEW IF EXISTS temp.{Identifiers.Quote(reader)}");
+            return $"temp.{Identifiers.Quote(reader)}";
+        }
+
+        void View(string name, string reader)
+        {
+            views.Add(name);
+            create.Add($"CREATE TEMP VIEW {Identifiers.Quote(name)} AS SELECT * FROM {reader}");
+            publicDrops.Add($"DROP VIEW IF EXISTS temp.{Identifiers.Quote(name)}");
+        }
+
+        string? versions = null;
+        if (mode == AsOfMode.Applied)
+        {
+            View("mirror_records", Reader(
+                "mirror_records",
+                $"SELECT {RecordColumns} FROM main.mirror_records WHERE last_synced_at <= {moment} " +
+                $"UNION ALL SELECT {RecordColumns} FROM main.mirror_records_history WHERE last_synced_at <= {moment} AND replaced_at > {moment}"));
+        }
+        else
+        {
+            versions = Reader(
+                "versions",
+                $"SELECT {RecordColumns}, live, seq FROM (" +
+                $"SELECT {RecordColumns}, live, seq, row_number() OVER (PARTITION BY resource, record_id ORDER BY occurred_at DESC, live DESC, seq DESC) AS n FROM (" +
+                $"SELECT {RecordColumns}, 1 AS live, 0 AS seq FROM main.mirror_records WHERE occurred_at <= {moment} " +
+                $"UNION ALL SELECT {RecordColumns}, 0, replaced_seq FROM main.mirror_records_history WHERE occurred_at <= {moment})) WHERE n = 1");
+            View("mirror_records", Reader("mirror_records", $"SELECT {RecordColumns} FROM {versions}"));
+        }
+
+        foreach (var (resource, table, columns) in Resources(connection))
+        {
+            var list = string.Join(", ", Identifiers.SystemColumns.Concat(columns).Select(Identifiers.Quote));
+            var live = $"main.{Identifiers.Quote(table)}";
+            var history = $"main.{Identifiers.Quote(ResourceTable.HistoryPrefix + table)}";
+            var replacedSeq = Identifiers.Quote(ResourceTable.ReplacedSeq);
+            var replacedAt = Identifiers.Quote(ResourceTable.ReplacedAt);
+            View(table, Reader(table, versions is null
+                ? $"SELECT {list} FROM {live} WHERE _synced_at <= {moment} " +
+                  $"UNION ALL SELECT {list} FROM {history} WHERE _synced_at <= {moment} AND {replacedAt} > {moment}"
+                : $"SELECT {list} FROM {live} WHERE record_id IN " +
+                  $"(SELECT record_id FROM {versions} WHERE resource = {Literal(resource)} AND live = 1 AND deleted_at IS NULL) " +
+                  $"UNION ALL SELECT {list} FROM {history} WHERE {replacedSeq} IN " +
+                  $"(SELECT seq FROM {versions} WHERE resource = {Literal(resource)} AND live = 0 AND deleted_at IS NULL)"));
+        }
+
+        var mainTables = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT name FROM main.sqlite_schema WHERE type IN ('table', 'view') UNION ALL SELECT 'sqlite_schema' UNION ALL SELECT 'sqlite_master'";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                mainTables.Add(reader.GetString(0));
+            }
+        }
+
+        return (create, [.. publicDrops, .. readerDrops], new AsOfAccess(views, readers, mainTables));
+    }
+
+    private static List<(string Resource, string Table, List<string> Columns)> Resources(SqliteConnection connection)
+    {
+        var result = new List<(string Resource, string Table, List<string> Columns)>();
+        var byResource = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT name, table_name FROM main.mirror_resources ORDER BY name";
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                var columns = new List<string>();
+                byResource[reader.GetString(0)] = columns;
+                result.Add((reader.GetString(0), reader.GetString(1), columns));
+            }
+        }
+
+        command.CommandText = "SELECT resource, column_name FROM main.mirror_columns ORDER BY resource, position";
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                if (byResource.TryGetValue(reader.GetString(0), out var columns))
+                {
+                    columns.Add(reader.GetString(1));
+                }
+            }
+        }
+
+        return result;
+    }
+
+    private static string Literal(string text) => new StringBuilder(text.Length + 2).Append('\'').Append(text.Replace("'", "''", StringComparison.Ordinal)).Append('\'').ToString();
+}
