@@ -9,7 +9,7 @@ namespace OxideMirror.Tests.Conflicts;
 /// </summary>
 public sealed class ConflictStrategyPropertyTests
 {
-    private static readonly DateTimeOffset T0 = new(2024, 5, 1, 12, 0, 0, TimeSpan.Zero);
+    internal static readonly DateTimeOffset T0 = new(2024, 5, 1, 12, 0, 0, TimeSpan.Zero);
 
     private static readonly string[] Payloads =
     [

@@ -227,6 +227,32 @@ public sealed class TimeTravelTests
         (await log.Should().ThrowExactlyAsync<QueryException>()).WithMessage("*no such table: mirror_events*without AsOf*");
     }
 
+    [Theory]
+    [InlineData("SELECT name FROM main.customers")]
+    [InlineData("SELECT count(*) FROM main.customers")]
+    [InlineData("SELECT count(*) FROM main.mirror_records")]
+    [InlineData("WITH customers AS (SELECT * FROM main.customers) SELECT name FROM customers")]
+    [InlineData("SELECT name FROM customers UNION ALL SELECT name FROM main.customers")]
+    [InlineData("SELECT name FROM mirror_history_customers")]
+    [InlineData("SELECT count(*) FROM mirror_records_history")]
+    [InlineData("SELECT (SELECT count(*) FROM main.customers) FROM customers")]
+    public async Task QueryAsync_AsOfNamingALiveOrHistoryTable_IsRefusedRatherThanReadOutsideTheMoment(string sql)
+    {
+        var clock = new FakeTimeProvider(T1);
+        await using var store = await MirrorStore.OpenInMemoryAsync(new MirrorStoreOptions { TimeProvider = clock });
+        await store.ApplyAsync(Customer("c1", "Ada"), LastWriteWins.Instance);
+        clock.SetUtcNow(T2);
+        await store.ApplyAsync(Customer("c1", "Ada Ltd"), LastWriteWins.Instance);
+        await store.ApplyAsync(Customer("c2", "Grace"), LastWriteWins.Instance);
+
+        var act = () => AsOf(store, sql, T1.AddMinutes(1));
+
+        (await act.Should().ThrowExactlyAsync<QueryException>()).WithMessage("*as of that moment*without AsOf*");
+        (await AsOf(store, "SELECT name FROM customers", T1.AddMinutes(1))).Rows.Single()["name"].Should().Be("Ada");
+        (await AsOf(store, "SELECT count(*) AS n FROM customers", T1.AddMinutes(1))).Rows.Single()["n"].Should().Be(1L);
+        (await AsOf(store, "WITH c AS (SELECT name FROM customers) SELECT count(*) AS n FROM c", T1.AddMinutes(1))).Rows.Single()["n"].Should().Be(1L);
+    }
+
     [Fact]
     public async Task QueryAsync_AsOfFailureNotAboutAMissingInternalTable_IsNotExplainedAsTimeTravel()
     {
