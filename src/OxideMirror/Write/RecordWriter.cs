@@ -37,6 +37,12 @@ internal sealed class RecordWriter : IDisposable
     private readonly JsonCompactor _nested = new(JsonDepth.Default);
     private readonly long _maxPayloadBytes;
 
+    /// <summary>The <c>seq</c> of the newest event this transaction appended, or 0; published on commit.</summary>
+    private long _pendingSeq;
+
+    /// <summary>The <c>seq</c> of the newest committed event.</summary>
+    private long _logPosition;
+
     public RecordWriter(SqliteConnection connection, Catalog catalog, long maxPayloadBytes)
     {
         _connection = connection;
@@ -50,6 +56,9 @@ internal sealed class RecordWriter : IDisposable
             {
                 _feeds.Add((reader.GetString(0), reader.GetString(1)));
             }
+
+            load.CommandText = "SELECT coalesce(max(seq), 0) FROM mirror_events";
+            _logPosition = Convert.ToInt64(load.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
         }
 
 
@@ -68,6 +77,9 @@ internal sealed class RecordWriter : IDisposable
         _listLive = new RawStatement(connection, "SELECT record_id, occurred_at FROM mirror_records WHERE resource = $resource AND source = $source AND deleted_at IS NULL");
         _all = [_findRecord, _findDuplicate, _insertEvent, _writeRecord, _setCursor, _addFeed, _touchSource, _listLive];
     }
+
+    /// <summary>Gets the <c>seq</c> of the newest committed event (0 for an empty log); read from any thread.</summary>
+    public long LogPosition => Volatile.Read(ref _logPosition);
 
     /// <summary>Binds every command to the batch's transaction.</summary>
     public void Begin(SqliteTransaction transaction)
@@ -98,6 +110,12 @@ internal sealed class RecordWriter : IDisposable
     /// <summary>Publishes the committed batch's schema and freshness changes to the catalog.</summary>
     public void Committed(DateTimeOffset appliedAt)
     {
+        if (_pendingSeq > 0)
+        {
+            Volatile.Write(ref _logPosition, _pendingSeq);
+            _pendingSeq = 0;
+        }
+
         foreach (var feed in _newFeeds)
         {
             _feeds.Add(feed);
@@ -122,6 +140,7 @@ internal sealed class RecordWriter : IDisposable
     /// <summary>Forgets the cached resource tables after a rollback, since the rolled-back batch may have changed their schema.</summary>
     public void RolledBack()
     {
+        _pendingSeq = 0;
         foreach (var table in _tables.Values)
         {
             table.Dispose();
@@ -203,6 +222,7 @@ internal sealed class RecordWriter : IDisposable
         e.Text(13, delta.DeltaId);
         e.Integer(14, version);
         e.Execute();
+        _pendingSeq = e.LastInsertRowId;
 
         if (applied)
         {
