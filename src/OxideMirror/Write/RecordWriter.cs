@@ -56,9 +56,12 @@ internal sealed class RecordWriter : IDisposable
             {
                 _feeds.Add((reader.GetString(0), reader.GetString(1)));
             }
+        }
 
-            load.CommandText = "SELECT coalesce(max(seq), 0) FROM mirror_events";
-            _logPosition = Convert.ToInt64(load.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        using (var position = connection.CreateCommand())
+        {
+            position.CommandText = "SELECT coalesce(max(seq), 0) FROM mirror_events";
+            _logPosition = Convert.ToInt64(position.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
         }
 
 
