@@ -86,7 +86,7 @@ public sealed partial class Syncer
         var started = _options.TimeProvider.GetTimestamp();
         SyncReport report = new(source.Id, null);
         var telemetry = Store.Telemetry;
-        using var activity = MirrorTelemetry.StartSync(source.Id, null);
+        using var activity = MirrorTelemetry.StartSync(source.Id);
         Activity? pageActivity = null;
         try
         {

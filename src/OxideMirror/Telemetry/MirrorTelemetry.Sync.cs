@@ -8,7 +8,7 @@ internal sealed partial class MirrorTelemetry
     private static readonly string[] Outcomes = ["applied", "skipped", "unchanged", "duplicate"];
 
     /// <summary>Starts the activity of one sync of a source, or returns <see langword="null"/> when nobody listens.</summary>
-    public static Activity? StartSync(string source, string? cursor)
+    public static Activity? StartSync(string source)
     {
         if (!Activities.HasListeners())
         {
@@ -17,7 +17,6 @@ internal sealed partial class MirrorTelemetry
 
         var activity = Activities.StartActivity("oxidemirror.sync");
         activity?.SetTag(TelemetryTags.Source, source);
-        activity?.SetTag("oxidemirror.cursor.start", cursor);
         return activity;
     }
 
