@@ -151,6 +151,49 @@ public sealed class SyncTelemetryTests
         capture.Of("oxidemirror.sync.pages").Should().NotBeEmpty().And.OnlyContain(r => r.Meter.Scope == factory);
     }
 
+    [Fact]
+    public async Task SyncAsync_SkippedDuplicateAndMissingDeltas_AreCountedByOutcomeAsTheReportCountsThem()
+    {
+        using var directory = new TempDirectory();
+        var id = NewSourceId();
+        using var capture = TelemetryCapture.ForSource(id);
+        await using var store = await MirrorStore.OpenAsync(directory.File());
+        var source = new StaticSource(id,
+        [
+            new PullResult([Delta.Upsert("pets", "1", new { n = 1 }, id) with { DeltaId = "d1" }, Delta.Upsert("pets", "2", new { n = 2 }, id)], "c1", HasMore: true),
+            new PullResult([Delta.Upsert("pets", "1", new { n = 9 }, id) with { DeltaId = "d1" }, Delta.Upsert("pets", "1", new { n = 3 }, id)], "c2", HasMore: false)
+            {
+                CompletedPasses = [new CompletedPass("pets", ["1"])],
+            },
+        ]);
+
+        var report = await new Syncer(store, KeepLocal.Instance).SyncAsync(source);
+
+        var deltas = capture.Of("oxidemirror.sync.deltas");
+        double Count(string outcome) => deltas.Where(r => Equals(r.Tag("oxidemirror.outcome"), outcome)).Sum(r => r.Value);
+        Count("applied").Should().Be(report.Applied);
+        Count("skipped").Should().Be(report.Skipped).And.BeGreaterThan(0);
+        Count("duplicate").Should().Be(report.Duplicates).And.Be(1);
+        Count("unchanged").Should().Be(report.Unchanged);
+        capture.Of("oxidemirror.sync.missing").Should().ContainSingle().Which.Value.Should().Be(report.Missing).And.Be(1);
+    }
+
+    [Fact]
+    public async Task SyncStreamAsync_CountsEachBatchAsAPage()
+    {
+        using var directory = new TempDirectory();
+        var id = NewSourceId();
+        using var capture = TelemetryCapture.ForSource(id);
+        await using var store = await MirrorStore.OpenAsync(directory.File());
+        var source = StaticSource.FromDeltas(id, [Delta.Upsert("pets", "1", new { n = 1 }, id), Delta.Upsert("pets", "2", new { n = 2 }, id), Delta.Upsert("pets", "3", new { n = 3 }, id)]);
+
+        var report = await new Syncer(store, options: new SyncerOptions { StreamBatchSize = 2 }).SyncStreamAsync(source);
+
+        capture.Of("oxidemirror.sync.pages").Sum(r => r.Value).Should().Be(report.Pages).And.Be(2);
+        capture.Of("oxidemirror.sync.deltas").Sum(r => r.Value).Should().Be(3);
+        capture.Of("oxidemirror.sync.duration").Should().ContainSingle();
+    }
+
     /// <summary>A source whose only page is null: the syncer refuses it with <see cref="MirrorErrorCodes.InvalidPage"/>.</summary>
     private sealed class NullPageSource(string id) : ISyncSource
     {
