@@ -16,8 +16,12 @@ internal sealed class ConfigReader(IReadOnlyDictionary<string, string> environme
 
     public void Error(string key, string message) => _errors.Add(new ConfigError(key, message));
 
-    /// <summary>Reports every child of <paramref name="section"/> that is not one of <paramref name="known"/> (compared as configuration does, without regard to case).</summary>
-    public void OnlyKeys(IConfigurationSection section, string what, params string[] known)
+    /// <summary>
+    /// Reports every child of <paramref name="section"/> that is not one of <paramref name="known"/> (compared as
+    /// configuration does, without regard to case), with the nearest known key, or where the key belongs when it is a
+    /// setting of another section (<paramref name="elsewhere"/>).
+    /// </summary>
+    public void OnlyKeys(IConfigurationSection section, string what, string[] known, (string Where, string[] Keys)? elsewhere = null)
     {
         foreach (var child in section.GetChildren())
         {
@@ -26,7 +30,9 @@ internal sealed class ConfigReader(IReadOnlyDictionary<string, string> environme
                 continue;
             }
 
-            var near = known.Where(k => Distance(k, child.Key) <= 2).Select(k => $" Did you mean '{k}'?").FirstOrDefault() ?? "";
+            var near = known.Where(k => Distance(k, child.Key) <= 2).Select(k => $" Did you mean '{k}'?").FirstOrDefault()
+                ?? elsewhere?.Keys.Where(k => Distance(k, child.Key) <= 2).Select(k => $" '{k}' is a setting of {elsewhere.Value.Where}.").FirstOrDefault()
+                ?? "";
             var from = overrides.VariableFor(child.Path) is { } variable ? $" (it is set by the environment variable {variable})" : "";
             Error(child.Path, $"{child.Path} is not a setting of {what}{from}.{near} The settings are: {string.Join(", ", known)}.");
         }

@@ -23,7 +23,7 @@ internal static class MirrorConfigReader
     public static MirrorConfig? Read(IConfigurationRoot root, string file, ConfigReader reader)
     {
         var top = new RootSection(root);
-        reader.OnlyKeys(top, "the configuration file", TopKeys);
+        reader.OnlyKeys(top, "the configuration file", TopKeys, ("each source, in Sources", SourceConfigReader.SourceKeys));
         var mirrorPath = reader.String(top, "MirrorPath", required: true, hint: "to the SQLite file the mirror keeps, for example \"mirror.db\" (a relative path is taken from the configuration file's folder)");
         var strategy = ReadStrategy(top, reader);
         var store = ReadLimits(top.GetSection("Limits"), reader);

@@ -6,13 +6,13 @@ namespace OxideMirror.Cli.Config;
 /// <summary>Reads <c>Sources</c>: one <see cref="HttpSourceOptions"/> per element, every option under its own name, and its <c>Resources</c>.</summary>
 internal static class SourceConfigReader
 {
-    private static readonly string[] SourceKeys =
+    public static readonly string[] SourceKeys =
     [
         "Id", "BaseAddress", "Resources", "BearerToken", "ApiKeyHeader", "ApiKey", "Headers", "RequestTimeout", "MaxResponseBytes",
         "MaxRetries", "RetryBaseDelay", "MaxRetryDelay", "RequestsPerSecond", "MaxConcurrency", "SyncInterval",
     ];
 
-    private static readonly string[] ResourceKeys =
+    public static readonly string[] ResourceKeys =
     [
         "Name", "Path", "Query", "RecordsPath", "IdField", "EventTimeField", "Paginator", "SinceParameter", "SinceLag", "SinceFormat", "DeleteMissing",
     ];
@@ -48,7 +48,7 @@ internal static class SourceConfigReader
     private static SourceConfig? Read(IConfigurationSection s, ConfigReader reader)
     {
         var before = reader.Errors.Count;
-        reader.OnlyKeys(s, "an HTTP source", SourceKeys);
+        reader.OnlyKeys(s, "an HTTP source", SourceKeys, ($"each resource, in {s.Path}:Resources", ResourceKeys));
         var options = new HttpSourceOptions { Id = reader.String(s, "Id", required: true, hint: "to the source's unique id, for example \"github\"") ?? "" };
         if (reader.String(s, "BaseAddress") is { } baseAddress)
         {
@@ -132,7 +132,7 @@ internal static class SourceConfigReader
     private static HttpResourceOptions? ReadResource(IConfigurationSection r, HttpSourceOptions source, ConfigReader reader)
     {
         var before = reader.Errors.Count;
-        reader.OnlyKeys(r, "a resource", ResourceKeys);
+        reader.OnlyKeys(r, "a resource", ResourceKeys, ("the source, one level up", SourceKeys));
         var resource = new HttpResourceOptions
         {
             Name = reader.String(r, "Name", required: true, hint: "to the resource's table name, for example \"customers\"") ?? "",

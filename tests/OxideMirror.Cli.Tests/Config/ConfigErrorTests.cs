@@ -205,4 +205,15 @@ public sealed class ConfigErrorTests : IDisposable
         result.ExitCode.Should().Be(ExitCodes.Config);
         result.Error.Should().Contain("Sources:0:Tokn is not a setting of an HTTP source (it is set by the environment variable OXIDEMIRROR__Sources__0__Tokn).");
     }
+
+    [Fact]
+    public async Task Run_ResourceSettingOnTheSource_SaysWhereItBelongs()
+    {
+        _run.WriteConfig(OneSource(""", "Paginator": "LinkHeader" """));
+
+        var result = await _run.RunAsync("sync");
+
+        result.ExitCode.Should().Be(ExitCodes.Config);
+        result.Error.Should().Contain("Sources:0:Paginator is not a setting of an HTTP source. 'Paginator' is a setting of each resource, in Sources:0:Resources.");
+    }
 }
