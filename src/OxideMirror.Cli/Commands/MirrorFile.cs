@@ -17,6 +17,12 @@ internal static class MirrorFile
                 $"The mirror '{config.MirrorPath}' (MirrorPath in {config.File}) does not exist yet. Run 'oxide-mirror sync' first, or point MirrorPath at an existing mirror.");
         }
 
+        if (!mustExist)
+        {
+            // A sync creates the mirror, and so the folder MirrorPath names.
+            Directory.CreateDirectory(Path.GetDirectoryName(config.MirrorPath)!);
+        }
+
         return await MirrorStore.OpenAsync(config.MirrorPath, config.Store, cancellationToken).ConfigureAwait(false);
     }
 }
