@@ -44,7 +44,7 @@ internal sealed class ConfigReader(IReadOnlyDictionary<string, string> environme
         var section = parent.GetSection(key);
         if (section.GetChildren().Any())
         {
-            Error(section.Path, $"{P(parent, key)} is an object or an array, but it takes a text value{Hint(hint)}.");
+            Error(section.Path, $"{P(parent, key)} is an object or an array, but it takes a text value.");
             return null;
         }
 
@@ -255,7 +255,7 @@ internal sealed class ConfigReader(IReadOnlyDictionary<string, string> environme
 
     private static string P(IConfigurationSection parent, string key) => parent.GetSection(key).Path;
 
-    private static string Hint(string? hint) => hint is null ? "" : ", " + hint;
+    private static string Hint(string? hint) => hint is null ? "" : " " + hint;
 
     private static string F(double value) => value.ToString("#,0.###", CultureInfo.InvariantCulture);
 

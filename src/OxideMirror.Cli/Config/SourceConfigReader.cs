@@ -63,9 +63,9 @@ internal static class SourceConfigReader
             }
         }
 
-        options.BearerToken = reader.String(s, "BearerToken");
-        options.ApiKeyHeader = reader.String(s, "ApiKeyHeader");
-        options.ApiKey = reader.String(s, "ApiKey");
+        options.BearerToken = Credential(s, "BearerToken", reader);
+        options.ApiKeyHeader = Credential(s, "ApiKeyHeader", reader);
+        options.ApiKey = Credential(s, "ApiKey", reader);
         if ((options.ApiKeyHeader is null) != (options.ApiKey is null))
         {
             var missing = options.ApiKey is null ? "ApiKey" : "ApiKeyHeader";
@@ -127,6 +127,20 @@ internal static class SourceConfigReader
         }
 
         return new SourceConfig { Key = s.Path, Id = options.Id, SyncInterval = interval, Options = options };
+    }
+
+    /// <summary>Reads a credential; an empty one (often a variable that is set but empty) is an error, not a request without credentials.</summary>
+    private static string? Credential(IConfigurationSection s, string key, ConfigReader reader)
+    {
+        var value = reader.String(s, key);
+        if (value is not null && string.IsNullOrWhiteSpace(value))
+        {
+            var variable = s.GetSection(key).Value is { } raw && raw.Contains("${", StringComparison.Ordinal) ? $" ('{raw}' names an environment variable that is set but empty)" : "";
+            reader.Error(s.GetSection(key).Path, $"{s.GetSection(key).Path} is empty{variable}. Set the credential, or leave {key} out.");
+            return null;
+        }
+
+        return value;
     }
 
     private static HttpResourceOptions? ReadResource(IConfigurationSection r, HttpSourceOptions source, ConfigReader reader)

@@ -216,4 +216,16 @@ public sealed class ConfigErrorTests : IDisposable
         result.ExitCode.Should().Be(ExitCodes.Config);
         result.Error.Should().Contain("Sources:0:Paginator is not a setting of an HTTP source. 'Paginator' is a setting of each resource, in Sources:0:Resources.");
     }
+
+    [Fact]
+    public async Task Run_EmptyVariableForACredential_IsAnErrorNotAnEmptyToken()
+    {
+        _run.WriteConfig(OneSource(""", "BearerToken": "${OXIDE_TEST_EMPTY}" """));
+        _run.Environment["OXIDE_TEST_EMPTY"] = "";
+
+        var result = await _run.RunAsync("sync");
+
+        result.ExitCode.Should().Be(ExitCodes.Config);
+        result.Error.Should().Contain("Sources:0:BearerToken is empty ('${OXIDE_TEST_EMPTY}' names an environment variable that is set but empty).");
+    }
 }
