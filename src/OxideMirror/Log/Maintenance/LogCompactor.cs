@@ -137,7 +137,7 @@ internal sealed class LogCompactor : IDisposable
     {
         using var command = Command(
             $"UPDATE mirror_events SET op = '{LogVocabulary.SnapshotOp}', decision = '{LogVocabulary.Snapshot}', strategy = 'compaction', " +
-            "payload = coalesce(merged_payload, payload), merged_payload = NULL " +
+            $"payload = {RecordProjection.StateSql}, merged_payload = NULL " +
             $"WHERE seq IN (SELECT cut FROM {Cuts} WHERE cut > @after AND cut <= @upto) AND op <> '{LogVocabulary.SnapshotOp}'");
         command.Transaction = transaction;
         command.Parameters.AddWithValue("@after", after);
