@@ -31,11 +31,13 @@ internal sealed class CliRun : IDisposable
 
     public Task<CliResult> RunAsync(params string[] args) => RunAsync(showProgress: false, args);
 
-    public async Task<CliResult> RunAsync(bool showProgress, params string[] args)
+    public Task<CliResult> RunAsync(bool showProgress, params string[] args) => RunAsync(showProgress, CancellationToken.None, args);
+
+    public async Task<CliResult> RunAsync(bool showProgress, CancellationToken cancellationToken, params string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var code = await CliApp.RunAsync(args, new CliContext(output, error, Directory, Environment, showProgress));
+        var code = await CliApp.RunAsync(args, new CliContext(output, error, Directory, Environment, showProgress), cancellationToken);
         return new CliResult(code, output.ToString(), error.ToString());
     }
 

@@ -7,7 +7,7 @@ namespace OxideMirror.Cli.Tests;
 
 /// <summary>
 /// A small shop API on loopback: <c>/customers</c> paged by page number (two a page, bearer token required),
-/// <c>/orders</c> paged by a cursor token in <c>meta.next</c>, each order naming its customer; <c>/broken</c> answers 500.
+/// <c>/orders</c> paged by a cursor token in <c>meta.next</c>, each order naming its customer; <c>/broken</c> answers 500, <c>/slow</c> never answers.
 /// </summary>
 internal sealed class ShopApi : IAsyncDisposable
 {
@@ -51,6 +51,11 @@ internal sealed class ShopApi : IAsyncDisposable
             return Results.Json(new { data = items, meta = new { next } });
         });
         app.MapGet("/broken", () => Results.StatusCode(500));
+        app.MapGet("/slow", async (HttpContext c) =>
+        {
+            await Task.Delay(Timeout.Infinite, c.RequestAborted);
+            return Results.Json(Array.Empty<object>());
+        });
     }
 
     /// <summary>Returns a configuration file for this API: source <c>shop</c> with <c>customers</c> and <c>orders</c>, the token from <c>${SHOP_TOKEN}</c>.</summary>

@@ -150,5 +150,28 @@ public sealed class SyncCommandTests : IAsyncLifetime, IDisposable
         (await _run.RunAsync("query", "SELECT count(*) AS n FROM customers", "--json")).Out.Should().Contain("\"n\":5");
     }
 
+    [Fact]
+    public async Task Sync_Cancelled_ExitsOneThirtyAndKeepsTheCommittedPages()
+    {
+        _run.WriteConfig(_api.Config().Replace(
+            """{ "Name": "orders", """,
+            """{ "Name": "slow", "Path": "slow" }, { "Name": "orders", """,
+            StringComparison.Ordinal));
+        using var cancel = new CancellationTokenSource();
+        var sync = _run.RunAsync(false, cancel.Token, "sync");
+        while (_api.Server.Count("/slow") == 0)
+        {
+            sync.IsCompleted.Should().BeFalse("the sync waits on /slow until it is cancelled");
+            await Task.Delay(10);
+        }
+
+        await cancel.CancelAsync();
+        var result = await sync;
+
+        result.ExitCode.Should().Be(ExitCodes.Cancelled, result.ToString());
+        result.Error.Should().StartWith("error cancelled: Stopped. A sync resumes after its last committed page");
+        (await _run.RunAsync("query", "SELECT count(*) AS n FROM customers", "--json")).Out.Should().Contain("\"n\":5", "the pages committed before the cancel stay");
+    }
+
     private static string Seconds(string line) => line[(line.LastIndexOf(" in ", StringComparison.Ordinal) + 4)..line.LastIndexOf(" s", StringComparison.Ordinal)];
 }
