@@ -27,7 +27,7 @@ internal static class QueryCommand
             TextTable.Write(context.Out, result.Columns, result.Rows.Select(r => (IReadOnlyList<object?>)[.. r.Values]));
             var rows = result.RowCount == 1 ? "1 row" : string.Create(CultureInfo.InvariantCulture, $"{result.RowCount:N0} rows");
             await context.Out.WriteLineAsync(result.Truncated
-                ? $"({rows}; truncated: the answer reached the row cap ({options.MaxRows ?? store.Options.MaxQueryRows:N0}) or the byte cap ({store.Options.MaxQueryBytes:N0} bytes). Narrow the query, page it with LIMIT/OFFSET, or raise --max-rows.)"
+                ? string.Create(CultureInfo.InvariantCulture, $"({rows}; truncated: the answer reached the row cap ({options.MaxRows ?? store.Options.MaxQueryRows:N0}) or the byte cap ({store.Options.MaxQueryBytes:N0} bytes). Narrow the query, page it with LIMIT/OFFSET, or raise --max-rows.)")
                 : $"({rows})").ConfigureAwait(false);
             return ExitCodes.Ok;
         }

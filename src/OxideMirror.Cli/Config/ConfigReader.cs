@@ -227,13 +227,13 @@ internal sealed class ConfigReader(IReadOnlyDictionary<string, string> environme
         var path = parent.GetSection(key).Path;
         if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
         {
-            Error(path, $"{P(parent, key)} is '{text}', which is not a whole number. Set a whole number from {min:N0} to {max:N0}.");
+            Error(path, string.Create(CultureInfo.InvariantCulture, $"{P(parent, key)} is '{text}', which is not a whole number. Set a whole number from {min:N0} to {max:N0}."));
             return null;
         }
 
         if (value < min || value > max)
         {
-            Error(path, $"{P(parent, key)} is {value:N0}, out of range. Set a whole number from {min:N0} to {max:N0}.");
+            Error(path, string.Create(CultureInfo.InvariantCulture, $"{P(parent, key)} is {value:N0}, out of range. Set a whole number from {min:N0} to {max:N0}."));
             return null;
         }
 
