@@ -363,7 +363,7 @@ internal static class QueryRunner
         return (names, rows, truncated);
     }
 
-    private static Exception Failure(sqlite3 db, QueryGuard guard, int rc, string sql, bool preparing, TimeSpan timeout = default, CancellationToken cancellationToken = default) =>
+    internal static Exception Failure(sqlite3 db, QueryGuard guard, int rc, string sql, bool preparing, TimeSpan timeout = default, CancellationToken cancellationToken = default) =>
         Map(rc, raw.sqlite3_errmsg(db).utf8_to_string(), guard, sql, preparing, timeout, inner: null, cancellationToken);
 
     /// <summary>Maps a SQLite failure of an agent query, and why the guard stopped it, to the query path's exceptions.</summary>
