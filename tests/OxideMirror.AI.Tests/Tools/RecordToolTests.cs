@@ -67,17 +67,37 @@ public sealed class RecordToolTests
     }
 
     [Fact]
-    public async Task RecordHistory_TenThousandEvents_PagesNewestFirst_EachPageBounded_CoveringEveryEvent()
+    public async Task RecordHistory_TenThousandEvents_EachPageIsBounded_AndPointsAtTheNext()
     {
         await using var store = await LongHistoryAsync(10_000, 200);
         var tools = store.CreateAITools();
+
+        var first = await tools.CallAsync("record_history", new { resource = "tickets", id = "t1", limit = 100 });
+        var before = first.GetProperty("next_before_position").GetInt64();
+        var second = await tools.CallAsync("record_history", new { resource = "tickets", id = "t1", limit = 100, before_position = before });
+
+        foreach (var page in new[] { first, second })
+        {
+            page.Bytes().Should().BeLessThanOrEqualTo(MirrorToolOptions.DefaultMaxAnswerBytes);
+            page.GetProperty("total_events").GetInt32().Should().Be(10_000);
+            page.GetProperty("events").GetArrayLength().Should().BePositive();
+        }
+
+        second.GetProperty("events")[0].GetProperty("position").GetInt64().Should().BeLessThan(before);
+        first.GetProperty("events")[0].GetProperty("version").GetInt64().Should().Be(10_000);
+    }
+
+    [Fact]
+    public async Task RecordHistory_Pages_CoverEveryEventOnce_NewestFirst()
+    {
+        await using var store = await LongHistoryAsync(1_000, 200);
+        var tools = store.CreateAITools();
         var positions = new List<long>();
         long? before = null;
-        for (var page = 0; page < 1_000; page++)
+        for (var page = 0; page < 200; page++)
         {
             var answer = await tools.CallAsync("record_history", before is null ? new { resource = "tickets", id = "t1", limit = 100 } : new { resource = "tickets", id = "t1", limit = 100, before_position = before });
             answer.Bytes().Should().BeLessThanOrEqualTo(MirrorToolOptions.DefaultMaxAnswerBytes);
-            answer.GetProperty("total_events").GetInt32().Should().Be(10_000);
             positions.AddRange(answer.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("position").GetInt64()));
             if (!answer.TryGetProperty("next_before_position", out var next))
             {
@@ -87,7 +107,7 @@ public sealed class RecordToolTests
             before = next.GetInt64();
         }
 
-        positions.Should().HaveCount(10_000).And.BeInDescendingOrder().And.OnlyHaveUniqueItems();
+        positions.Should().HaveCount(1_000).And.BeInDescendingOrder().And.OnlyHaveUniqueItems();
     }
 
     [Fact]
