@@ -92,7 +92,7 @@ internal sealed class AnswerBudget
 
         if (left > 0)
         {
-            omitted!.Add($"… and {left} more");
+            omitted!.Add($"... and {left} more");
         }
 
         return fitted;

@@ -28,13 +28,13 @@ internal static class ToolJson
     /// <summary>Returns <paramref name="node"/> as the element a tool answers with.</summary>
     public static JsonElement ToElement(JsonNode node) => JsonSerializer.SerializeToElement(node, Options);
 
-    /// <summary>Returns the answer for a failure: <c>{"error":{"code":"…","message":"…"}}</c>.</summary>
+    /// <summary>Returns the answer for a failure: <c>{"error":{"code":"...","message":"..."}}</c>.</summary>
     public static JsonElement Error(string code, string message) => ToElement(new JsonObject
     {
         ["error"] = new JsonObject
         {
             ["code"] = code,
-            ["message"] = message.Length <= MaxMessageChars ? message : message[..MaxMessageChars] + "…",
+            ["message"] = message.Length <= MaxMessageChars ? message : message[..MaxMessageChars] + "...",
         },
     });
 
@@ -57,5 +57,5 @@ internal static class ToolJson
 
     /// <summary>Cuts a text the model only needs to recognise (a cursor, a name) to <paramref name="max"/> characters.</summary>
     public static string Shorten(string text, int max = 200) =>
-        text.Length <= max ? text : text[..(char.IsHighSurrogate(text[max - 1]) ? max - 1 : max)] + "…";
+        text.Length <= max ? text : text[..(char.IsHighSurrogate(text[max - 1]) ? max - 1 : max)] + "...";
 }

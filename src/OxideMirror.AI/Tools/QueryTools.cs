@@ -11,7 +11,7 @@ internal static class QueryTools
 
     public static MirrorFunction Query(ToolContext context) => new(
         MirrorToolNames.Query,
-        "Runs one read-only SQLite SELECT (or WITH … SELECT) over the mirror and returns columns, rows (objects keyed by column), row_count, "
+        "Runs one read-only SQLite SELECT (or WITH ... SELECT) over the mirror and returns columns, rows (objects keyed by column), row_count, "
         + "truncated, and freshness (when each source of the tables read last synced). Joins, GROUP BY, window functions and json_extract all work; "
         + "only one statement per call, nothing can write. Pass values as @name parameters in params. "
         + string.Create(CultureInfo.InvariantCulture, $"At most max_rows rows (default {context.DefaultQueryRows}, up to {context.MaxQueryRows}) and max_bytes of answer (default and most {context.MaxAnswerBytes}); ")
@@ -85,7 +85,7 @@ internal static class QueryTools
                 var more = result.RowCount >= maxRows && maxRows < context.MaxQueryRows
                     ? string.Create(CultureInfo.InvariantCulture, $", or ask for up to {context.MaxQueryRows:N0} rows with max_rows")
                     : string.Empty;
-                notes.Add(string.Create(CultureInfo.InvariantCulture, $"Only the first {result.RowCount:N0} rows are here: the answer was cut at {cap}. To get the rest, page with ORDER BY a unique column and WHERE that column > the last value seen (or LIMIT … OFFSET {result.RowCount}), select fewer or shorter columns, or aggregate (count, sum, GROUP BY) instead of listing rows{more}."));
+                notes.Add(string.Create(CultureInfo.InvariantCulture, $"Only the first {result.RowCount:N0} rows are here: the answer was cut at {cap}. To get the rest, page with ORDER BY a unique column and a WHERE on that column past the last value seen (or LIMIT ... OFFSET {result.RowCount}), select fewer or shorter columns, or aggregate (count, sum, GROUP BY) instead of listing rows{more}."));
             }
 
             if (notes.Count > 0)

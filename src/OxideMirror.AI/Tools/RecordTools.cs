@@ -74,7 +74,7 @@ internal static class RecordTools
     public static MirrorFunction History(ToolContext context) => new(
         MirrorToolNames.RecordHistory,
         "Lists one record's events from the mirror's append-only log, newest first: each delta that arrived (op, incoming payload, source, confidence), "
-        + "what the conflict strategy decided (inserted, updated, merged, skipped, unchanged, deleted, …), whether it applied, and the version after it. "
+        + "what the conflict strategy decided (inserted, updated, merged, skipped, unchanged, deleted, ...), whether it applied, and the version after it. "
         + string.Create(CultureInfo.InvariantCulture, $"Pages of limit events (default {DefaultHistoryEvents}, up to {MaxHistoryEvents}); pass next_before_position to read older ones."),
         "{\"type\":\"object\",\"properties\":{" + RecordArguments + string.Create(CultureInfo.InvariantCulture, $$"""
         ,"limit":{"type":"integer","minimum":1,"maximum":{{MaxHistoryEvents}},"default":{{DefaultHistoryEvents}},"description":"The most events to return."},

@@ -73,7 +73,7 @@ internal static class SchemaTools
 
     public static MirrorFunction Describe(ToolContext context) => new(
         MirrorToolNames.DescribeResources,
-        "Describes resource tables so you can write SQL: for each, its columns with inferred types (integer, real, text, json, …), "
+        "Describes resource tables so you can write SQL: for each, its columns with inferred types (integer, real, text, json, ...), "
         + "and at detail \"full\" also null %, up to three example values, which columns are indexed, and likely join keys between tables. "
         + "Pass the resources you need (names from mirror_overview); detail is \"names\", \"summary\" (the default: columns and types) or \"full\". "
         + "Every table also has record_id (primary key) and " + SystemColumns + "; nested objects and arrays are JSON text (json_extract, json_each). "
