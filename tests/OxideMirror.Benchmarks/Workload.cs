@@ -65,8 +65,22 @@ internal sealed class Workload
             id = _created[r]++;
         }
 
-        var recordId = Resources[r][0] + id.ToString(CultureInfo.InvariantCulture);
         var at = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).AddSeconds(_random.Next(0, 30_000_000));
+        return Make(r, id, at);
+    }
+
+    /// <summary>Makes an upsert of resource <paramref name="r"/>: a new record when <paramref name="create"/> (or none exists yet), else an update of a random earlier one.</summary>
+    public Delta Next(int r, bool create)
+    {
+        var id = create || _created[r] == 0 ? _created[r]++ : _random.Next(_created[r]);
+        var at = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).AddSeconds(_random.Next(0, 30_000_000));
+        return Make(r, id, at);
+    }
+
+    /// <summary>Makes an upsert of record <paramref name="id"/> of resource <paramref name="r"/> (0 customers, 1 orders, 2 tickets).</summary>
+    public Delta Make(int r, int id, DateTimeOffset at)
+    {
+        var recordId = Resources[r][0] + id.ToString(CultureInfo.InvariantCulture);
         var payload = r switch
         {
             0 => JsonSerializer.SerializeToElement(new

@@ -11,6 +11,15 @@ internal static class FieldExplainer
 {
     private const int PageSize = 64;
 
+    /// <summary>Explains a live record's fields, or returns null when the record is deleted or was never seen.</summary>
+    public static async Task<RecordExplanation?> ExplainLiveAsync(SqliteConnection connection, string resource, string recordId, CancellationToken cancellationToken)
+    {
+        var row = await RecordReader.FindAsync(connection, resource, recordId, cancellationToken).ConfigureAwait(false);
+        return row is { Live: { RawPayload: not null } record }
+            ? await ExplainAsync(connection, resource, recordId, record, cancellationToken).ConfigureAwait(false)
+            : null;
+    }
+
     /// <summary>Walks the record's applied events from the newest back, only as far as needed, and attributes each top-level field.</summary>
     /// <param name="connection">The leased read-only connection.</param>
     /// <param name="resource">The resource, as the caller named it.</param>

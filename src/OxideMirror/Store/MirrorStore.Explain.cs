@@ -28,19 +28,10 @@ public sealed partial class MirrorStore
     /// change, with <see cref="FieldProvenance.Position"/> 0.
     /// </para>
     /// </remarks>
-    public async Task<RecordExplanation?> ExplainAsync(string resource, string recordId, CancellationToken cancellationToken = default)
+    public Task<RecordExplanation?> ExplainAsync(string resource, string recordId, CancellationToken cancellationToken = default)
     {
         Ids.ThrowIfBlank(resource);
         Ids.ThrowIfBlank(recordId);
-        ThrowIfDisposed();
-        using var lease = await LeaseReaderAsync(cancellationToken).ConfigureAwait(false);
-        var connection = lease.Reader.Connection;
-        var record = await QueryRowAsync(connection, resource, recordId, cancellationToken).ConfigureAwait(false);
-        if (record is not { DeletedAt: null, Payload: not null })
-        {
-            return null;
-        }
-
-        return await FieldExplainer.ExplainAsync(connection, resource, recordId, record.ToRecord(), cancellationToken).ConfigureAwait(false);
+        return ReadAsync((connection, token) => FieldExplainer.ExplainLiveAsync(connection, resource, recordId, token), cancellationToken);
     }
 }

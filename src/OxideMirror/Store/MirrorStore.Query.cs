@@ -1,8 +1,3 @@
-using System.Diagnostics;
-using Dapper;
-using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Logging;
-
 namespace OxideMirror;
 
 public sealed partial class MirrorStore
@@ -125,7 +120,7 @@ public sealed partial class MirrorStore
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
     public Task<QueryResult<T>> QueryAsync<T>(string sql, object? parameters = null, QueryOptions? options = null, CancellationToken cancellationToken = default) =>
-        RunQueryAsync<QueryResult<T>>(sql, parameters, options, MapRows<T>, cancellationToken);
+        RunQueryAsync<QueryResult<T>>(sql, parameters, options, AgentQueries.MapRows<T>, cancellationToken);
 
     /// <summary>
     /// Returns how SQLite would run one agent query, without running it: the query goes through the same entry point,
@@ -146,105 +141,8 @@ public sealed partial class MirrorStore
     public Task<QueryPlan> ExplainQueryAsync(string sql, CancellationToken cancellationToken = default) =>
         RunQueryAsync(sql, null, null, QueryPlanner.Explain, cancellationToken);
 
-    /// <summary>
-    /// The one entry of every agent query: resolves the options over the store's limits, takes a store reader, chooses the
-    /// connection (that reader, or a reader of the snapshot as of <see cref="QueryOptions.AsOf"/>), runs the query there
-    /// through <see cref="QueryRunner.Run{TResult}"/> with <paramref name="answer"/> reading the rows, and logs the outcome.
-    /// </summary>
-    private async Task<TResult> RunQueryAsync<TResult>(string sql, object? parameters, QueryOptions? options, QueryRunner.Answer<TResult> answer, CancellationToken cancellationToken)
-        where TResult : IQueryAnswer
-    {
-        var request = QueryRequest.Resolve(sql, parameters, options, _options, cancellationToken);
-        ThrowIfDisposed();
-        cancellationToken.ThrowIfCancellationRequested();
-        using var lease = await LeaseReaderAsync(cancellationToken).ConfigureAwait(false);
-        MakeRoomInQueryMemory();
-        var started = Stopwatch.GetTimestamp();
-        try
-        {
-            var result = request.AsOf is { } asOf
-                ? RunAsOf(lease.Reader, asOf, request, answer)
-                : QueryRunner.Run(lease.Reader, _catalog, request, answer);
-            if (_logger.IsEnabled(LogLevel.Debug))
-            {
-                var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                StoreLog.QueryCompleted(_logger, result.RowCount, result.Truncated, elapsed);
-            }
-            return result;
-        }
-        catch (QueryNotReadOnlyException ex)
-        {
-            StoreLog.QueryRefused(_logger, ex.Message);
-            throw;
-        }
-        catch (QueryTimeoutException)
-        {
-            StoreLog.QueryTimedOut(_logger, request.Timeout.TotalMilliseconds);
-            throw;
-        }
-        catch (Exception ex) when (ex is not (QueryException or OperationCanceledException or ArgumentException))
-        {
-            lease.Healthy = false;
-            throw;
-        }
-    }
-
-    /// <summary>
-    /// The typed answer: runs the checked SQL through Dapper on the reader's connection, with the guard still armed, and
-    /// keeps rows while they fit the row cap and the typed byte cap. The parameters are bound as the untyped answer binds
-    /// them (<see cref="QueryParameters"/>), under the names SQLite reports, so that both paths take and refuse the same.
-    /// </summary>
-    private static QueryResult<T> MapRows<T>(ReaderPool.Reader reader, SQLitePCL.sqlite3_stmt statement, Catalog catalog, QueryRequest request)
-    {
-        var (sql, cancellationToken) = (request.Sql, request.CancellationToken);
-        var parameters = new BoundParameters(statement, QueryParameters.Read(request.Parameters));
-        var columns = QueryRunner.ColumnNames(statement);
-        var rowNames = QueryRunner.RowNames(columns);
-        var tables = reader.Guard.TablesRead.ToList();
-        var maxAllocated = request.MaxBytes >= long.MaxValue / 4 ? long.MaxValue : (2 * request.MaxBytes) + (1024 * 1024);
-        try
-        {
-            var rows = new List<T>();
-            var truncated = false;
-
-            // Dapper materialises each row before we see it, so the values are measured as what this thread allocates:
-            // reading is synchronous, and every string and array a row holds is allocated here. The column names are
-            // allocated once but written once per row by whoever serializes rows as objects, so they count per row.
-            var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-            foreach (var row in reader.Connection.Query<T>(new CommandDefinition(sql, parameters, flags: CommandFlags.None, cancellationToken: cancellationToken)))
-            {
-                if (rows.Count >= request.MaxRows || (rows.Count + 1) * rowNames > request.MaxBytes || GC.GetAllocatedBytesForCurrentThread() - allocatedBefore > maxAllocated)
-                {
-                    truncated = true;
-                    break;
-                }
-
-                rows.Add(row);
-            }
-
-            return new QueryResult<T>(rows, truncated, catalog.Freshness(tables));
-        }
-        catch (SqliteException ex)
-        {
-            throw QueryRunner.Translate(ex, reader.Guard, sql, request.Timeout, cancellationToken);
-        }
-        catch (Exception ex) when (ex is (InvalidCastException or FormatException or OverflowException or ArgumentException or InvalidOperationException or System.Data.DataException) and not ObjectDisposedException)
-        {
-            // Dapper's type conversions throw these for a value that does not fit the type (a char from 'abc' is an ArgumentException).
-            throw new QueryException($"A row of the query could not be mapped to {typeof(T).Name} ({ex.Message}); its columns are {QueryRunner.Columns(columns)}. Alias the columns to match the type's properties and select values that convert to their types (a char takes a one-character text), or query into QueryResult with QueryAsync(sql).", ex);
-        }
-    }
-
-    /// <summary>
-    /// Drops cached as-of moments while they hold the pool of query memory more than half full, so that a moment cached
-    /// for reuse does not starve the next query: its memory is charged to the same pool.
-    /// </summary>
-    private void MakeRoomInQueryMemory()
-    {
-        var memory = _readers.Memory;
-        if (_asOfCache is { } cache && memory.Used > memory.Limit / 2)
-        {
-            cache.Trim(() => memory.Used > memory.Limit / 2);
-        }
-    }
+    /// <summary>Runs an agent query through the one entry point (<see cref="AgentQueries.RunAsync{TResult}"/>).</summary>
+    private Task<TResult> RunQueryAsync<TResult>(string sql, object? parameters, QueryOptions? options, QueryRunner.Answer<TResult> answer, CancellationToken cancellationToken)
+        where TResult : IQueryAnswer =>
+        _queries.RunAsync(sql, parameters, options, answer, cancellationToken);
 }

@@ -1,14 +1,9 @@
 using System.Runtime.CompilerServices;
-using Dapper;
 
 namespace OxideMirror;
 
 public sealed partial class MirrorStore
 {
-    private const string RecordColumns =
-        "resource AS Resource, record_id AS RecordId, payload AS Payload, source AS Source, last_synced_at AS LastSyncedAt, " +
-        "occurred_at AS OccurredAt, confidence AS Confidence, version AS Version, deleted_at AS DeletedAt";
-
     /// <summary>Gets a record's current state.</summary>
     /// <param name="resource">The resource, for example <c>customers</c>.</param>
     /// <param name="recordId">The record's id.</param>
@@ -19,7 +14,7 @@ public sealed partial class MirrorStore
     public async Task<MirroredRecord?> GetRecordAsync(string resource, string recordId, CancellationToken cancellationToken = default)
     {
         var row = await FindRowAsync(resource, recordId, cancellationToken).ConfigureAwait(false);
-        return row is { DeletedAt: null } ? row.ToRecord() : null;
+        return row?.Live;
     }
 
     /// <summary>Gets the tombstone of a deleted record, which tells "deleted at T by source S" from "never seen".</summary>
@@ -32,9 +27,7 @@ public sealed partial class MirrorStore
     public async Task<Tombstone?> GetTombstoneAsync(string resource, string recordId, CancellationToken cancellationToken = default)
     {
         var row = await FindRowAsync(resource, recordId, cancellationToken).ConfigureAwait(false);
-        return row is { DeletedAt: { } deletedAt }
-            ? new Tombstone(row.Resource, row.RecordId, Timestamps.Read(deletedAt), Timestamps.Read(row.OccurredAt), row.Source, row.Version)
-            : null;
+        return row?.Tombstone;
     }
 
     /// <summary>
@@ -58,21 +51,15 @@ public sealed partial class MirrorStore
         ArgumentOutOfRangeException.ThrowIfGreaterThan(pageSize, 100_000);
         while (true)
         {
-            var sql = after is null
-                ? $"SELECT {RecordColumns} FROM mirror_records WHERE resource = @resource AND deleted_at IS NULL ORDER BY record_id LIMIT @limit"
-                : $"SELECT {RecordColumns} FROM mirror_records WHERE resource = @resource AND record_id > @after AND deleted_at IS NULL ORDER BY record_id LIMIT @limit";
-            var page = await ReadAsync(
-                (connection, token) => connection.QueryAsync<RecordRow>(new CommandDefinition(sql, new { resource, after, limit = pageSize }, cancellationToken: token)),
-                cancellationToken).ConfigureAwait(false);
-            var count = 0;
-            foreach (var row in page)
+            var from = after;
+            var page = await ReadAsync((connection, token) => RecordReader.ListPageAsync(connection, resource, from, pageSize, token), cancellationToken).ConfigureAwait(false);
+            foreach (var record in page)
             {
-                count++;
-                after = row.RecordId;
-                yield return row.ToRecord();
+                after = record.RecordId;
+                yield return record;
             }
 
-            if (count < pageSize)
+            if (page.Count < pageSize)
             {
                 yield break;
             }
@@ -83,27 +70,15 @@ public sealed partial class MirrorStore
     /// <param name="cancellationToken">A token to cancel the read.</param>
     /// <returns>The resource names.</returns>
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
-    public async Task<IReadOnlyList<string>> ListResourcesAsync(CancellationToken cancellationToken = default)
-    {
-        var names = await ReadAsync(
-            (connection, token) => connection.QueryAsync<string>(new CommandDefinition("SELECT name FROM mirror_resources ORDER BY name", cancellationToken: token)),
-            cancellationToken).ConfigureAwait(false);
-        return names.AsList();
-    }
+    public Task<IReadOnlyList<string>> ListResourcesAsync(CancellationToken cancellationToken = default) =>
+        ReadAsync(RecordReader.ResourcesAsync, cancellationToken);
 
     /// <summary>Counts the live records (deleted ones excluded) of every resource.</summary>
     /// <param name="cancellationToken">A token to cancel the read.</param>
     /// <returns>The count per resource name; a resource whose records were all deleted counts 0.</returns>
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
-    public async Task<IReadOnlyDictionary<string, long>> RecordCountsAsync(CancellationToken cancellationToken = default)
-    {
-        var rows = await ReadAsync(
-            (connection, token) => connection.QueryAsync<(string Name, long Count)>(new CommandDefinition(
-                "SELECT r.name, (SELECT count(*) FROM mirror_records m WHERE m.resource = r.name AND m.deleted_at IS NULL) FROM mirror_resources r ORDER BY r.name",
-                cancellationToken: token)),
-            cancellationToken).ConfigureAwait(false);
-        return rows.ToDictionary(r => r.Name, r => r.Count, StringComparer.Ordinal);
-    }
+    public Task<IReadOnlyDictionary<string, long>> RecordCountsAsync(CancellationToken cancellationToken = default) =>
+        ReadAsync(RecordReader.CountsAsync, cancellationToken);
 
     /// <summary>Counts the events in the log, applied or not.</summary>
     /// <param name="resource">A resource to count for, or <see langword="null"/> (the default) for all.</param>
@@ -124,138 +99,24 @@ public sealed partial class MirrorStore
     {
         Ids.ThrowIfBlank(source);
         Ids.ThrowIfBlank(resource);
-        return ReadAsync(
-            (connection, token) => connection.ExecuteScalarAsync<string?>(new CommandDefinition(
-                "SELECT cursor FROM mirror_cursors WHERE source = @source AND resource = @resource",
-                new { source, resource },
-                cancellationToken: token)),
-            cancellationToken);
+        return ReadAsync((connection, token) => RecordReader.CursorAsync(connection, source, resource, token), cancellationToken);
     }
 
     private Task<RecordRow?> FindRowAsync(string resource, string recordId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(resource);
         ArgumentNullException.ThrowIfNull(recordId);
-        return ReadAsync((connection, token) => QueryRowAsync(connection, resource, recordId, token), cancellationToken);
+        return ReadAsync((connection, token) => RecordReader.FindAsync(connection, resource, recordId, token), cancellationToken);
     }
 
-    private static Task<RecordRow?> QueryRowAsync(Microsoft.Data.Sqlite.SqliteConnection connection, string resource, string recordId, CancellationToken cancellationToken) =>
-        connection.QuerySingleOrDefaultAsync<RecordRow?>(new CommandDefinition(
-            $"SELECT {RecordColumns} FROM mirror_records WHERE resource = @resource AND record_id = @recordId",
-            new { resource, recordId },
-            cancellationToken: cancellationToken));
+    /// <summary>Runs trusted read-only work on a leased read connection (<see cref="StoreReaders.ReadAsync"/>).</summary>
+    private Task<T> ReadAsync<T>(Func<Microsoft.Data.Sqlite.SqliteConnection, CancellationToken, Task<T>> read, CancellationToken cancellationToken) =>
+        _readers.ReadAsync(read, cancellationToken);
 
-    /// <summary>Runs trusted read-only work on a pooled read connection (and, for an in-memory store, under the write gate).</summary>
-    private async Task<T> ReadAsync<T>(Func<Microsoft.Data.Sqlite.SqliteConnection, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
+    /// <summary>Takes a read connection (<see cref="StoreReaders.LeaseAsync"/>).</summary>
+    private ValueTask<ReaderLease> LeaseReaderAsync(CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
-        using var lease = await LeaseReaderAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return await read(lease.Reader.Connection, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Microsoft.Data.Sqlite.SqliteException ex)
-        {
-            lease.Healthy = false;
-            throw StorageFailure(ex, "reading from it");
-        }
-    }
-
-    private async ValueTask<ReaderLease> LeaseReaderAsync(CancellationToken cancellationToken)
-    {
-        if (_inMemory)
-        {
-            await _write.HoldWritesAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        try
-        {
-            ThrowIfDisposed();
-            ReaderPool.Reader reader;
-            try
-            {
-                reader = await _readers.RentAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Microsoft.Data.Sqlite.SqliteException ex)
-            {
-                throw StorageFailure(ex, "opening a read-only connection to it");
-            }
-
-            try
-            {
-                reader.Refresh(_catalog);
-            }
-            catch (Microsoft.Data.Sqlite.SqliteException ex)
-            {
-                _readers.Return(reader, healthy: false);
-                throw StorageFailure(ex, "opening a read-only connection to it");
-            }
-            catch
-            {
-                _readers.Return(reader, healthy: false);
-                throw;
-            }
-
-            return new ReaderLease(this, reader);
-        }
-        catch
-        {
-            if (_inMemory)
-            {
-                _write.ReleaseWrites();
-            }
-
-            throw;
-        }
-    }
-
-    private sealed class ReaderLease(MirrorStore store, ReaderPool.Reader reader) : IDisposable
-    {
-        public ReaderPool.Reader Reader { get; } = reader;
-
-        public bool Healthy { get; set; } = true;
-
-        public void Dispose()
-        {
-            store._readers.Return(Reader, Healthy);
-            if (store._inMemory)
-            {
-                store._write.ReleaseWrites();
-            }
-        }
-    }
-
-    private sealed class RecordRow
-    {
-        public string Resource { get; set; } = string.Empty;
-
-        public string RecordId { get; set; } = string.Empty;
-
-        public string? Payload { get; set; }
-
-        public string Source { get; set; } = string.Empty;
-
-        public string LastSyncedAt { get; set; } = string.Empty;
-
-        public string OccurredAt { get; set; } = string.Empty;
-
-        public double Confidence { get; set; }
-
-        public long Version { get; set; }
-
-        public string? DeletedAt { get; set; }
-
-        public MirroredRecord ToRecord() => new()
-        {
-            Resource = Resource,
-            RecordId = RecordId,
-            RawPayload = Payload,
-            Source = Source,
-            LastSyncedAt = Timestamps.Read(LastSyncedAt),
-            OccurredAt = Timestamps.Read(OccurredAt),
-            Confidence = Confidence,
-            Version = Version,
-            IsDeleted = DeletedAt is not null,
-        };
+        return _readers.LeaseAsync(cancellationToken);
     }
 }

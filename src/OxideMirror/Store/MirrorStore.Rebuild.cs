@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using Microsoft.Data.Sqlite;
-
 namespace OxideMirror;
 
 public sealed partial class MirrorStore
@@ -47,43 +44,11 @@ public sealed partial class MirrorStore
     /// <exception cref="InvalidOperationException"><paramref name="other"/> returned <see langword="null"/> for a delta.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
-    public async Task<ReplayReport> ReplayAsync(IConflictStrategy other, CancellationToken cancellationToken = default)
+    public Task<ReplayReport> ReplayAsync(IConflictStrategy other, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(other);
         ThrowIfDisposed();
-        return await _write.MaintainAsync(
-            async () =>
-            {
-                var started = Stopwatch.GetTimestamp();
-                var last = await ReadAsync(
-                    (connection, _) => Task.FromResult(ReplayReader.LastPosition(connection)),
-                    cancellationToken).ConfigureAwait(false);
-                using var replayer = new WhatIfReplayer(other);
-                var after = 0L;
-                while (after < last)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    var from = after;
-                    var page = await ReadAsync((connection, _) => Task.FromResult(ReplayReader.ReadEvents(connection, from, last)), cancellationToken).ConfigureAwait(false);
-                    if (page.Count == 0)
-                    {
-                        break;
-                    }
-
-                    foreach (var e in page)
-                    {
-                        replayer.Replay(e);
-                    }
-
-                    after = page[^1].Seq;
-                }
-
-                var differences = replayer.Differences();
-                var elapsed = Stopwatch.GetElapsedTime(started);
-                MaintenanceLog.Replayed(_logger, replayer.EventsReplayed, other.Label, differences.Count, elapsed.TotalMilliseconds);
-                return new ReplayReport(other.Label, replayer.EventsReplayed, replayer.Records, differences, elapsed);
-            },
-            cancellationToken).ConfigureAwait(false);
+        return WhatIfReplayer.RunAsync(_write, _readers, other, _logger, cancellationToken);
     }
 
     /// <summary>

@@ -15,9 +15,8 @@ public sealed partial class MirrorStore
     public async Task<AppliedDelta> ApplyAsync(Delta delta, IConflictStrategy strategy, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(delta);
-        var results = new List<AppliedDelta>(1);
-        await ApplyBatchCoreAsync([delta], strategy, cursor: null, results, passes: null, missing: null, cancellationToken).ConfigureAwait(false);
-        return results[0];
+        var outcome = await ApplyPageAsync([delta], strategy, cursor: null, passes: null, cancellationToken).ConfigureAwait(false);
+        return outcome.Results[0];
     }
 
     /// <summary>
@@ -36,9 +35,8 @@ public sealed partial class MirrorStore
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
     public async Task<IReadOnlyList<AppliedDelta>> ApplyBatchAsync(IReadOnlyList<Delta> deltas, IConflictStrategy strategy, CursorUpdate? cursor = null, CancellationToken cancellationToken = default)
     {
-        var results = new List<AppliedDelta>(deltas?.Count ?? 0);
-        await ApplyBatchCoreAsync(deltas!, strategy, cursor, results, passes: null, missing: null, cancellationToken).ConfigureAwait(false);
-        return results;
+        var outcome = await ApplyPageAsync(deltas!, strategy, cursor, passes: null, cancellationToken).ConfigureAwait(false);
+        return outcome.Results;
     }
 
     /// <summary>Stores a source's cursor on its own, in one transaction.</summary>
@@ -51,15 +49,15 @@ public sealed partial class MirrorStore
     /// <exception cref="MirrorStorageException">The file cannot be written (read-only, disk full, or locked by another process past <see cref="MirrorStoreOptions.BusyTimeout"/>); nothing was written and the store stays usable.</exception>
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
     public Task SetCursorAsync(string source, string? cursor, string resource = "*", CancellationToken cancellationToken = default) =>
-        ApplyBatchCoreAsync([], LastWriteWins.Instance, new CursorUpdate(source, cursor, resource), results: null, passes: null, missing: null, cancellationToken);
+        ApplyPageAsync([], LastWriteWins.Instance, new CursorUpdate(source, cursor, resource), passes: null, cancellationToken);
 
     /// <summary>
-    /// The one write path (<see cref="StoreWriter.ApplyAsync"/>): applies <paramref name="deltas"/>, then for each of
-    /// <paramref name="passes"/> deletes the records of <paramref name="cursor"/>'s source that the pass did not list,
-    /// then stores the cursor — in one transaction.
+    /// The one write path (<see cref="StoreWriter.ApplyAsync"/>), which the syncer writes a page through: applies
+    /// <paramref name="deltas"/>, then for each of <paramref name="passes"/> deletes the records of
+    /// <paramref name="cursor"/>'s source that the pass did not list, then stores the cursor — in one transaction.
     /// </summary>
-    internal Task ApplyBatchCoreAsync(IReadOnlyList<Delta> deltas, IConflictStrategy strategy, CursorUpdate? cursor, List<AppliedDelta>? results, IReadOnlyList<CompletedPass>? passes, List<Delta>? missing, CancellationToken cancellationToken) =>
-        _write.ApplyAsync(deltas, strategy, cursor, results, passes, missing, cancellationToken);
+    internal Task<PageOutcome> ApplyPageAsync(IReadOnlyList<Delta> deltas, IConflictStrategy strategy, CursorUpdate? cursor, IReadOnlyList<CompletedPass>? passes, CancellationToken cancellationToken) =>
+        _write.ApplyAsync(deltas, strategy, cursor, passes, cancellationToken);
 
     /// <summary>Logs a storage failure of the store's own work and builds the exception that names the file and the fix.</summary>
     private MirrorException StorageFailure(Microsoft.Data.Sqlite.SqliteException ex, string doing) => _write.StorageFailure(ex, doing);

@@ -73,9 +73,10 @@ public sealed class SyncReport
 
     internal Dictionary<string, ResourceCounters> Counters { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Counts a committed page: its deltas (<paramref name="results"/> from index 0) and the deletes of missing records after them.</summary>
-    internal void Count(IReadOnlyList<Delta> deltas, IReadOnlyList<Delta> missing, List<AppliedDelta> results)
+    /// <summary>Counts a committed page: its deltas (the outcome's results from index 0) and the deletes of missing records after them.</summary>
+    internal void Count(IReadOnlyList<Delta> deltas, PageOutcome outcome)
     {
+        var (results, missing) = (outcome.Results, outcome.Missing);
         for (var i = 0; i < deltas.Count; i++)
         {
             Tally(deltas[i].Resource, results[i].Decision);

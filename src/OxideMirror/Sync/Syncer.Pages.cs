@@ -84,8 +84,6 @@ public sealed partial class Syncer
     {
         var started = _options.TimeProvider.GetTimestamp();
         SyncReport report = new(source.Id, null);
-        var results = new List<AppliedDelta>();
-        var missing = new List<Delta>();
         try
         {
             var cursor = await Store.GetCursorAsync(source.Id, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -118,10 +116,8 @@ public sealed partial class Syncer
 
                 RequireOwnProvenance(source, page.Deltas, cursor);
                 RequireUsablePasses(source, page.CompletedPasses, cursor);
-                results.Clear();
-                missing.Clear();
-                await Store.ApplyBatchCoreAsync(page.Deltas, Strategy, new CursorUpdate(source.Id, page.NextCursor), results, page.CompletedPasses, missing, cancellationToken).ConfigureAwait(false);
-                report.Count(page.Deltas, missing, results);
+                var outcome = await Store.ApplyPageAsync(page.Deltas, Strategy, new CursorUpdate(source.Id, page.NextCursor), page.CompletedPasses, cancellationToken).ConfigureAwait(false);
+                report.Count(page.Deltas, outcome);
                 report.Pages++;
                 report.FinalCursor = page.NextCursor;
                 cursor = page.NextCursor;
@@ -130,7 +126,7 @@ public sealed partial class Syncer
                 {
                     foreach (var pass in page.CompletedPasses)
                     {
-                        var deleted = missing.Count(d => d.Resource == pass.Resource);
+                        var deleted = outcome.Missing.Count(d => d.Resource == pass.Resource);
                         SyncLog.PassCompleted(_logger, source.Id, pass.Resource, pass.RecordIds.Count, deleted);
                     }
                 }

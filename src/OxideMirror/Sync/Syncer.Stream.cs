@@ -19,7 +19,6 @@ public sealed partial class Syncer
         var started = _options.TimeProvider.GetTimestamp();
         var report = new SyncReport(source.Id, cursor);
         var batch = new List<Delta>(Math.Min(_options.StreamBatchSize, 4096));
-        var results = new List<AppliedDelta>(batch.Capacity);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var enumerator = source.SubscribeAsync(cursor, stop.Token).GetAsyncEnumerator(stop.Token);
         await using (enumerator.ConfigureAwait(false))
@@ -68,9 +67,8 @@ public sealed partial class Syncer
         async Task FlushAsync()
         {
             RequireOwnProvenance(source, batch, cursor);
-            results.Clear();
-            await Store.ApplyBatchCoreAsync(batch, Strategy, cursor: null, results, passes: null, missing: null, cancellationToken).ConfigureAwait(false);
-            report.Count(batch, [], results);
+            var outcome = await Store.ApplyPageAsync(batch, Strategy, cursor: null, passes: null, cancellationToken).ConfigureAwait(false);
+            report.Count(batch, outcome);
             report.Pages++;
             batch.Clear();
         }

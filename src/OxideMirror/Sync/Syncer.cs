@@ -170,7 +170,7 @@ public sealed partial class Syncer
 
     private async Task<SyncReport> SyncExclusiveAsync(ISyncSource source, IProgress<SyncProgress>? progress, bool throwOnError, CancellationToken cancellationToken)
     {
-        var gate = Store.SourceGate(source.Id);
+        var gate = SourceLocks.For(Store, source.Id);
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {

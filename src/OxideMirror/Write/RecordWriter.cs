@@ -245,7 +245,7 @@ internal sealed class RecordWriter : IDisposable
     /// wrote last and neither the pass nor the page's own deltas listed: each through the strategy, as a delete delta
     /// occurring at the later of <paramref name="now"/> and the record's last event time. Adds each delete and its result.
     /// </summary>
-    public void ApplyMissing(CompletedPass pass, string source, IReadOnlyList<Delta> pageDeltas, IConflictStrategy strategy, string appliedAt, DateTimeOffset now, List<AppliedDelta>? results, List<Delta>? missing)
+    public void ApplyMissing(CompletedPass pass, string source, IReadOnlyList<Delta> pageDeltas, IConflictStrategy strategy, string appliedAt, DateTimeOffset now, List<AppliedDelta> results, List<Delta> missing)
     {
         var listed = new HashSet<string>(pass.RecordIds, StringComparer.Ordinal);
         foreach (var delta in pageDeltas)
@@ -280,8 +280,8 @@ internal sealed class RecordWriter : IDisposable
         foreach (var (recordId, occurredAt) in gone)
         {
             var delete = Delta.Delete(pass.Resource, recordId, source).At(occurredAt > now ? occurredAt : now);
-            results?.Add(Apply(delete, strategy, appliedAt, -1));
-            missing?.Add(delete);
+            results.Add(Apply(delete, strategy, appliedAt, -1));
+            missing.Add(delete);
         }
     }
 

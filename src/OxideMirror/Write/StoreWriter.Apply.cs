@@ -9,10 +9,10 @@ internal sealed partial class StoreWriter
 {
     /// <summary>
     /// Applies <paramref name="deltas"/>, then for each of <paramref name="passes"/> deletes the records of
-    /// <paramref name="cursor"/>'s source that the pass did not list (adding each delete to <paramref name="missing"/> and
-    /// its result to <paramref name="results"/> after the deltas' own), then stores the cursor — in one transaction.
+    /// <paramref name="cursor"/>'s source that the pass did not list, then stores the cursor — in one transaction; returns
+    /// what each delta and each of those deletes did.
     /// </summary>
-    public async Task ApplyAsync(IReadOnlyList<Delta> deltas, IConflictStrategy strategy, CursorUpdate? cursor, List<AppliedDelta>? results, IReadOnlyList<CompletedPass>? passes, List<Delta>? missing, CancellationToken cancellationToken)
+    public async Task<PageOutcome> ApplyAsync(IReadOnlyList<Delta> deltas, IConflictStrategy strategy, CursorUpdate? cursor, IReadOnlyList<CompletedPass>? passes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(deltas);
         ArgumentNullException.ThrowIfNull(strategy);
@@ -43,10 +43,12 @@ internal sealed partial class StoreWriter
         }
 
         var started = Stopwatch.GetTimestamp();
-        await WriteAsync(
+        var outcome = await WriteAsync(
             t =>
             {
                 var appliedAt = Timestamps.Write(t.Now);
+                var results = new List<AppliedDelta>(deltas.Count);
+                List<Delta> missing = [];
                 for (var i = 0; i < deltas.Count; i++)
                 {
                     if ((i & 255) == 255)
@@ -55,7 +57,7 @@ internal sealed partial class StoreWriter
                     }
 
                     var result = Records.Apply(deltas[i], strategy, appliedAt, single ? -1 : i);
-                    results?.Add(result);
+                    results.Add(result);
                 }
 
                 if (passes is not null)
@@ -74,7 +76,7 @@ internal sealed partial class StoreWriter
 
                 Records.Finish(appliedAt);
                 cancellationToken.ThrowIfCancellationRequested();
-                return true;
+                return new PageOutcome(results, missing);
             },
             () => Doing(deltas.Count, cursor),
             cancellationToken,
@@ -85,6 +87,8 @@ internal sealed partial class StoreWriter
             var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             StoreLog.BatchCommitted(_logger, deltas.Count, cursor?.Source, elapsed);
         }
+
+        return outcome;
     }
 
     /// <summary>Creates an index on a resource's field in one write transaction; returns the index's name.</summary>

@@ -38,7 +38,7 @@ public sealed class StoreWriterTests : IAsyncDisposable
         Count("SELECT count(*) FROM sqlite_master WHERE name = 'customers'").Should().Be(0);
 
         // Had the apply path kept its cached table for the rolled-back resource, this insert would find no table.
-        await _writer.ApplyAsync([Customer("c1", "Ada")], LastWriteWins.Instance, cursor: null, results: null, passes: null, missing: null, CancellationToken.None);
+        await _writer.ApplyAsync([Customer("c1", "Ada")], LastWriteWins.Instance, cursor: null, passes: null, CancellationToken.None);
 
         Count("SELECT count(*) FROM mirror_events").Should().Be(1);
         Count("SELECT count(*) FROM customers").Should().Be(1);
@@ -61,7 +61,7 @@ public sealed class StoreWriterTests : IAsyncDisposable
         (await failed.Should().ThrowAsync<MirrorStorageException>()).Which.Message.Should().Contain("writing the test's rows").And.Contain("an in-memory database");
         Count("SELECT count(*) FROM mirror_cursors").Should().Be(0);
 
-        await _writer.ApplyAsync([], LastWriteWins.Instance, new CursorUpdate("s", "c"), results: null, passes: null, missing: null, CancellationToken.None);
+        await _writer.ApplyAsync([], LastWriteWins.Instance, new CursorUpdate("s", "c"), passes: null, CancellationToken.None);
         Count("SELECT count(*) FROM mirror_cursors").Should().Be(1);
     }
 
@@ -159,7 +159,7 @@ public sealed class StoreWriterTests : IAsyncDisposable
     public async Task WriteAsync_ClockGoesBack_LogTimeNeverGoesBackButOtherWritesTakeTheClock()
     {
         _time.Now = T0.AddHours(1);
-        await _writer.ApplyAsync([Customer("c1", "Ada")], LastWriteWins.Instance, cursor: null, results: null, passes: null, missing: null, CancellationToken.None);
+        await _writer.ApplyAsync([Customer("c1", "Ada")], LastWriteWins.Instance, cursor: null, passes: null, CancellationToken.None);
         _time.Now = T0;
 
         var logTime = await _writer.WriteAsync(t => t.Now, static () => "a log write", CancellationToken.None, appendsToLog: true);
@@ -177,7 +177,7 @@ public sealed class StoreWriterTests : IAsyncDisposable
         var completedInside = await _writer.ExclusiveAsync(
             _ =>
             {
-                pending = _writer.ApplyAsync([Customer("c1", "Ada")], LastWriteWins.Instance, cursor: null, results: null, passes: null, missing: null, CancellationToken.None);
+                pending = _writer.ApplyAsync([Customer("c1", "Ada")], LastWriteWins.Instance, cursor: null, passes: null, CancellationToken.None);
                 return pending.IsCompleted;
             },
             "holding the gate",

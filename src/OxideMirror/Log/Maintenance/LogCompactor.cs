@@ -84,7 +84,9 @@ internal sealed class LogCompactor : IDisposable
                     {
                         if (policy.ReclaimSpace)
                         {
+                            var rowids = SearchIndexes.RowidMarks(connection);
                             Vacuum(connection, writer.IsFile);
+                            SearchIndexes.RebuildIfRenumbered(connection, rowids);
                         }
 
                         return DatabaseBytes(connection);
@@ -137,7 +139,7 @@ internal sealed class LogCompactor : IDisposable
     {
         using var command = Command(
             $"UPDATE mirror_events SET op = '{LogVocabulary.SnapshotOp}', decision = '{LogVocabulary.Snapshot}', strategy = 'compaction', " +
-            "payload = coalesce(merged_payload, payload), merged_payload = NULL " +
+            $"payload = {RecordProjection.StateSql}, merged_payload = NULL " +
             $"WHERE seq IN (SELECT cut FROM {Cuts} WHERE cut > @after AND cut <= @upto) AND op <> '{LogVocabulary.SnapshotOp}'");
         command.Transaction = transaction;
         command.Parameters.AddWithValue("@after", after);

@@ -7,17 +7,11 @@ namespace OxideMirror;
 
 /// <summary>
 /// Rebuilds <c>mirror_records</c> and every resource table from the event log: <see cref="RebuildAsync"/> in one write
-/// transaction of the write path, <see cref="Run"/> inside the caller's; for each record, the last applied event (a
-/// <c>snapshot</c> included) is the record's state.
+/// transaction of the write path, <see cref="Run"/> inside the caller's; each record's state follows from the log by
+/// <see cref="RecordProjection"/>.
 /// </summary>
 internal static class LogRebuilder
 {
-    // SQLite takes the bare columns of a query with exactly one max() aggregate from the row that holds the maximum:
-    // here, each record's last applied event.
-    private const string LastAppliedEvents =
-        "SELECT resource, record_id, op, coalesce(merged_payload, payload), source, confidence, occurred_at, applied_at, version, max(seq), count(*) " +
-        "FROM mirror_events WHERE applied = 1 GROUP BY resource, record_id";
-
     /// <summary>
     /// Rebuilds in one write transaction, as maintenance (no replay or compaction runs meanwhile), then publishes the
     /// rebuilt tables to the catalog; the apply path reloads its cached tables on its next batch.
@@ -85,6 +79,8 @@ internal static class LogRebuilder
                 }
             }
 
+            // Search indexes are rebuilt whole at the end, rather than row by row through their triggers.
+            SearchIndexes.SuspendForRebuild(connection, transaction);
             command.CommandText = "DELETE FROM mirror_records";
             command.ExecuteNonQuery();
             foreach (var resource in resources)
@@ -96,49 +92,26 @@ internal static class LogRebuilder
                 command.ExecuteNonQuery();
             }
 
-            using var insert = new RawStatement(connection,
-                "INSERT INTO mirror_records (resource, record_id, payload, source, last_synced_at, occurred_at, confidence, version, deleted_at) " +
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+            command.CommandText = RecordProjection.InsertRecordsSql("mirror_records", RecordProjection.LastStateEventsSql("mirror_events", filter: null));
+            long records = command.ExecuteNonQuery();
+            cancellationToken.ThrowIfCancellationRequested();
+            command.CommandText = $"SELECT count(*) FROM mirror_events WHERE {RecordProjection.StateEvents}";
+            var events = (long)command.ExecuteScalar()!;
+
+            // The resource tables hold the live records, from the rows just written.
             using var nested = new JsonCompactor(JsonDepth.Default);
-            long records = 0, events = 0;
-            command.CommandText = LastAppliedEvents;
+            command.CommandText = "SELECT resource, record_id, payload, source, confidence, version, last_synced_at, occurred_at FROM mirror_records WHERE deleted_at IS NULL";
             using (var reader = command.ExecuteReader())
             {
+                var read = 0L;
                 while (reader.Read())
                 {
-                    if ((records & 1023) == 1023)
+                    if ((++read & 1023) == 0)
                     {
                         cancellationToken.ThrowIfCancellationRequested();
                     }
 
                     var resource = reader.GetString(0);
-                    var recordId = reader.GetString(1);
-                    var op = reader.GetString(2);
-                    var payload = reader.IsDBNull(3) ? null : reader.GetString(3);
-                    var deleted = op == LogVocabulary.DeleteOp || (op == LogVocabulary.SnapshotOp && payload is null);
-                    var source = reader.GetString(4);
-                    var confidence = reader.GetDouble(5);
-                    var occurredAt = reader.GetString(6);
-                    var appliedAt = reader.GetString(7);
-                    var version = reader.GetInt64(8);
-                    events += reader.GetInt64(10);
-                    records++;
-
-                    insert.Text(1, resource);
-                    insert.Text(2, recordId);
-                    insert.Text(3, deleted ? null : payload);
-                    insert.Text(4, source);
-                    insert.Text(5, appliedAt);
-                    insert.Text(6, occurredAt);
-                    insert.Real(7, confidence);
-                    insert.Integer(8, version);
-                    insert.Text(9, deleted ? appliedAt : null);
-                    insert.Execute();
-                    if (deleted || payload is null)
-                    {
-                        continue;
-                    }
-
                     if (!tables.TryGetValue(resource, out var table))
                     {
                         table = ResourceTable.Create(connection, transaction, resource, at);
@@ -146,11 +119,12 @@ internal static class LogRebuilder
                         tables[resource] = table;
                     }
 
-                    using var document = JsonDocument.Parse(payload);
-                    table.Upsert(recordId, document.RootElement, source, confidence, version, appliedAt, occurredAt, nested);
+                    using var document = JsonDocument.Parse(reader.GetString(2));
+                    table.Upsert(reader.GetString(1), document.RootElement, reader.GetString(3), reader.GetDouble(4), reader.GetInt64(5), reader.GetString(6), reader.GetString(7), nested);
                 }
             }
 
+            SearchIndexes.RestoreAfterRebuild(connection, transaction);
             return (records, events, tables.Values.ToList());
         }
         catch

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 
 namespace OxideMirror;
 
@@ -29,6 +31,43 @@ internal sealed class WhatIfReplayer : IDisposable
 
     public long EventsReplayed { get; private set; }
 
+    /// <summary>
+    /// Replays the whole log, as maintenance (no rebuild or compaction runs meanwhile), a page at a time on leased read
+    /// connections up to the position it had when the replay began, and reports where the two histories differ.
+    /// </summary>
+    public static Task<ReplayReport> RunAsync(StoreWriter writer, StoreReaders readers, IConflictStrategy other, ILogger logger, CancellationToken cancellationToken) =>
+        writer.MaintainAsync(
+            async () =>
+            {
+                var started = Stopwatch.GetTimestamp();
+                var last = await readers.ReadAsync((connection, _) => Task.FromResult(ReplayReader.LastPosition(connection)), cancellationToken).ConfigureAwait(false);
+                using var replayer = new WhatIfReplayer(other);
+                var after = 0L;
+                while (after < last)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var from = after;
+                    var page = await readers.ReadAsync((connection, _) => Task.FromResult(ReplayReader.ReadEvents(connection, from, last)), cancellationToken).ConfigureAwait(false);
+                    if (page.Count == 0)
+                    {
+                        break;
+                    }
+
+                    foreach (var e in page)
+                    {
+                        replayer.Replay(e);
+                    }
+
+                    after = page[^1].Seq;
+                }
+
+                var differences = replayer.Differences();
+                var elapsed = Stopwatch.GetElapsedTime(started);
+                MaintenanceLog.Replayed(logger, replayer.EventsReplayed, other.Label, differences.Count, elapsed.TotalMilliseconds);
+                return new ReplayReport(other.Label, replayer.EventsReplayed, replayer.Records, differences, elapsed);
+            },
+            cancellationToken);
+
     public int Records => _states.Count;
 
     public void Replay(in LoggedEvent e)
@@ -43,8 +82,8 @@ internal sealed class WhatIfReplayer : IDisposable
 
         if (e.Op == LogVocabulary.SnapshotOp)
         {
-            var deleted = e.Payload is null;
-            state.Actual = e.Payload;
+            state.Actual = RecordProjection.StateAfter(e.Op, e.Payload, e.MergedPayload);
+            var deleted = state.Actual is null;
             state.ActualDeleted = deleted;
             state.ActualExists = true;
             state.Payload = e.Payload;
@@ -62,8 +101,8 @@ internal sealed class WhatIfReplayer : IDisposable
         if (e.Applied)
         {
             state.ActualExists = true;
-            state.ActualDeleted = e.Op == LogVocabulary.DeleteOp;
-            state.Actual = state.ActualDeleted ? null : e.MergedPayload ?? e.Payload;
+            state.Actual = RecordProjection.StateAfter(e.Op, e.Payload, e.MergedPayload);
+            state.ActualDeleted = state.Actual is null;
         }
 
         var whatIf = Resolve(key, state, e);

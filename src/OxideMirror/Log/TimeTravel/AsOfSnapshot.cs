@@ -254,35 +254,23 @@ internal sealed class AsOfSnapshot : IDisposable
 
     private static long BuildRecords(SqliteCommand command, string at, AsOfMode mode)
     {
-        // The state after an applied event (or a compaction snapshot, which carries full state): its payload, merged if
-        // the strategy merged, NULL for a delete. Applied time takes each record's last such event in log order (SQLite
-        // returns the other columns of the row holding max(seq)); event time takes the one that occurred last.
+        // Each record's state is that of its last state event (RecordProjection): in applied time the last in log order,
+        // in event time the one that occurred last.
         var latest = mode == AsOfMode.Applied
-            ? """
-              SELECT resource, record_id, op, payload, merged_payload, source, applied_at, occurred_at, confidence, version, max(seq)
-              FROM src.mirror_events
-              WHERE (applied = 1 OR op = 'snapshot') AND applied_at <= $at
-              GROUP BY resource, record_id
-              """
-            : """
+            ? RecordProjection.LastStateEventsSql("src.mirror_events", "applied_at <= $at")
+            : $"""
               SELECT * FROM (
                   SELECT resource, record_id, op, payload, merged_payload, source, applied_at, occurred_at, confidence, version,
                          row_number() OVER (PARTITION BY resource, record_id ORDER BY occurred_at DESC, seq DESC) AS n
                   FROM src.mirror_events
-                  WHERE (applied = 1 OR op = 'snapshot') AND occurred_at <= $at)
+                  WHERE {RecordProjection.StateEvents} AND occurred_at <= $at)
               WHERE n = 1
               """;
         // The same table as the store's, from the store's own schema, so the two cannot drift apart; unqualified, it is
         // created in main, the snapshot's database.
         command.CommandText = "SELECT sql FROM src.sqlite_schema WHERE type = 'table' AND name = 'mirror_records'";
         var createRecords = (string)command.ExecuteScalar()!;
-        command.CommandText =
-            createRecords + ";\n" +
-            $"""
-            INSERT INTO main.mirror_records (resource, record_id, payload, source, last_synced_at, occurred_at, confidence, version, deleted_at)
-            SELECT resource, record_id, state, source, applied_at, occurred_at, confidence, version, CASE WHEN state IS NULL THEN applied_at END
-            FROM (SELECT *, CASE WHEN op = 'delete' THEN NULL ELSE coalesce(merged_payload, payload) END AS state FROM ({latest}));
-            """;
+        command.CommandText = createRecords + ";\n" + RecordProjection.InsertRecordsSql("main.mirror_records", latest) + ";";
         command.Parameters.AddWithValue("$at", at);
         var inserted = command.ExecuteNonQuery();
         command.Parameters.Clear();

@@ -4,26 +4,45 @@ using Microsoft.Extensions.Logging;
 
 namespace OxideMirror;
 
-public sealed partial class MirrorStore
+/// <summary>
+/// Runs agent queries as of a moment for <see cref="AgentQueries"/>: owns the cache of as-of snapshots, finds or builds
+/// the snapshot of a moment, and runs the query on one of its readers through the same <see cref="QueryRunner"/>.
+/// </summary>
+/// <remarks>Thread-safe: the cache is, and each query runs on its own snapshot reader.</remarks>
+internal sealed class AsOfQueries : IDisposable
 {
-    private AsOfCache? _asOfCache;
+    private readonly StoreReaders _readers;
+    private readonly StoreWriter _write;
+    private readonly Catalog _catalog;
+    private readonly MirrorStoreOptions _options;
+    private readonly ILogger _logger;
+    private AsOfCache? _cache;
 
-    private AsOfCache AsOfSnapshots =>
-        Volatile.Read(ref _asOfCache) ?? Interlocked.CompareExchange(ref _asOfCache, new AsOfCache(_options.AsOfCacheSize), null) ?? _asOfCache!;
+    public AsOfQueries(StoreReaders readers, StoreWriter write, Catalog catalog, MirrorStoreOptions options, ILogger logger)
+    {
+        _readers = readers;
+        _write = write;
+        _catalog = catalog;
+        _options = options;
+        _logger = logger;
+    }
+
+    private AsOfCache Snapshots =>
+        Volatile.Read(ref _cache) ?? Interlocked.CompareExchange(ref _cache, new AsOfCache(_options.AsOfCacheSize), null) ?? _cache!;
 
     /// <summary>
     /// Runs an agent query, typed or not, against the mirror as it was at <paramref name="asOf"/>: finds or builds the
     /// snapshot while the caller holds a store reader (which, for an in-memory store, also holds writes off), then runs the
     /// SQL on a hardened read-only connection to the snapshot through the same <see cref="QueryRunner.Run{TResult}"/>.
     /// </summary>
-    private TResult RunAsOf<TResult>(ReaderPool.Reader storeReader, DateTimeOffset asOf, QueryRequest request, QueryRunner.Answer<TResult> answer)
+    public TResult Run<TResult>(ReaderPool.Reader storeReader, DateTimeOffset asOf, QueryRequest request, QueryRunner.Answer<TResult> answer)
     {
         var (mode, timeout, cancellationToken) = (request.AsOfMode, request.Timeout, request.CancellationToken);
         var at = Timestamps.Write(asOf);
         var generation = _catalog.SchemaGeneration;
         var compactions = _write.Compactions;
         var position = AsOfSnapshot.ReadLogPosition(storeReader.Connection);
-        var cache = AsOfSnapshots;
+        var cache = Snapshots;
         var snapshot = cache.Acquire(at, mode, position, generation, compactions);
         if (snapshot is null)
         {
@@ -76,4 +95,9 @@ public sealed partial class MirrorStore
             snapshot.Release();
         }
     }
+
+    /// <summary>Drops cached moments, least recently used first, while <paramref name="crowded"/> says memory is short.</summary>
+    public void Trim(Func<bool> crowded) => Volatile.Read(ref _cache)?.Trim(crowded);
+
+    public void Dispose() => Volatile.Read(ref _cache)?.Dispose();
 }

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using static OxideMirror.Tests.StoreTestKit;
 
-namespace OxideMirror.Tests.Store;
+namespace OxideMirror.Tests.Records;
 
 /// <summary>The store's own readers: records, listings and counts.</summary>
 public sealed class RecordReadTests

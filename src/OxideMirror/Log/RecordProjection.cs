@@ -1,0 +1,45 @@
+namespace OxideMirror;
+
+/// <summary>
+/// The one rule for "a record's state after these events", read from the log: each record's state is set by its last
+/// applied event (a compaction <c>snapshot</c> is an applied event carrying full state); that state is the payload the
+/// strategy merged if it merged, else the payload given, and none (a tombstone) after a delete or an empty snapshot. The
+/// record row follows from that event: synced when it was applied, deleted then if it has no state.
+/// </summary>
+/// <remarks>
+/// The rule is rendered twice, because SQLite evaluates it over the log in place and the what-if replay streams events
+/// through C#: <see cref="StateSql"/> and <see cref="StateAfter{T}"/>. <c>RecordProjectionTests</c> runs both over every
+/// combination of op and payloads and holds them equal. Rebuild, compaction, time travel and what-if replay use it; the
+/// live write path decides the same state through <see cref="ApplyRules"/>, and the rebuild-from-log law holds the two equal.
+/// </remarks>
+internal static class RecordProjection
+{
+    /// <summary>The filter of the events that set a record's state.</summary>
+    public const string StateEvents = "applied = 1";
+
+    /// <summary>The state an event leaves its record in, as a SQL expression over a <c>mirror_events</c> row: payload text, or NULL for none.</summary>
+    public const string StateSql = $"CASE WHEN op = '{LogVocabulary.DeleteOp}' THEN NULL ELSE coalesce(merged_payload, payload) END";
+
+    /// <summary>The state an event leaves its record in: the merged payload, else the payload, or null after a delete.</summary>
+    public static T? StateAfter<T>(string op, T? payload, T? mergedPayload)
+        where T : class =>
+        op == LogVocabulary.DeleteOp ? null : mergedPayload ?? payload;
+
+    /// <summary>
+    /// Each record's last state event in log order among <paramref name="events"/> (a <c>mirror_events</c> table) that also
+    /// pass <paramref name="filter"/> (SQL, or null), with the columns <see cref="InsertRecordsSql"/> reads.
+    /// </summary>
+    public static string LastStateEventsSql(string events, string? filter) =>
+        // SQLite takes the bare columns of a query with exactly one max() aggregate from the row that holds the maximum.
+        "SELECT resource, record_id, op, payload, merged_payload, source, applied_at, occurred_at, confidence, version, max(seq) " +
+        $"FROM {events} WHERE {StateEvents}{(filter is null ? "" : " AND " + filter)} GROUP BY resource, record_id";
+
+    /// <summary>
+    /// Inserts into <paramref name="records"/> (a table shaped like <c>mirror_records</c>) one row per event that
+    /// <paramref name="stateEvents"/> selects (one per record, with the columns of <see cref="LastStateEventsSql"/>).
+    /// </summary>
+    public static string InsertRecordsSql(string records, string stateEvents) =>
+        $"INSERT INTO {records} (resource, record_id, payload, source, last_synced_at, occurred_at, confidence, version, deleted_at) " +
+        "SELECT resource, record_id, state, source, applied_at, occurred_at, confidence, version, CASE WHEN state IS NULL THEN applied_at END " +
+        $"FROM (SELECT *, {StateSql} AS state FROM ({stateEvents}))";
+}
