@@ -4,6 +4,7 @@ using OxideMirror.Benchmarks;
 // dotnet run -c Release --project tests/OxideMirror.Benchmarks -- --quick     the side-by-side comparison (< 2 min)
 // dotnet run -c Release --project tests/OxideMirror.Benchmarks -- --compaction rebuild and compaction of a 1M-event log, events/s
 // dotnet run -c Release --project tests/OxideMirror.Benchmarks -- --scale     10M events over 2M records: sync, live vs as-of, describe, rebuild, compaction
+// dotnet run -c Release --project tests/OxideMirror.Benchmarks -- --search     apply with and without a search index, index build, rebuild, search
 // dotnet run -c Release --project tests/OxideMirror.Benchmarks -- --filter *  the BenchmarkDotNet suites
 if (args.Length > 0 && args[0] == "--quick")
 {
@@ -13,6 +14,11 @@ if (args.Length > 0 && args[0] == "--quick")
 if (args.Length > 0 && args[0] == "--compaction")
 {
     return await CompactionQuick.RunAsync();
+}
+
+if (args.Length > 0 && args[0] == "--search")
+{
+    return await SearchQuick.RunAsync();
 }
 
 if (args.Length > 0 && args[0] == "--apply")

@@ -67,7 +67,7 @@ internal static class Describer
         }
 
         joins.Sort((a, b) => b.MatchRate.CompareTo(a.MatchRate) is var r && r != 0 ? r : b.Indexed.CompareTo(a.Indexed));
-        return new MirrorDescription(tables.Select(t => t.Description).ToList(), joins, InternalTables, options.QueryTimeout, options.MaxQueryRows, options.MaxQueryBytes);
+        return new MirrorDescription(tables.Select(t => t.Description).ToList(), joins, InternalTables, options.QueryTimeout, options.MaxQueryRows, options.MaxQueryBytes, catalog.Search.Indexes);
     }
 
     private static (ResourceDescription, List<object?[]>) DescribeTable(SqliteConnection connection, Catalog catalog, string resource, string table)

@@ -8,8 +8,9 @@ namespace OxideMirror;
 /// </summary>
 public sealed class MirrorDescription
 {
-    internal MirrorDescription(IReadOnlyList<ResourceDescription> resources, IReadOnlyList<JoinKey> joinKeys, IReadOnlyDictionary<string, string> internalTables, TimeSpan queryTimeout, int maxRows, long maxBytes)
+    internal MirrorDescription(IReadOnlyList<ResourceDescription> resources, IReadOnlyList<JoinKey> joinKeys, IReadOnlyDictionary<string, string> internalTables, TimeSpan queryTimeout, int maxRows, long maxBytes, IReadOnlyList<SearchIndex> searchIndexes)
     {
+        SearchIndexes = searchIndexes;
         Resources = resources;
         JoinKeys = joinKeys;
         InternalTables = internalTables;
@@ -20,6 +21,9 @@ public sealed class MirrorDescription
 
     /// <summary>Gets every resource, in name order.</summary>
     public IReadOnlyList<ResourceDescription> Resources { get; }
+
+    /// <summary>Gets the full-text search indexes, by resource name: each one's table, fields and an example query.</summary>
+    public IReadOnlyList<SearchIndex> SearchIndexes { get; }
 
     /// <summary>Gets the likely join keys between resources, best first.</summary>
     public IReadOnlyList<JoinKey> JoinKeys { get; }
@@ -88,6 +92,17 @@ public sealed class MirrorDescription
             foreach (var key in JoinKeys)
             {
                 md.Append(c, $"- {key.FromTable}.{key.FromColumn} = {key.ToTable}.{key.ToColumn} ({key.MatchRate * 100:0}% of sampled values match{(key.Indexed ? "; indexed" : "; not indexed: slow on large tables")})").AppendLine();
+            }
+        }
+
+        if (SearchIndexes.Count > 0)
+        {
+            md.AppendLine();
+            md.AppendLine("## Full-text search (FTS5)");
+            md.AppendLine("Each index table has record_id and the indexed columns. MATCH takes FTS5 syntax: words (all required), \"a phrase\", OR, NOT, prefix*, column: word. ORDER BY rank puts the best first; snippet(table, -1, '[', ']', '...', 12) and highlight(table, column, '[', ']') show the matches; join back on <resource>.rowid = <index>.rowid.");
+            foreach (var index in SearchIndexes)
+            {
+                md.Append(c, $"- {index.TableName}: resource {index.ResourceTable}, columns {string.Join(", ", index.Columns)}. Example: {index.ExampleQuery}").AppendLine();
             }
         }
 

@@ -162,7 +162,7 @@ internal static class EventReader
         public bool IsApplied => Applied != 0;
 
         /// <summary>Gets the record's payload after this event, were it applied: the merge, the incoming payload, a snapshot's state, or none after a delete.</summary>
-        public string? StateAfter => Op == LogVocabulary.DeleteOp ? null : MergedPayload ?? Payload;
+        public string? StateAfter => RecordProjection.StateAfter(Op, Payload, MergedPayload);
 
         /// <summary>Gets whether this event, applied, replaced the whole record rather than merging into it.</summary>
         public bool ReplacesRecord => Op == LogVocabulary.SnapshotOp || Decision == LogVocabulary.Insert || (Op == LogVocabulary.UpsertOp && MergedPayload is null);

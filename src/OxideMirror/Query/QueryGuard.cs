@@ -63,6 +63,9 @@ internal sealed class QueryGuard
         "jsonb_group_object", "json_each", "json_tree",
         // The -> and ->> operators, which SQLite compiles (and authorizes) as functions of those names.
         "->", "->>",
+        // Full-text search: MATCH (compiled as a function of that name) and FTS5's auxiliary functions. They work only on
+        // an FTS5 table, and the only FTS5 tables agent SQL may read are the store's search indexes (see Authorize).
+        "match", "bm25", "snippet", "highlight",
     };
 
     private static readonly HashSet<string> AllowedPragmas = new(StringComparer.OrdinalIgnoreCase)
@@ -70,6 +73,24 @@ internal sealed class QueryGuard
         "table_info", "table_xinfo", "table_list", "index_list", "index_info", "index_xinfo", "foreign_key_list",
         "collation_list", "function_list", "pragma_list", "compile_options",
     };
+
+    /// <summary>
+    /// Says why a statement that reads a pragma's table-valued function (<c>pragma_journal_mode</c>) is refused, for a
+    /// caller that prepares it and never steps it (SQLite asks the authorizer about the pragma only when such a table is
+    /// first read); null when every pragma function among <paramref name="tablesRead"/> is one agent queries may read.
+    /// </summary>
+    internal static string? RefusedPragmaFunction(IEnumerable<string> tablesRead)
+    {
+        foreach (var table in tablesRead)
+        {
+            if (table.StartsWith("pragma_", StringComparison.OrdinalIgnoreCase) && !AllowedPragmas.Contains(table["pragma_".Length..]))
+            {
+                return $"PRAGMA {table["pragma_".Length..]} is not allowed in agent queries (only schema-reading pragmas such as table_info are)";
+            }
+        }
+
+        return null;
+    }
 
     private readonly strdelegate_authorizer _authorizer;
     private readonly delegate_progress _progress;
@@ -119,6 +140,19 @@ internal sealed class QueryGuard
 
     /// <summary>Gets the smallest value cap <see cref="Fit"/> sets; a program that would need a smaller one is refused.</summary>
     public static int MinimumValueCap => 4096;
+
+    /// <summary>
+    /// Gets or sets the store's search indexes and the file's other FTS5 tables (the reader sets them before each query):
+    /// agent SQL reads an index, never its shadow tables, and no other FTS5 table.
+    /// </summary>
+    public SearchTables Search { get; set; } = SearchTables.Empty;
+
+    /// <summary>
+    /// Gets a value indicating whether the armed query has been prepared and checked and is now running
+    /// (<see cref="BeginRunning"/>). Then every statement the authorizer sees is one SQLite prepares for itself inside a
+    /// virtual table: FTS5's reads of an index's shadow tables, which the agent's own SQL may not name.
+    /// </summary>
+    public bool Running { get; private set; }
 
     /// <summary>Gets the tables the armed query reads, as the authorizer saw them while it was prepared.</summary>
     public HashSet<string> TablesRead { get; } = new(StringComparer.OrdinalIgnoreCase);
@@ -199,6 +233,7 @@ internal sealed class QueryGuard
         _cancellation = cancellationToken;
         _valueCap = _maxValueBytes;
         ValueSteps = 0;
+        Running = false;
         raw.sqlite3_limit(db, raw.SQLITE_LIMIT_LENGTH, _maxValueBytes);
         _armed = true;
         _scope = QueryMemory.Enter(_pool, this);
@@ -235,7 +270,14 @@ internal sealed class QueryGuard
         _valueCap = _defaultMaxLength;
         _cancellation = default;
         _armed = false;
+        Running = false;
     }
+
+    /// <summary>
+    /// Notes that the armed query was prepared and passed every check, and is about to run: statements prepared from now
+    /// until <see cref="Disarm"/> are FTS5's own (or Dapper's second prepare of the same checked text).
+    /// </summary>
+    public void BeginRunning() => Running = _armed;
 
     /// <summary>
     /// Checks the armed query's token, deadline and memory, records which one it has passed, and returns whether the
@@ -311,6 +353,12 @@ internal sealed class QueryGuard
             case Read:
                 if (param0 is not null)
                 {
+                    if (RefusesFts5Read(param0) is { } refusal)
+                    {
+                        Denied ??= refusal;
+                        return Deny;
+                    }
+
                     TablesRead.Add(param0);
                 }
 
@@ -327,6 +375,12 @@ internal sealed class QueryGuard
                 Denied ??= $"the function {param1}() is not allowed in agent queries";
                 return Deny;
             case Pragma:
+                // FTS5 reads PRAGMA data_version before each scan of an index, to notice changes by other connections.
+                if (Running && param1 is null && string.Equals(param0, "data_version", StringComparison.OrdinalIgnoreCase))
+                {
+                    return Ok;
+                }
+
                 if (AllowedPragmas.Contains(param0))
                 {
                     return Ok;
@@ -340,6 +394,29 @@ internal sealed class QueryGuard
                 Denied ??= $"{Describe(action, param0)} would change the database or reach outside it, and agent queries may only read";
                 return Deny;
         }
+    }
+
+    /// <summary>
+    /// Says why a read of <paramref name="table"/> is refused, or null: an FTS5 table that is not a search index of the
+    /// store (or one of its shadow tables), or a search index's shadow table named by the agent's SQL. FTS5 reads an
+    /// index's <c>_config</c> table when it first connects to the index, which happens while the agent's statement is
+    /// prepared and cannot be told apart from the agent's own read, so that table (FTS5's version and options, a few
+    /// rows) stays readable; the others (<c>_data</c>, <c>_idx</c>, <c>_docsize</c>) FTS5 reads only while the query runs.
+    /// </summary>
+    private string? RefusesFts5Read(string table)
+    {
+        var search = Search;
+        if (search.IsForeign(table))
+        {
+            return $"the table {table} is an FTS5 table (or part of one) that is not a search index of the mirror, and agent queries may read only the mirror's search indexes";
+        }
+
+        if (!Running && search.IsShadow(table, out var index, out var suffix) && suffix != "_config")
+        {
+            return $"the table {table} holds the internal storage of the search index {index.TableName}; query {index.TableName} itself (WHERE {index.TableName} MATCH 'words')";
+        }
+
+        return null;
     }
 
     private static string Describe(int action, string? name) => action switch

@@ -45,6 +45,7 @@ internal static class QueryRunner
         try
         {
             statement = PrepareChecked(reader, request.Sql);
+            guard.BeginRunning();
             return answer(reader, statement, catalog, request);
         }
         finally
@@ -363,7 +364,7 @@ internal static class QueryRunner
         return (names, rows, truncated);
     }
 
-    private static Exception Failure(sqlite3 db, QueryGuard guard, int rc, string sql, bool preparing, TimeSpan timeout = default, CancellationToken cancellationToken = default) =>
+    internal static Exception Failure(sqlite3 db, QueryGuard guard, int rc, string sql, bool preparing, TimeSpan timeout = default, CancellationToken cancellationToken = default) =>
         Map(rc, raw.sqlite3_errmsg(db).utf8_to_string(), guard, sql, preparing, timeout, inner: null, cancellationToken);
 
     /// <summary>Maps a SQLite failure of an agent query, and why the guard stopped it, to the query path's exceptions.</summary>
@@ -396,6 +397,12 @@ internal static class QueryRunner
         if (guard.Denied is { } denied && ((rc & 0xFF) == SqliteAuth || preparing))
         {
             return new QueryNotReadOnlyException($"The query was refused: {denied}. Send a single SELECT that only reads the mirror.");
+        }
+
+        // FTS5 reports a MATCH expression it cannot parse when the query runs, as "fts5: syntax error near …".
+        if (message.StartsWith("fts5:", StringComparison.Ordinal))
+        {
+            return new QueryException($"The full-text search expression given to MATCH is invalid (SQLite: {message}): {Excerpt(sql)}. In MATCH, put words and phrases in double quotes (\"user-agent\"), join them with AND, OR or NOT, end a word with * to match its prefix, and pass the text as a parameter; MirrorStore.SearchAsync takes plain words.", inner);
         }
 
         var stage = preparing ? "could not be prepared" : "failed while running";

@@ -17,6 +17,14 @@ internal sealed class Catalog
 
     private int _schemaGeneration;
 
+    private SearchTables _search = SearchTables.Empty;
+
+    /// <summary>Gets the store's search indexes and the file's other FTS5 tables, as of the last commit that changed them.</summary>
+    public SearchTables Search => Volatile.Read(ref _search);
+
+    /// <summary>Publishes the search indexes after a commit that changed them (readers see them from their next query).</summary>
+    public void PublishSearch(SearchTables search) => Volatile.Write(ref _search, search);
+
     /// <summary>Gets a number that changes whenever the writer changes the agent-facing schema.</summary>
     public int SchemaGeneration => Volatile.Read(ref _schemaGeneration);
 
@@ -63,6 +71,7 @@ internal sealed class Catalog
             }
         }
 
+        catalog._search = SearchIndexes.Load(connection);
         return catalog;
     }
 
@@ -118,8 +127,11 @@ internal sealed class Catalog
         var result = new List<ResourceFreshness>();
         lock (_gate)
         {
-            foreach (var table in tablesRead)
+            var search = Search;
+            foreach (var read in tablesRead)
             {
+                // A search index's freshness is its resource's.
+                var table = search.ForTable(read)?.ResourceTable ?? read;
                 if (!_tableToResource.TryGetValue(table, out var resource) || !_resourceSources.TryGetValue(resource, out var sources))
                 {
                     continue;
@@ -127,7 +139,7 @@ internal sealed class Catalog
 
                 foreach (var source in sources.Order(StringComparer.Ordinal))
                 {
-                    if (_sourceSyncedAt.TryGetValue(source, out var at))
+                    if (_sourceSyncedAt.TryGetValue(source, out var at) && !result.Exists(f => f.Resource == resource && f.Source == source))
                     {
                         result.Add(new ResourceFreshness(resource, source, at));
                     }

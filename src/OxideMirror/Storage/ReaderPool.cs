@@ -100,6 +100,7 @@ internal sealed class ReaderPool : IDisposable
         /// </summary>
         public void Refresh(Catalog catalog)
         {
+            Guard.Search = catalog.Search;
             var generation = catalog.SchemaGeneration;
             if (generation == SchemaGeneration)
             {

@@ -111,6 +111,7 @@ internal sealed partial class StoreWriter
                 Records.Begin(transaction);
                 var scope = new WriteTransaction(transaction, now);
                 var result = work(scope);
+                SearchIndexes.Flush(_connection, transaction, Catalog.Search);
                 transaction.Commit();
                 committed = true;
                 if (appendsToLog)

@@ -267,6 +267,27 @@ public sealed class HostileQueryTests(HostileStoreFixture fixture) : IClassFixtu
         Add("too-many-parameters", Outcome.Invalid, "SELECT " + string.Join(", ", Enumerable.Range(1, 600).Select(i => "@p" + i.ToString(CultureInfo.InvariantCulture))));
         Add("parameter-number-too-high", Outcome.Invalid, "SELECT ?40000");
         Add("positional-parameter", Outcome.Invalid, "SELECT ?");
+
+        // Full-text search: the index table customers_fts is readable with MATCH, bm25, snippet and highlight, under
+        // every bound; its shadow tables, other FTS5 machinery and writes to it are not.
+        Add("fts-match-malformed", Outcome.Invalid, "SELECT * FROM customers_fts WHERE customers_fts MATCH 'name AND ('");
+        Add("fts-match-unknown-column", Outcome.Invalid, "SELECT * FROM customers_fts WHERE customers_fts MATCH 'nosuch: x'");
+        Add("fts-match-deep-parentheses", Outcome.Invalid, "SELECT * FROM customers_fts WHERE customers_fts MATCH '" + Repeat("(", 5000) + "customer" + new string(')', 5000) + "'");
+        Add("fts-match-deep-not-chain", Outcome.Invalid, "SELECT * FROM customers_fts WHERE customers_fts MATCH 'customer" + Repeat(" NOT x", 400) + "'");
+        Add("fts-match-computed-200k-term-or", Outcome.Stopped, "SELECT count(*) FROM customers_fts WHERE customers_fts MATCH (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 200000) SELECT group_concat('w' || x, ' OR ') FROM c)");
+        Add("fts-match-computed-200k-prefix-or", Outcome.Stopped, "SELECT count(*) FROM customers_fts WHERE customers_fts MATCH (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 200000) SELECT group_concat('c*', ' OR ') FROM c)");
+        Add("fts-match-computed-200k-token-phrase", Outcome.Stopped, "SELECT count(*) FROM customers_fts WHERE customers_fts MATCH (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 200000) SELECT '\"' || group_concat('customer', ' ') || '\"' FROM c)");
+        Add("fts-snippet-megabyte-markers", Outcome.Truncated, "SELECT snippet(customers_fts, -1, printf('%.*c', 1000000, '['), ']', '...', 64) AS s FROM customers_fts WHERE customers_fts MATCH 'customer'");
+        Add("fts-shadow-data", Outcome.NotReadOnly, "SELECT * FROM customers_fts_data");
+        Add("fts-shadow-idx", Outcome.NotReadOnly, "SELECT * FROM customers_fts_idx");
+        Add("fts-shadow-docsize-joined", Outcome.NotReadOnly, "SELECT * FROM customers_fts f JOIN customers_fts_docsize d ON d.id = f.rowid WHERE customers_fts MATCH 'customer'");
+        Add("fts-vocab", Outcome.NotReadOnly, "CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, 'customers_fts', 'row')");
+        Add("fts-create-virtual-table", Outcome.NotReadOnly, "CREATE VIRTUAL TABLE temp.x USING fts5(a)");
+        Add("fts-rebuild-command", Outcome.NotReadOnly, "INSERT INTO customers_fts (customers_fts) VALUES ('rebuild')");
+        Add("fts-delete-all-command", Outcome.NotReadOnly, "INSERT INTO customers_fts (customers_fts) VALUES ('delete-all')");
+        Add("fts-cte-delete", Outcome.NotReadOnly, "WITH x AS (SELECT 1) DELETE FROM customers_fts");
+        Add("fts-api-function", Outcome.NotReadOnly, "SELECT fts5(NULL)");
+        Add("fts-data-version-pragma", Outcome.NotReadOnly, "PRAGMA data_version");
         return data;
     }
 
@@ -307,6 +328,11 @@ public sealed class HostileQueryTests(HostileStoreFixture fixture) : IClassFixtu
         { "big-but-capped-value", "SELECT length(printf('%.*c', 1000000, 'x'))" },
         { "string-functions", "SELECT instr(name, ' ') AS i, replace(name, 'Customer ', 'C') AS r, trim(name, 'C') AS t, rtrim(tier, 'e') AS rt, unhex('4142') AS u FROM customers" },
         { "like-pattern", "SELECT count(*) FROM customers WHERE name LIKE '%omer 1%' OR name GLOB '*3'" },
+        { "fts-match-ranked", "SELECT record_id, rank FROM customers_fts WHERE customers_fts MATCH 'enterprise' ORDER BY rank LIMIT 5" },
+        { "fts-prefix", "SELECT count(*) FROM customers_fts WHERE customers_fts MATCH 'c*'" },
+        { "fts-bm25-snippet-highlight", "SELECT record_id, bm25(customers_fts), snippet(customers_fts, -1, '[', ']', '...', 8), highlight(customers_fts, 1, '<', '>') FROM customers_fts WHERE customers_fts MATCH 'customer AND de'" },
+        { "fts-join-back", "SELECT c.record_id, c.tier FROM customers_fts f JOIN customers c ON c.rowid = f.rowid WHERE customers_fts MATCH 'startup' ORDER BY f.rank" },
+        { "fts-5000-term-or", "SELECT count(*) FROM customers_fts WHERE customers_fts MATCH '" + string.Join(" OR ", Enumerable.Range(0, 5000).Select(i => "w" + i.ToString(CultureInfo.InvariantCulture))) + "'" },
     };
 
     [Theory]

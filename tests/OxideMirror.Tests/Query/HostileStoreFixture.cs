@@ -27,6 +27,7 @@ public sealed class HostileStoreFixture : IAsyncLifetime, IDisposable
     public async Task InitializeAsync()
     {
         Store = await TwoServiceMirror.OpenAsync(_directory.File(), new MirrorStoreOptions { QueryTimeout = QueryTimeout });
+        await Store.CreateSearchIndexAsync("customers", ["name", "tier", "country"]);
     }
 
     public async Task DisposeAsync() => await Store.DisposeAsync();

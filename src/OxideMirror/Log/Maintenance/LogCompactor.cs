@@ -84,7 +84,9 @@ internal sealed class LogCompactor : IDisposable
                     {
                         if (policy.ReclaimSpace)
                         {
+                            var rowids = SearchIndexes.RowidMarks(connection);
                             Vacuum(connection, writer.IsFile);
+                            SearchIndexes.RebuildIfRenumbered(connection, rowids);
                         }
 
                         return DatabaseBytes(connection);

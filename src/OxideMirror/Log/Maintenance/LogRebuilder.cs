@@ -79,6 +79,8 @@ internal static class LogRebuilder
                 }
             }
 
+            // Search indexes are rebuilt whole at the end, rather than row by row through their triggers.
+            SearchIndexes.SuspendForRebuild(connection, transaction);
             command.CommandText = "DELETE FROM mirror_records";
             command.ExecuteNonQuery();
             foreach (var resource in resources)
@@ -122,6 +124,7 @@ internal static class LogRebuilder
                 }
             }
 
+            SearchIndexes.RestoreAfterRebuild(connection, transaction);
             return (records, events, tables.Values.ToList());
         }
         catch
