@@ -36,6 +36,7 @@ internal static class CliApp
                 "query" => await QueryCommand.RunAsync(line, config, context, cancellationToken).ConfigureAwait(false),
                 "describe" => await DescribeCommand.RunAsync(config, context, cancellationToken).ConfigureAwait(false),
                 "history" => await HistoryCommand.RunAsync(line, config, context, cancellationToken).ConfigureAwait(false),
+                "mcp" => await McpCommand.RunAsync(config, context, cancellationToken).ConfigureAwait(false),
                 _ => throw new UsageException($"'{line.Command.Name}' is not available in this build of oxide-mirror."),
             };
         }
@@ -71,7 +72,7 @@ internal static class CliApp
         }
     }
 
-    private static string Version =>
+    internal static string Version =>
         typeof(CliApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
     private static Task WriteErrorAsync(CliContext context, string code, string message) =>

@@ -20,6 +20,9 @@ internal sealed class MirrorConfig
 
     public required SyncSettings Sync { get; init; }
 
+    /// <summary>Gets the ceilings of the agent tools that <c>oxide-mirror mcp</c> serves (the <c>Mcp</c> section).</summary>
+    public required McpSettings Mcp { get; init; }
+
     public required IReadOnlyList<SourceConfig> Sources { get; init; }
 }
 

@@ -55,6 +55,32 @@ public sealed class ConfigErrorTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_McpDefaultRowsAboveMaxRows_NamesBothKeysAndTheFix()
+    {
+        _run.WriteConfig(OneSource().Replace("\"Sources\"", "\"Mcp\": { \"DefaultQueryRows\": 500, \"MaxQueryRows\": 100 }, \"Sources\"", StringComparison.Ordinal));
+
+        var result = await _run.RunAsync("mcp");
+
+        result.ExitCode.Should().Be(ExitCodes.Config, result.ToString());
+        result.Error.Should().Contain("error config: Mcp:DefaultQueryRows (500) is more than Mcp:MaxQueryRows (100). Set it to at most MaxQueryRows.");
+        result.Out.Should().BeEmpty("standard output belongs to the MCP protocol");
+    }
+
+    [Theory]
+    [InlineData("\"MaxAnswerBytes\": 100", "Mcp:MaxAnswerBytes is 100, out of range.")]
+    [InlineData("\"EnableSync\": \"maybe\"", "Mcp:EnableSync is 'maybe'")]
+    [InlineData("\"MaxAnswerByte\": 4096", "Mcp:MaxAnswerByte is not a setting of Mcp.")]
+    public async Task Run_BadMcpSetting_NamesItsKey(string setting, string expected)
+    {
+        _run.WriteConfig(OneSource().Replace("\"Sources\"", "\"Mcp\": { " + setting + " }, \"Sources\"", StringComparison.Ordinal));
+
+        var result = await _run.RunAsync("mcp");
+
+        result.ExitCode.Should().Be(ExitCodes.Config, result.ToString());
+        result.Error.Should().Contain("error config: " + expected);
+    }
+
+    [Fact]
     public async Task Run_BadPaginatorType_NamesSourcesResourcesPaginatorType()
     {
         _run.WriteConfig(OneSource(resource: """{ "Name": "items", "Path": "items", "Paginator": { "Type": "Cursor" } }"""));
