@@ -30,10 +30,13 @@ public static class MirrorToolNames
     /// <summary>Lists the net change to each record after a log position or a moment, page by page.</summary>
     public const string ChangesSince = "changes_since";
 
+    /// <summary>Finds records of a resource with a search index by the words they hold, best first, with snippets.</summary>
+    public const string Search = "search";
+
     /// <summary>Syncs one source or all of them; the only tool that changes the mirror, offered only when the host enables it.</summary>
     public const string Sync = "sync";
 
     /// <summary>Gets the names of the tools that only read the mirror: every tool but <see cref="Sync"/>.</summary>
     public static IReadOnlyList<string> ReadOnly { get; } =
-        [Overview, DescribeResources, Query, ExplainQuery, GetRecord, RecordHistory, ExplainRecord, ChangesSince];
+        [Overview, DescribeResources, Query, ExplainQuery, Search, GetRecord, RecordHistory, ExplainRecord, ChangesSince];
 }

@@ -5,7 +5,7 @@ namespace OxideMirror.AI;
 
 /// <summary>
 /// Creates the mirror's agent tools as <see cref="AIFunction"/>s for a chat client (<c>ChatOptions.Tools</c>) or an MCP
-/// server: <c>mirror_overview</c>, <c>describe_resources</c>, <c>query</c>, <c>explain_query</c>, <c>get_record</c>,
+/// server: <c>mirror_overview</c>, <c>describe_resources</c>, <c>query</c>, <c>explain_query</c>, <c>search</c>, <c>get_record</c>,
 /// <c>record_history</c>, <c>explain_record</c>, <c>changes_since</c>, and <c>sync</c> when enabled
 /// (<see cref="MirrorToolNames"/>). Each tool reads through the store's public API under the same sandbox and limits as
 /// <see cref="MirrorStore.QueryAsync(string, object?, QueryOptions?, CancellationToken)"/>, answers with compact JSON no
@@ -94,6 +94,7 @@ public static class MirrorTools
             SchemaTools.Describe(context),
             QueryTools.Query(context),
             QueryTools.ExplainQuery(context),
+            SearchTools.Search(context),
             RecordTools.GetRecord(context),
             RecordTools.History(context),
             RecordTools.Explain(context),

@@ -22,7 +22,7 @@ public static class MirrorMcpTools
         + "Start with mirror_overview (resources, row counts, freshness). Then call describe_resources for only the resources you need "
         + "(detail \"summary\" for columns and types, \"full\" for examples, indexes and join keys). Then query with one SELECT per call, "
         + "joining and aggregating in SQL rather than reading many rows; answers are capped in rows and bytes, and a cut answer says how to get the rest. "
-        + "Use explain_query when a query is slow, get_record / record_history / explain_record for one record and its provenance, and changes_since for what changed. "
+        + "Use search to find records by the words they hold (resources that mirror_overview lists with search_fields), explain_query when a query is slow, get_record / record_history / explain_record for one record and its provenance, and changes_since for what changed. "
         + "Errors come back as {\"error\":{\"code\",\"message\"}}: the message says what to fix.";
 
     /// <summary>Creates the MCP server tools for <paramref name="tools"/>, as made by <see cref="MirrorTools.CreateAITools(MirrorStore, MirrorToolOptions?)"/>.</summary>
@@ -64,6 +64,7 @@ public static class MirrorMcpTools
         [MirrorToolNames.DescribeResources] = "Describe resources",
         [MirrorToolNames.Query] = "Query the mirror (read-only SQL)",
         [MirrorToolNames.ExplainQuery] = "Explain a query's plan",
+        [MirrorToolNames.Search] = "Search records by words",
         [MirrorToolNames.GetRecord] = "Get a record",
         [MirrorToolNames.RecordHistory] = "A record's history",
         [MirrorToolNames.ExplainRecord] = "Explain a record's fields",

@@ -49,6 +49,21 @@ public sealed class AnswerSizeTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Search_HundredHitsWithLongWords_StaysWithinTheBudget()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        for (var i = 0; i < 200; i++)
+        {
+            var words = string.Join(' ', Enumerable.Range(0, 40).Select(w => string.Create(CultureInfo.InvariantCulture, $"needle{w}") + new string('é', 400)));
+            await store.ApplyAsync(Delta.Upsert("notes", string.Create(CultureInfo.InvariantCulture, $"n{i}"), new { text = words }, "wiki"), LastWriteWins.Instance);
+        }
+
+        await store.CreateSearchIndexAsync("notes", ["text"]);
+
+        Report("search (100 hits asked, 16-token snippets of 400-character words)", await store.CreateAITools().CallAsync("search", new { resource = "notes", text = "needle1", limit = 100 }));
+    }
+
+    [Fact]
     public async Task GetRecord_FourMegabytePayload_StaysWithinTheBudget()
     {
         await using var store = await MirrorStore.OpenInMemoryAsync();

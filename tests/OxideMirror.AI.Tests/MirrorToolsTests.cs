@@ -13,10 +13,9 @@ public sealed class MirrorToolsTests
         var tools = store.CreateAITools();
 
         tools.Select(t => t.Name).Should().Equal(
-            "mirror_overview", "describe_resources", "query", "explain_query", "get_record", "record_history", "explain_record", "changes_since");
+            "mirror_overview", "describe_resources", "query", "explain_query", "search", "get_record", "record_history", "explain_record", "changes_since");
         tools.Select(t => t.Name).Should().Equal(MirrorToolNames.ReadOnly);
         tools.Should().AllBeAssignableTo<AIFunction>().And.NotContain(t => t is ApprovalRequiredAIFunction);
-        tools.Select(t => t.Name).Should().NotContain("search", "full-text search is added with the core's search API");
     }
 
     [Fact]
@@ -26,7 +25,7 @@ public sealed class MirrorToolsTests
 
         var tools = store.CreateAITools(new MirrorToolOptions { EnableSync = true, Syncer = new Syncer(store) });
 
-        tools.Should().HaveCount(9);
+        tools.Should().HaveCount(10);
         tools[^1].Name.Should().Be(MirrorToolNames.Sync);
         tools[^1].Should().BeOfType<ApprovalRequiredAIFunction>();
     }
@@ -91,6 +90,7 @@ public sealed class MirrorToolsTests
         { "describe_resources", ["resources", "detail", "offset"], [] },
         { "query", ["sql", "params", "max_rows", "max_bytes", "as_of", "as_of_mode"], ["sql"] },
         { "explain_query", ["sql"], ["sql"] },
+        { "search", ["resource", "text", "mode", "limit"], ["resource", "text"] },
         { "get_record", ["resource", "id"], ["resource", "id"] },
         { "record_history", ["resource", "id", "limit", "before_position"], ["resource", "id"] },
         { "explain_record", ["resource", "id"], ["resource", "id"] },

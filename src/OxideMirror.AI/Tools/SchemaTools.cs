@@ -13,7 +13,8 @@ internal static class SchemaTools
         "Start here. Lists every resource (table) in the local SQLite mirror of remote API data with its row count, number of columns, "
         + "the sources that feed it and when each source last synced (last_synced_at, UTC), plus the limits of the query tool. "
         + "Freshness is when a source last committed a sync page; the mirror does not store sync errors, so a failing source shows only as an old last_synced_at "
-        + "(the sync tool, where offered, reports errors). Next: describe_resources for the tables you need, then query.",
+        + "(the sync tool, where offered, reports errors). A resource with search_fields can be searched by words with the search tool. "
+        + "Next: describe_resources for the tables you need, then query.",
         """{"type":"object","properties":{},"additionalProperties":false}""",
         [],
         context,
@@ -23,6 +24,7 @@ internal static class SchemaTools
             var description = await store.DescribeAsync(ct).ConfigureAwait(false);
             var position = await store.GetPositionAsync(ct).ConfigureAwait(false);
             var resources = new JsonArray();
+            var searchable = description.SearchIndexes.ToDictionary(i => i.Resource, i => i.Fields, StringComparer.Ordinal);
             var answer = new JsonObject
             {
                 ["resource_count"] = description.Resources.Count,
@@ -49,6 +51,11 @@ internal static class SchemaTools
                 item["rows"] = resource.RowCount;
                 item["columns"] = resource.Columns.Count(c => c.Key is not null);
                 item["sources"] = Freshness(resource.Freshness);
+                if (searchable.TryGetValue(resource.Name, out var fields))
+                {
+                    item["search_fields"] = new JsonArray([.. fields.Select(f => (JsonNode?)JsonValue.Create(f))]);
+                }
+
                 if (!budget.TryAdd(resources, item))
                 {
                     break;
@@ -281,6 +288,7 @@ internal static class SchemaTools
         return item;
     }
 
-    private static JsonArray Freshness(IReadOnlyList<ResourceFreshness> freshness) =>
+    /// <summary>Each source's freshness, as every tool answers it.</summary>
+    internal static JsonArray Freshness(IReadOnlyList<ResourceFreshness> freshness) =>
         [.. freshness.Select(f => (JsonNode?)new JsonObject { ["source"] = f.Source, ["last_synced_at"] = ToolJson.Moment(f.LastSyncedAt) })];
 }

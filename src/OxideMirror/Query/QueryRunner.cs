@@ -402,7 +402,7 @@ internal static class QueryRunner
         // FTS5 reports a MATCH expression it cannot parse when the query runs, as "fts5: syntax error near …".
         if (message.StartsWith("fts5:", StringComparison.Ordinal))
         {
-            return new QueryException($"The full-text search expression given to MATCH is invalid (SQLite: {message}): {Excerpt(sql)}. In MATCH, put words and phrases in double quotes (\"user-agent\"), join them with AND, OR or NOT, end a word with * to match its prefix, and pass the text as a parameter; MirrorStore.SearchAsync takes plain words.", inner);
+            return new MatchSyntaxException(message, $"The full-text search expression given to MATCH is invalid (SQLite: {message}): {Excerpt(sql)}. In MATCH, put words and phrases in double quotes (\"user-agent\"), join them with AND, OR or NOT, end a word with * to match its prefix, and pass the text as a parameter; MirrorStore.SearchAsync takes plain words.", inner);
         }
 
         var stage = preparing ? "could not be prepared" : "failed while running";
