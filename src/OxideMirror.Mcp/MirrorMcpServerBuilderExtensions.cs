@@ -35,9 +35,9 @@ public static class MirrorMcpServerBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
 
-        // Validated now, on a provider that is never asked for a store, so that bad options fail at start-up.
-        _ = MirrorTools.CreateAITools(new UnusedProvider(), options);
-        var count = options.EnableSync ? 9 : 8;
+        // Validated now, on a provider that is never asked for a store, so that bad options fail at start-up; the
+        // container then holds one MCP tool per agent tool those options make.
+        var count = MirrorTools.CreateAITools(new UnusedProvider(), options).Count;
         builder.Services.TryAddSingleton(sp => new MirrorMcpToolSet(MirrorMcpTools.Create(sp.GetRequiredService<IMirrorStoreProvider>().CreateAITools(options))));
         for (var i = 0; i < count; i++)
         {

@@ -26,7 +26,7 @@ public sealed class McpServerTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Mcp_StdioSession_SyncsInTheBackgroundAndAnswersEveryKindOfCall()
     {
-        _run.WriteConfig(_api.Config().Replace("\"Sources\": [", "\"Mcp\": { \"DefaultQueryRows\": 50 },\n  \"Sources\": [", StringComparison.Ordinal));
+        _run.WriteConfig(_api.Config().Replace("\"Sources\": [", "\"Mcp\": { \"DefaultQueryRows\": 50 },\n  \"Search\": { \"customers\": [\"name\", \"tier\"] },\n  \"Sources\": [", StringComparison.Ordinal));
         var transcript = new StringBuilder();
         var transport = new StdioClientTransport(new StdioClientTransportOptions
         {
@@ -46,7 +46,7 @@ public sealed class McpServerTests : IAsyncLifetime, IDisposable
             transcript.AppendLine(CultureInfo.InvariantCulture, $"  {tool.Name}{(tool.ProtocolTool.Annotations?.ReadOnlyHint == true ? " (read-only)" : "")}: {tool.Description?.Split('\n')[0]}");
         }
 
-        tools.Select(t => t.Name).Should().Contain(["mirror_overview", "describe_resources", "query", "explain_query", "get_record", "record_history", "explain_record", "changes_since"])
+        tools.Select(t => t.Name).Should().Contain(["mirror_overview", "describe_resources", "query", "explain_query", "search", "get_record", "record_history", "explain_record", "changes_since"])
             .And.NotContain("sync", "the configuration does not enable the sync tool");
 
         // The background sync starts with the server: wait until it has mirrored both resources.
@@ -69,6 +69,13 @@ public sealed class McpServerTests : IAsyncLifetime, IDisposable
         var answer = JsonDocument.Parse(Text(joined)).RootElement;
         answer.GetProperty("rows")[0].GetProperty("name").GetString().Should().Be("Hooli");
         answer.GetProperty("rows").GetArrayLength().Should().Be(4);
+
+        // The configured search index is created once customers has synced; until then search says it has none.
+        var found = await CallAsync(client, "search", new() { ["resource"] = "customers", ["text"] = "hooli" }, timeout.Token, until: r => r.IsError != true);
+        Record(transcript, "search", JsonSerializer.Serialize(new { resource = "customers", text = "hooli" }), found);
+        var hits = JsonDocument.Parse(Text(found)).RootElement.GetProperty("hits");
+        hits.GetArrayLength().Should().Be(1);
+        hits[0].GetProperty("snippet").GetString().Should().Contain("[Hooli]");
 
         var refused = await CallAsync(client, "query", new() { ["sql"] = "DELETE FROM orders" }, timeout.Token);
         refused.IsError.Should().BeTrue();

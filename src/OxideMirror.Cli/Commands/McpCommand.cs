@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using ModelContextProtocol.Protocol;
 using OxideMirror.AI;
 using OxideMirror.Cli.Config;
+using OxideMirror.Hosting;
 using OxideMirror.Http;
 
 namespace OxideMirror.Cli.Commands;
@@ -46,6 +47,10 @@ internal static class McpCommand
                     }
                 }
             });
+            builder.Services.AddHostedService(services => new SearchIndexKeeper(
+                services.GetRequiredService<IMirrorStoreProvider>(),
+                config.Search,
+                services.GetRequiredService<ILogger<SearchIndexKeeper>>()));
             builder.Services
                 .AddMcpServer(o => o.ServerInfo = new Implementation { Name = "oxide-mirror", Version = CliApp.Version })
                 .WithStdioServerTransport()

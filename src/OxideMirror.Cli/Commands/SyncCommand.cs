@@ -42,6 +42,8 @@ internal static class SyncCommand
                     }
                 }
 
+                // The search indexes follow their resources' first sync, whichever source failed.
+                await SearchIndexSetup.EnsureAsync(store, config.Search, cancellationToken).ConfigureAwait(false);
                 return failed == 0 ? ExitCodes.Ok : ExitCodes.Failed;
             }
             finally

@@ -23,6 +23,9 @@ internal sealed class MirrorConfig
     /// <summary>Gets the ceilings of the agent tools that <c>oxide-mirror mcp</c> serves (the <c>Mcp</c> section).</summary>
     public required McpSettings Mcp { get; init; }
 
+    /// <summary>Gets the full-text search indexes to keep (the <c>Search</c> section): each resource's payload fields.</summary>
+    public required IReadOnlyDictionary<string, IReadOnlyList<string>> Search { get; init; }
+
     public required IReadOnlyList<SourceConfig> Sources { get; init; }
 }
 

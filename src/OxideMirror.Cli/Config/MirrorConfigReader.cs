@@ -2,10 +2,10 @@ using Microsoft.Extensions.Configuration;
 
 namespace OxideMirror.Cli.Config;
 
-/// <summary>Reads the top of the file: <c>MirrorPath</c>, <c>Strategy</c>, <c>Limits</c>, <c>Sync</c>, <c>Mcp</c> and <c>Sources</c>.</summary>
+/// <summary>Reads the top of the file: <c>MirrorPath</c>, <c>Strategy</c>, <c>Limits</c>, <c>Sync</c>, <c>Mcp</c>, <c>Search</c> and <c>Sources</c>.</summary>
 internal static class MirrorConfigReader
 {
-    private static readonly string[] TopKeys = ["MirrorPath", "Strategy", "Limits", "Sync", "Mcp", "Sources"];
+    private static readonly string[] TopKeys = ["MirrorPath", "Strategy", "Limits", "Sync", "Mcp", "Search", "Sources"];
     private static readonly string[] LimitKeys = ["QueryTimeout", "MaxQueryRows", "MaxQueryBytes", "MaxPayloadBytes", "QueryMemoryBudget", "MaxReaders", "BusyTimeout", "AsOfCacheSize"];
     private static readonly string[] SyncKeys = ["Interval", "InitialBackoff", "MaxBackoff", "BackoffJitter", "MaxPagesPerSync", "StreamBatchSize"];
 
@@ -30,6 +30,7 @@ internal static class MirrorConfigReader
         var (syncer, sync) = ReadSync(top.GetSection("Sync"), reader);
         var mcp = McpConfigReader.Read(top.GetSection("Mcp"), reader);
         var sources = SourceConfigReader.ReadAll(top, reader);
+        var search = SearchConfigReader.Read(top.GetSection("Search"), sources, reader);
         if (reader.Errors.Count > 0 || mirrorPath is null)
         {
             return null;
@@ -44,6 +45,7 @@ internal static class MirrorConfigReader
             Syncer = syncer,
             Sync = sync,
             Mcp = mcp,
+            Search = search,
             Sources = sources,
         };
     }

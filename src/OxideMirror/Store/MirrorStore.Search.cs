@@ -92,7 +92,7 @@ public sealed partial class MirrorStore
             var rows = await RunQueryAsync(sql, parameters, limits, QueryRunner.Rows, cancellationToken).ConfigureAwait(false);
             return SearchQuery.Hits(rows);
         }
-        catch (MatchSyntaxException ex)
+        catch (QueryException ex) when (ex.Data[QueryRunner.MatchSyntaxReason] is string)
         {
             // The query is OxideMirror's own, so the caller's text is what to name, not that SQL.
             throw SearchQuery.InvalidFts5(text, ex);

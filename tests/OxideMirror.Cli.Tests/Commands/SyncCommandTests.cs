@@ -19,6 +19,41 @@ public sealed class SyncCommandTests : IAsyncLifetime, IDisposable
     public void Dispose() => _run.Dispose();
 
     [Fact]
+    public async Task Sync_SearchSection_CreatesEachIndexAfterItsResourceSyncsAndRebuildsOneWhoseFieldsChanged()
+    {
+        _run.WriteConfig(_api.Config().Replace("\"Sources\": [", "\"Search\": { \"customers\": [\"name\"] },\n  \"Sources\": [", StringComparison.Ordinal));
+
+        var sync = await _run.RunAsync("sync");
+
+        sync.ExitCode.Should().Be(ExitCodes.Ok, sync.ToString());
+        await using (var store = await MirrorStore.OpenAsync(_run.MirrorPath))
+        {
+            (await store.ListSearchIndexesAsync()).Should().ContainSingle().Which.Fields.Should().Equal("name");
+            (await store.SearchAsync("customers", "hooli")).Hits.Should().ContainSingle();
+        }
+
+        _run.WriteConfig(_api.Config().Replace("\"Sources\": [", "\"Search\": { \"customers\": [\"name\", \"tier\"] },\n  \"Sources\": [", StringComparison.Ordinal));
+        (await _run.RunAsync("sync")).ExitCode.Should().Be(ExitCodes.Ok);
+        await using (var store = await MirrorStore.OpenAsync(_run.MirrorPath))
+        {
+            (await store.ListSearchIndexesAsync()).Should().ContainSingle().Which.Fields.Should().Equal("name", "tier");
+        }
+    }
+
+    [Fact]
+    public async Task Sync_SearchFieldThatIsNoColumn_FailsNamingTheKeyAndKeepsTheSyncedPages()
+    {
+        _run.WriteConfig(_api.Config().Replace("\"Sources\": [", "\"Search\": { \"customers\": [\"nickname\"] },\n  \"Sources\": [", StringComparison.Ordinal));
+
+        var sync = await _run.RunAsync("sync");
+
+        sync.ExitCode.Should().Be(ExitCodes.Failed, sync.ToString());
+        sync.Error.Should().Contain("error search_index: Search:customers in the configuration cannot be indexed: Resource 'customers' has no field 'nickname'.");
+        await using var store = await MirrorStore.OpenAsync(_run.MirrorPath);
+        (await store.QueryAsync("SELECT count(*) AS n FROM customers")).Rows[0]["n"].Should().Be(5L);
+    }
+
+    [Fact]
     public async Task Sync_LoopbackApi_MirrorsEveryResourceThenQueriesJoinIt()
     {
         _run.WriteConfig(_api.Config());

@@ -67,6 +67,21 @@ public sealed class ConfigErrorTests : IDisposable
     }
 
     [Theory]
+    [InlineData("\"Search\": { \"item\": [\"title\"] }", "error config: Search:item names no resource of this configuration. The resources are: items.")]
+    [InlineData("\"Search\": { \"items\": [] }", "error config: Search:items lists no fields.")]
+    [InlineData("\"Search\": \"items\"", "error config: Search is 'items', but it takes an object of resource names and their fields")]
+    [InlineData("\"Search\": { \"items\": [ { \"a\": 1 } ] }", "error config: Search:items:0 must be a payload field's name")]
+    public async Task Run_BadSearchSection_NamesTheKeyAndTheFix(string setting, string expected)
+    {
+        _run.WriteConfig(OneSource().Replace("\"Sources\"", setting + ", \"Sources\"", StringComparison.Ordinal));
+
+        var result = await _run.RunAsync("sync");
+
+        result.ExitCode.Should().Be(ExitCodes.Config, result.ToString());
+        result.Error.Should().Contain(expected);
+    }
+
+    [Theory]
     [InlineData("\"MaxAnswerBytes\": 100", "Mcp:MaxAnswerBytes is 100, out of range.")]
     [InlineData("\"EnableSync\": \"maybe\"", "Mcp:EnableSync is 'maybe'")]
     [InlineData("\"MaxAnswerByte\": 4096", "Mcp:MaxAnswerByte is not a setting of Mcp.")]
