@@ -1,4 +1,4 @@
-namespace OxideMirror.Tests.Query;
+namespace OxideMirror.Tests.Query.Plans;
 
 /// <summary>
 /// <see cref="MirrorStore.ExplainQueryAsync"/>: the plan of an agent's query, through the same entry point and guard as
