@@ -15,6 +15,9 @@ internal sealed class CliRun : IDisposable
         System.IO.Directory.CreateDirectory(Directory);
     }
 
+    /// <summary>Gets the built tool in its own output folder beside the tests (the csproj's CopyToolOutput), for child-process runs.</summary>
+    public static string ToolDll { get; } = Path.Combine(AppContext.BaseDirectory, "tool", "OxideMirror.Cli.dll");
+
     public string Directory { get; }
 
     public Dictionary<string, string> Environment { get; } = new(StringComparer.Ordinal);

@@ -13,7 +13,7 @@ namespace OxideMirror.Cli.Tests;
 /// </summary>
 public sealed class McpServerTests : IAsyncLifetime, IDisposable
 {
-    private static readonly string Tool = Path.Combine(AppContext.BaseDirectory, "tool", "OxideMirror.Cli.dll");
+    private static readonly string Tool = CliRun.ToolDll;
     private readonly CliRun _run = new();
     private ShopApi _api = null!;
 

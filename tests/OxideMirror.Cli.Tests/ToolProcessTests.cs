@@ -7,7 +7,7 @@ namespace OxideMirror.Cli.Tests;
 /// <summary>The built tool as a child process, as a shell runs it: the process's own environment, console and exit code.</summary>
 public sealed class ToolProcessTests : IAsyncLifetime, IDisposable
 {
-    private static readonly string Tool = Path.Combine(AppContext.BaseDirectory, "tool", "OxideMirror.Cli.dll");
+    private static readonly string Tool = CliRun.ToolDll;
     private readonly CliRun _run = new();
     private ShopApi _api = null!;
 

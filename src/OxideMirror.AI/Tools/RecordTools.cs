@@ -15,12 +15,15 @@ internal static class RecordTools
         "id":{"type":"string","description":"The record's id (the record_id column)."}
         """;
 
+    /// <summary>The argument schema of a tool that takes only a record's resource and id.</summary>
+    private const string RecordSchema = "{\"type\":\"object\",\"properties\":{" + RecordArguments + "},\"required\":[\"resource\",\"id\"],\"additionalProperties\":false}";
+
     public static MirrorFunction GetRecord(ToolContext context) => new(
         MirrorToolNames.GetRecord,
         "Reads one record's current state by resource and id: its payload (all fields as the source sent them, nested JSON included), "
         + "version, source, confidence and when it was synced. A deleted record answers found=false with when it was deleted. "
         + "Fields too large for the answer are listed in omitted_fields.",
-        "{\"type\":\"object\",\"properties\":{" + RecordArguments + "},\"required\":[\"resource\",\"id\"],\"additionalProperties\":false}",
+        RecordSchema,
         ["resource", "id"],
         context,
         async (args, ct) =>
@@ -139,7 +142,7 @@ internal static class RecordTools
         MirrorToolNames.ExplainRecord,
         "Says where each field of a record's current value came from: the source, the log position and decision of the event that last set it, "
         + "its confidence and when it happened. Use it when sources disagree or a value looks wrong.",
-        "{\"type\":\"object\",\"properties\":{" + RecordArguments + "},\"required\":[\"resource\",\"id\"],\"additionalProperties\":false}",
+        RecordSchema,
         ["resource", "id"],
         context,
         async (args, ct) =>
