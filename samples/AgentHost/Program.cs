@@ -1,5 +1,7 @@
 // OxideMirror agent host: run the mirror as a module on a message bus inside a .NET generic host, and talk to it
 // the way a host kernel would: commands in, correlated events out.
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -21,6 +23,35 @@ builder.Services.AddOxideMirror(options =>
     ]));
     options.Module.ModuleId = "mirror";
 });
+
+// Listen to the mirror's metrics the way an exporter would (OpenTelemetry: AddMeter(OxideMirrorTelemetry.MeterName)).
+// The generic host provides an IMeterFactory, and AddOxideMirror opens the store's meter through it.
+var measured = new ConcurrentDictionary<string, double>();
+using var listener = new MeterListener();
+listener.InstrumentPublished = (instrument, l) =>
+{
+    if (instrument.Meter.Name == OxideMirrorTelemetry.MeterName)
+    {
+        l.EnableMeasurementEvents(instrument);
+    }
+};
+void Measured(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+{
+    var key = instrument.Name;
+    foreach (var (name, tag) in tags)
+    {
+        if (name is "oxidemirror.outcome" or "error.type")
+        {
+            key += $" {name}={tag}";
+        }
+    }
+
+    measured.AddOrUpdate($"{key} ({instrument.Unit})", value, (_, sum) => instrument.IsObservable ? value : sum + value);
+}
+
+listener.SetMeasurementEventCallback<long>((i, v, t, _) => Measured(i, v, t));
+listener.SetMeasurementEventCallback<double>((i, v, t, _) => Measured(i, i.Name.EndsWith(".duration", StringComparison.Ordinal) ? 1 : v, t));
+listener.Start();
 
 using var host = builder.Build();
 await host.StartAsync();
@@ -63,7 +94,15 @@ Console.WriteLine("5. A write the mirror refuses:");
 var refused = await SendAsync("query", new { sql = "DELETE FROM customers" }, "cmd-4");
 Console.WriteLine($"   error code: {refused.ErrorCode}");
 
-// 6. Stop the host: the module stops listening and finishes (or cancels) commands in flight; the process exits.
+// 6. What the mirror measured: sums of counters, counts of durations, and the gauges' current values.
+listener.RecordObservableInstruments();
+Console.WriteLine("6. Telemetry (meter 'OxideMirror'; durations are counted, not summed):");
+foreach (var (name, value) in measured.OrderBy(m => m.Key, StringComparer.Ordinal))
+{
+    Console.WriteLine($"   {name}: {value}");
+}
+
+// 7. Stop the host: the module stops listening and finishes (or cancels) commands in flight; the process exits.
 await events.DisposeAsync();
 await host.StopAsync();
-Console.WriteLine("6. Host stopped.");
+Console.WriteLine("7. Host stopped.");

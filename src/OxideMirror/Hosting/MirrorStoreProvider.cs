@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using OxideMirror.Kernel;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -11,13 +12,15 @@ internal sealed class MirrorStoreProvider : IMirrorStoreProvider, IAsyncDisposab
     private readonly OxideMirrorOptions _options;
     private readonly IEnumerable<ISyncSource> _registered;
     private readonly ILoggerFactory _loggerFactory;
+    private readonly IMeterFactory? _meterFactory;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private (MirrorStore Store, Syncer Syncer)? _opened;
     private bool _disposed;
 
-    public MirrorStoreProvider(IOptions<OxideMirrorOptions> options, IEnumerable<ISyncSource> registered, ILoggerFactory? loggerFactory = null)
+    public MirrorStoreProvider(IOptions<OxideMirrorOptions> options, IEnumerable<ISyncSource> registered, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null)
     {
+        _meterFactory = meterFactory;
         _options = options.Value;
         _registered = registered;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
@@ -104,6 +107,7 @@ internal sealed class MirrorStoreProvider : IMirrorStoreProvider, IAsyncDisposab
                 _options.Store.LoggerFactory = _loggerFactory;
             }
 
+            _options.Store.MeterFactory ??= _meterFactory;
             if (_options.Syncer.LoggerFactory is NullLoggerFactory)
             {
                 _options.Syncer.LoggerFactory = _loggerFactory;

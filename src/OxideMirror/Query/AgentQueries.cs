@@ -18,9 +18,11 @@ internal sealed class AgentQueries
     private readonly MirrorStoreOptions _options;
     private readonly AsOfQueries _asOf;
     private readonly ILogger _logger;
+    private readonly StoreTelemetry _telemetry;
 
-    public AgentQueries(StoreReaders readers, StoreWriter write, Catalog catalog, MirrorStoreOptions options, AsOfQueries asOf, ILogger logger)
+    public AgentQueries(StoreReaders readers, StoreWriter write, Catalog catalog, MirrorStoreOptions options, AsOfQueries asOf, ILogger logger, StoreTelemetry telemetry)
     {
+        _telemetry = telemetry;
         _readers = readers;
         _write = write;
         _catalog = catalog;
@@ -32,9 +34,28 @@ internal sealed class AgentQueries
     /// <summary>
     /// The one entry of every agent query: resolves the options over the store's limits, takes a store reader, runs the
     /// query on it (live, or through the views of the mirror as of <see cref="QueryOptions.AsOf"/>)
-    /// through <see cref="QueryRunner.Run{TResult}"/> with <paramref name="answer"/> reading the rows, and logs the outcome.
+    /// through <see cref="QueryRunner.Run{TResult}"/> with <paramref name="answer"/> reading the rows, and logs and
+    /// measures the outcome (see <see cref="MirrorTelemetry.QueryEnded"/>).
     /// </summary>
     public async Task<TResult> RunAsync<TResult>(string sql, object? parameters, QueryOptions? options, QueryRunner.Answer<TResult> answer, CancellationToken cancellationToken)
+        where TResult : IQueryAnswer
+    {
+        var started = Stopwatch.GetTimestamp();
+        using var activity = MirrorTelemetry.StartQuery(_telemetry.Name, sql, _options);
+        try
+        {
+            var result = await RunCoreAsync(sql, parameters, options, answer, cancellationToken).ConfigureAwait(false);
+            _telemetry.Instruments.QueryEnded(_telemetry.Name, started, result, null, activity, _options.RecordQueryText);
+            return result;
+        }
+        catch (Exception ex)
+        {
+            _telemetry.Instruments.QueryEnded(_telemetry.Name, started, null, ex, activity, _options.RecordQueryText);
+            throw;
+        }
+    }
+
+    private async Task<TResult> RunCoreAsync<TResult>(string sql, object? parameters, QueryOptions? options, QueryRunner.Answer<TResult> answer, CancellationToken cancellationToken)
         where TResult : IQueryAnswer
     {
         var request = QueryRequest.Resolve(sql, parameters, options, _options, cancellationToken);

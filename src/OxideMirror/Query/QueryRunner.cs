@@ -23,6 +23,9 @@ internal static class QueryRunner
     private const int SqliteBlob = 4;
     private static readonly System.Buffers.SearchValues<byte> Blank = System.Buffers.SearchValues.Create(" \t\r\n\f\v;"u8);
 
+    /// <summary>The <see cref="Exception.Data"/> key under which an invalid <c>MATCH</c> expression's failure holds FTS5's own reason, for <see cref="MirrorStore.SearchAsync"/> to name its caller's text.</summary>
+    public const string MatchSyntaxReason = "OxideMirror.MatchSyntaxReason";
+
     /// <summary>
     /// Reads the answer of a checked agent query from <paramref name="statement"/>, prepared on <paramref name="reader"/>
     /// whose guard is armed for it: binds and steps it (<see cref="Rows"/>), or reads its shape and runs the SQL through
@@ -362,7 +365,7 @@ internal static class QueryRunner
         return (names, rows, truncated);
     }
 
-    private static Exception Failure(sqlite3 db, QueryGuard guard, int rc, string sql, bool preparing, TimeSpan timeout = default, CancellationToken cancellationToken = default) =>
+    internal static Exception Failure(sqlite3 db, QueryGuard guard, int rc, string sql, bool preparing, TimeSpan timeout = default, CancellationToken cancellationToken = default) =>
         Map(rc, raw.sqlite3_errmsg(db).utf8_to_string(), guard, sql, preparing, timeout, inner: null, cancellationToken);
 
     /// <summary>Maps a SQLite failure of an agent query, and why the guard stopped it, to the query path's exceptions.</summary>
@@ -405,7 +408,9 @@ internal static class QueryRunner
         // FTS5 reports a MATCH expression it cannot parse when the query runs, as "fts5: syntax error near …".
         if (message.StartsWith("fts5:", StringComparison.Ordinal))
         {
-            return new QueryException($"The full-text search expression given to MATCH is invalid (SQLite: {message}): {Excerpt(sql)}. In MATCH, put words and phrases in double quotes (\"user-agent\"), join them with AND, OR or NOT, end a word with * to match its prefix, and pass the text as a parameter; MirrorStore.SearchAsync takes plain words.", inner);
+            var invalid = new QueryException($"The full-text search expression given to MATCH is invalid (SQLite: {message}): {Excerpt(sql)}. In MATCH, put words and phrases in double quotes (\"user-agent\"), join them with AND, OR or NOT, end a word with * to match its prefix, and pass the text as a parameter; MirrorStore.SearchAsync takes plain words.", inner);
+            invalid.Data[MatchSyntaxReason] = message;
+            return invalid;
         }
 
         var stage = preparing ? "could not be prepared" : "failed while running";

@@ -81,6 +81,13 @@ internal static class SearchQuery
         return match.Length == 0 ? null : match.ToString();
     }
 
+    /// <summary>Says that an FTS5-mode search text is not a valid FTS5 query, quoting the text and SQLite's reason, and how to write one.</summary>
+    public static QueryException InvalidFts5(string text, QueryException syntax)
+    {
+        var excerpt = text.Length <= 200 ? text : text[..200] + "…";
+        return new QueryException($"The search text '{excerpt}' is not a valid FTS5 query (SQLite: {syntax.Data[QueryRunner.MatchSyntaxReason]}). Put words and phrases in double quotes (\"user-agent\"), join them with AND, OR or NOT, end a word with * to match its prefix and close every parenthesis; or search with SearchMode.AllWords or AnyWord, which take plain words.", syntax);
+    }
+
     /// <summary>Reads the rows of the composed query back as hits.</summary>
     public static SearchResult Hits(QueryResult result)
     {

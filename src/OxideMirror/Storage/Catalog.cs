@@ -100,6 +100,15 @@ internal sealed class Catalog
         }
     }
 
+    /// <summary>Lists when each source last committed a page, as the store knows it now.</summary>
+    public List<KeyValuePair<string, DateTimeOffset>> SourcesSyncedAt()
+    {
+        lock (_gate)
+        {
+            return [.. _sourceSyncedAt];
+        }
+    }
+
     public bool IsJsonColumn(string? table, string? column)
     {
         if (table is null || column is null)

@@ -24,6 +24,9 @@ internal sealed class RawStatement : IDisposable
         SqliteException.ThrowExceptionForRC(rc, _db);
     }
 
+    /// <summary>Gets the rowid of the connection's most recent successful insert (the new event's <c>seq</c> right after an event insert).</summary>
+    public long LastInsertRowId => raw.sqlite3_last_insert_rowid(_db);
+
     public void Text(int index, string? value)
     {
         var rc = value is null ? raw.sqlite3_bind_null(_statement, index) : raw.sqlite3_bind_text(_statement, index, value);

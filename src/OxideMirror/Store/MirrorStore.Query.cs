@@ -122,6 +122,25 @@ public sealed partial class MirrorStore
     public Task<QueryResult<T>> QueryAsync<T>(string sql, object? parameters = null, QueryOptions? options = null, CancellationToken cancellationToken = default) =>
         RunQueryAsync<QueryResult<T>>(sql, parameters, options, AgentQueries.MapRows<T>, cancellationToken);
 
+    /// <summary>
+    /// Returns how SQLite would run one agent query, without running it: the query goes through the same entry point,
+    /// checks and guard as <see cref="QueryAsync(string, object?, QueryOptions?, CancellationToken)"/> (so nothing that
+    /// would be refused there can be explained), then its <c>EXPLAIN QUERY PLAN</c> is read, with a hint wherever a join
+    /// or a filter reads a whole resource table because no index serves it.
+    /// </summary>
+    /// <param name="sql">One SELECT (or WITH … SELECT) statement, as it would be sent to <c>QueryAsync</c>; parameters (<c>@name</c>) need no values.</param>
+    /// <param name="cancellationToken">A token that interrupts the planning inside SQLite.</param>
+    /// <returns>The plan's steps and hints.</returns>
+    /// <exception cref="ArgumentException"><paramref name="sql"/> is empty or holds a NUL character.</exception>
+    /// <exception cref="QueryNotReadOnlyException">The SQL could change the database, reach outside it, or holds more than one statement; nothing ran.</exception>
+    /// <exception cref="QueryTimeoutException">Planning ran past the store's time limit.</exception>
+    /// <exception cref="QueryException">The SQL is invalid (SQLite's message is quoted), or is already an <c>EXPLAIN</c>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
+    /// <remarks>Thread-safe; runs on a store reader like any agent query, and reads the live mirror.</remarks>
+    public Task<QueryPlan> ExplainQueryAsync(string sql, CancellationToken cancellationToken = default) =>
+        RunQueryAsync(sql, null, null, QueryPlanner.Explain, cancellationToken);
+
     /// <summary>Runs an agent query through the one entry point (<see cref="AgentQueries.RunAsync{TResult}"/>).</summary>
     private Task<TResult> RunQueryAsync<TResult>(string sql, object? parameters, QueryOptions? options, QueryRunner.Answer<TResult> answer, CancellationToken cancellationToken)
         where TResult : IQueryAnswer =>

@@ -18,7 +18,7 @@ public sealed partial class MirrorStore
     /// <exception cref="MirrorStorageException">The file cannot be written (read-only, disk full, or locked by another process past <see cref="MirrorStoreOptions.BusyTimeout"/>); the rebuild rolled back and nothing changed.</exception>
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
     public Task<RebuildReport> RebuildRecordsAsync(CancellationToken cancellationToken = default) =>
-        LogRebuilder.RebuildAsync(_write, _logger, cancellationToken);
+        MeasuredAsync(compaction: false, () => LogRebuilder.RebuildAsync(_write, _logger, cancellationToken));
 
     /// <summary>
     /// Replays every logged delta, applied or not, through another conflict strategy, without changing the store, and
@@ -86,6 +86,23 @@ public sealed partial class MirrorStore
     {
         ArgumentNullException.ThrowIfNull(policy);
         policy.Validate(nameof(policy));
-        return await LogCompactor.CompactAsync(_write, policy, _time, _logger, cancellationToken).ConfigureAwait(false);
+        return await MeasuredAsync(compaction: true, () => LogCompactor.CompactAsync(_write, policy, _time, _logger, cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs a compaction or a rebuild, recording its duration (and a failure's error type) on its histogram.</summary>
+    private async Task<T> MeasuredAsync<T>(bool compaction, Func<Task<T>> work)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            var result = await work().ConfigureAwait(false);
+            Telemetry.Instruments.MaintenanceEnded(compaction, Telemetry.Name, started, null);
+            return result;
+        }
+        catch (Exception ex)
+        {
+            Telemetry.Instruments.MaintenanceEnded(compaction, Telemetry.Name, started, ex);
+            throw;
+        }
     }
 }

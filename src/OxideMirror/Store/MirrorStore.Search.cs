@@ -87,7 +87,15 @@ public sealed partial class MirrorStore
             return new SearchResult([], false, []);
         }
 
-        var rows = await RunQueryAsync(sql, parameters, limits, QueryRunner.Rows, cancellationToken).ConfigureAwait(false);
-        return SearchQuery.Hits(rows);
+        try
+        {
+            var rows = await RunQueryAsync(sql, parameters, limits, QueryRunner.Rows, cancellationToken).ConfigureAwait(false);
+            return SearchQuery.Hits(rows);
+        }
+        catch (QueryException ex) when (ex.Data[QueryRunner.MatchSyntaxReason] is string)
+        {
+            // The query is OxideMirror's own, so the caller's text is what to name, not that SQL.
+            throw SearchQuery.InvalidFts5(text, ex);
+        }
     }
 }

@@ -30,7 +30,7 @@ public sealed partial class MirrorStore : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Catalog _catalog;
 
-    private MirrorStore(string? path, StoreOpener.Opened opened, MirrorStoreOptions options)
+    private MirrorStore(string? path, string name, StoreOpener.Opened opened, MirrorStoreOptions options)
     {
         Path = path;
         _options = options;
@@ -40,7 +40,8 @@ public sealed partial class MirrorStore : IAsyncDisposable
         _write = new StoreWriter(opened.Writer, opened.Catalog, path, options, opened.Logger);
         _readers = new StoreReaders(opened.Readers, _write, opened.Catalog, inMemory: path is null);
         _asOf = new AsOfQueries(opened.Catalog);
-        _queries = new AgentQueries(_readers, _write, opened.Catalog, options, _asOf, opened.Logger);
+        Telemetry = new StoreTelemetry(name, options, () => _write.Records.LogPosition, opened.Catalog.SourcesSyncedAt());
+        _queries = new AgentQueries(_readers, _write, opened.Catalog, options, _asOf, opened.Logger, Telemetry);
     }
 
     /// <summary>Gets the full path of the database file, or <see langword="null"/> for an in-memory store.</summary>
@@ -51,6 +52,9 @@ public sealed partial class MirrorStore : IAsyncDisposable
 
     /// <summary>Gets the highest of your own migrations (<see cref="MirrorStoreOptions.Migrations"/>) the database has applied, or 0.</summary>
     public int UserSchemaVersion { get; private init; }
+
+    /// <summary>Gets the store's telemetry: the instruments it and its syncers record on, and what its gauges read.</summary>
+    internal StoreTelemetry Telemetry { get; }
 
     /// <summary>Gets the options the store was opened with.</summary>
     public MirrorStoreOptions Options => _options;
@@ -101,13 +105,17 @@ public sealed partial class MirrorStore : IAsyncDisposable
     /// <returns>A task that completes when the store is closed.</returns>
     public async ValueTask DisposeAsync()
     {
-        await _write.CloseAsync(() => _readers.Dispose()).ConfigureAwait(false);
+        await _write.CloseAsync(() =>
+        {
+            _readers.Dispose();
+            Telemetry.Dispose();
+        }).ConfigureAwait(false);
     }
 
     private static MirrorStore Open(string? path, SqliteConnectionStringBuilder writerString, SqliteConnectionStringBuilder readerString, MirrorStoreOptions options)
     {
         var opened = StoreOpener.Open(path, writerString, readerString, options);
-        return new MirrorStore(path, opened, options) { SchemaVersion = Migrator.LatestVersion, UserSchemaVersion = opened.UserVersion };
+        return new MirrorStore(path, path ?? writerString.DataSource, opened, options) { SchemaVersion = Migrator.LatestVersion, UserSchemaVersion = opened.UserVersion };
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_write.IsClosed, this);

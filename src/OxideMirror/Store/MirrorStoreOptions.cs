@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -70,15 +71,31 @@ public sealed class MirrorStoreOptions
     public IReadOnlyList<UserMigration> Migrations { get; set; } = [];
 
     /// <summary>
-    /// Gets or sets a value kept for compatibility: as-of queries no longer rebuild the mirror into memory (they read the
-    /// history the write path keeps, see <see cref="QueryOptions.AsOf"/>), so there are no moments to cache and the value
-    /// has no effect. It is still validated.
+    /// Gets or sets the factory that creates the <c>OxideMirror</c> meter the store and its syncers record metrics on
+    /// (see <see cref="OxideMirrorTelemetry"/>), or <see langword="null"/> for a meter of the process's own.
     /// </summary>
-    /// <value>The default is 2.</value>
-    public int AsOfCacheSize { get; set; } = 2;
+    /// <value>The default is <see langword="null"/>. <c>AddOxideMirror</c> sets it to the container's <see cref="IMeterFactory"/> when it has one.</value>
+    public IMeterFactory? MeterFactory { get; set; }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether an agent query's activity records its SQL (as <c>db.query.text</c>, cut to
+    /// <see cref="RecordedQueryTextLength"/> characters) and a failed query's message. SQL an agent wrote may quote the
+    /// data it asks about, so it stays out of traces unless you opt in.
+    /// </summary>
+    /// <value>The default is <see langword="false"/>.</value>
+    public bool RecordQueryText { get; set; }
+
+    /// <summary>Gets or sets how many characters of a query's SQL its activity records at most, when <see cref="RecordQueryText"/> is on.</summary>
+    /// <value>The default is 2,048; it must be between 1 and 1,048,576.</value>
+    public int RecordedQueryTextLength { get; set; } = 2048;
 
     internal void Validate()
     {
+        if (RecordedQueryTextLength is < 1 or > 1024 * 1024)
+        {
+            throw new ArgumentOutOfRangeException(nameof(RecordedQueryTextLength), RecordedQueryTextLength, "MirrorStoreOptions.RecordedQueryTextLength must be between 1 and 1,048,576.");
+        }
+
         if (BusyTimeout < TimeSpan.Zero || BusyTimeout > TimeSpan.FromDays(1))
         {
             throw new ArgumentOutOfRangeException(nameof(BusyTimeout), BusyTimeout, "MirrorStoreOptions.BusyTimeout must be between zero and one day.");
@@ -112,11 +129,6 @@ public sealed class MirrorStoreOptions
         if (MaxReaders is < 1 or > 64)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxReaders), MaxReaders, "MirrorStoreOptions.MaxReaders must be between 1 and 64.");
-        }
-
-        if (AsOfCacheSize is < 0 or > 64)
-        {
-            throw new ArgumentOutOfRangeException(nameof(AsOfCacheSize), AsOfCacheSize, "MirrorStoreOptions.AsOfCacheSize must be between 0 and 64.");
         }
 
         ArgumentNullException.ThrowIfNull(Migrations, nameof(Migrations));

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace OxideMirror;
@@ -84,14 +85,19 @@ public sealed partial class Syncer
     {
         var started = _options.TimeProvider.GetTimestamp();
         SyncReport report = new(source.Id, null);
+        var telemetry = Store.Telemetry;
+        using var activity = MirrorTelemetry.StartSync(source.Id);
+        Activity? pageActivity = null;
         try
         {
             var cursor = await Store.GetCursorAsync(source.Id, cancellationToken: cancellationToken).ConfigureAwait(false);
             report = new SyncReport(source.Id, cursor);
+            activity?.SetTag("oxidemirror.cursor.start", cursor);
             SyncLog.Started(_logger, source.Id, cursor);
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                pageActivity = MirrorTelemetry.StartPage(source.Id, report.Pages + 1);
                 var page = await source.PullAsync(cursor, cancellationToken).ConfigureAwait(false)
                     ?? throw new MirrorException(MirrorErrorCodes.InvalidPage, $"Source '{source.Id}' returned no page (null) for cursor '{cursor}'. Return a PullResult, with no deltas and HasMore false when there is nothing new.");
                 if (page.Deltas is null)
@@ -121,6 +127,9 @@ public sealed partial class Syncer
                 report.Pages++;
                 report.FinalCursor = page.NextCursor;
                 cursor = page.NextCursor;
+                telemetry.Instruments.PageCommitted(source.Id, page.Deltas, outcome, pageActivity);
+                pageActivity?.Dispose();
+                pageActivity = null;
                 SyncLog.PageCommitted(_logger, source.Id, report.Pages, page.Deltas.Count, cursor);
                 if (page.CompletedPasses.Count > 0 && _logger.IsEnabled(LogLevel.Information))
                 {
@@ -149,6 +158,9 @@ public sealed partial class Syncer
         {
             report.Duration = _options.TimeProvider.GetElapsedTime(started);
             report.Error = ex;
+            MirrorTelemetry.Failed(pageActivity, ex);
+            pageActivity?.Dispose();
+            telemetry.Instruments.SyncEnded(report, ex, activity);
             var cancelled = ex is OperationCanceledException && cancellationToken.IsCancellationRequested;
             if (cancelled)
             {
@@ -168,6 +180,8 @@ public sealed partial class Syncer
         }
 
         report.Duration = _options.TimeProvider.GetElapsedTime(started);
+        telemetry.SyncSucceeded(source.Id);
+        telemetry.Instruments.SyncEnded(report, null, activity);
         if (_logger.IsEnabled(LogLevel.Information))
         {
             var elapsed = report.Duration.TotalMilliseconds;

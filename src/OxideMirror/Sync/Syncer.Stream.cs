@@ -62,6 +62,7 @@ public sealed partial class Syncer
         }
 
         report.Duration = _options.TimeProvider.GetElapsedTime(started);
+        Store.Telemetry.Instruments.SyncEnded(report, null, activity: null);
         return report;
 
         async Task FlushAsync()
@@ -70,6 +71,7 @@ public sealed partial class Syncer
             var outcome = await Store.ApplyPageAsync(batch, Strategy, cursor: null, passes: null, cancellationToken).ConfigureAwait(false);
             report.Count(batch, outcome);
             report.Pages++;
+            Store.Telemetry.Instruments.PageCommitted(source.Id, batch, outcome, page: null);
             batch.Clear();
         }
     }

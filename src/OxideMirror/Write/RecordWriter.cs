@@ -38,6 +38,12 @@ internal sealed class RecordWriter : IDisposable
     private readonly JsonCompactor _nested = new(JsonDepth.Default);
     private readonly long _maxPayloadBytes;
 
+    /// <summary>The <c>seq</c> of the newest event this transaction appended, or 0; published on commit.</summary>
+    private long _pendingSeq;
+
+    /// <summary>The <c>seq</c> of the newest committed event.</summary>
+    private long _logPosition;
+
     public RecordWriter(SqliteConnection connection, Catalog catalog, long maxPayloadBytes)
     {
         _connection = connection;
@@ -51,6 +57,12 @@ internal sealed class RecordWriter : IDisposable
             {
                 _feeds.Add((reader.GetString(0), reader.GetString(1)));
             }
+        }
+
+        using (var position = connection.CreateCommand())
+        {
+            position.CommandText = "SELECT coalesce(max(seq), 0) FROM mirror_events";
+            _logPosition = Convert.ToInt64(position.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
         }
 
 
@@ -71,6 +83,9 @@ internal sealed class RecordWriter : IDisposable
         _listLive = new RawStatement(connection, "SELECT record_id, occurred_at FROM mirror_records WHERE resource = $resource AND source = $source AND deleted_at IS NULL");
         _all = [_findRecord, _findDuplicate, _insertEvent, _writeRecord, _preserveRecord, _setCursor, _addFeed, _touchSource, _listLive];
     }
+
+    /// <summary>Gets the <c>seq</c> of the newest committed event (0 for an empty log); read from any thread.</summary>
+    public long LogPosition => Volatile.Read(ref _logPosition);
 
     /// <summary>Binds every command to the batch's transaction.</summary>
     public void Begin(SqliteTransaction transaction)
@@ -101,6 +116,12 @@ internal sealed class RecordWriter : IDisposable
     /// <summary>Publishes the committed batch's schema and freshness changes to the catalog.</summary>
     public void Committed(DateTimeOffset appliedAt)
     {
+        if (_pendingSeq > 0)
+        {
+            Volatile.Write(ref _logPosition, _pendingSeq);
+            _pendingSeq = 0;
+        }
+
         foreach (var feed in _newFeeds)
         {
             _feeds.Add(feed);
@@ -125,6 +146,7 @@ internal sealed class RecordWriter : IDisposable
     /// <summary>Forgets the cached resource tables after a rollback, since the rolled-back batch may have changed their schema.</summary>
     public void RolledBack()
     {
+        _pendingSeq = 0;
         foreach (var table in _tables.Values)
         {
             table.Dispose();
@@ -206,13 +228,14 @@ internal sealed class RecordWriter : IDisposable
         e.Text(13, delta.DeltaId);
         e.Integer(14, version);
         e.Execute();
+        _pendingSeq = e.LastInsertRowId;
 
         if (applied)
         {
             if (existing is not null)
             {
                 // The version this change replaces stops being current at this event: time travel reads it from history.
-                var seq = SQLitePCL.raw.sqlite3_last_insert_rowid(_connection.Handle);
+                var seq = _pendingSeq;
                 var h = _preserveRecord;
                 h.Text(1, resource);
                 h.Text(2, recordId);

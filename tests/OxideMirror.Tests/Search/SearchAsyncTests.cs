@@ -93,7 +93,7 @@ public sealed class SearchAsyncTests
         var act = () => store.SearchAsync("docs", "login AND (", new SearchOptions { Mode = SearchMode.Fts5 });
 
         (await act.Should().ThrowAsync<QueryException>())
-            .WithMessage("The full-text search expression given to MATCH is invalid (SQLite: fts5: syntax error near \"\")*put words and phrases in double quotes*")
+            .WithMessage("The search text 'login AND (' is not a valid FTS5 query (SQLite: fts5: syntax error near \"\")*Put words and phrases in double quotes*SearchMode.AllWords*")
             .Which.Should().NotBeOfType<QueryNotReadOnlyException>();
         (await store.SearchAsync("docs", "login")).Hits.Should().HaveCount(3);
     }

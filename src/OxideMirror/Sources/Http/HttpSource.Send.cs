@@ -11,6 +11,7 @@ public sealed partial class HttpSource
         for (var attempt = 0; ; attempt++)
         {
             string reason;
+            string errorType;
             TimeSpan? retryAfter = null;
             HttpStatusCode? status = null;
             Exception? failure = null;
@@ -40,6 +41,7 @@ public sealed partial class HttpSource
                         Interlocked.Increment(ref _requests);
                         using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
                         status = response.StatusCode;
+                        _telemetry.HttpResponded(Id, resource.Name, (int)response.StatusCode);
                         var landed = Landed(resource, current, response);
                         if (RedirectTarget(response) is { } location)
                         {
@@ -66,6 +68,7 @@ public sealed partial class HttpSource
                         }
 
                         reason = string.Create(CultureInfo.InvariantCulture, $"HTTP {(int)response.StatusCode}");
+                        errorType = ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);
                         retryAfter = RetryAfter(response);
                         break;
                     }
@@ -74,17 +77,23 @@ public sealed partial class HttpSource
                 {
                     // Our RequestTimeout fired, or the timeout of a caller-supplied HttpClient: either way a timeout.
                     reason = "timeout";
+                    errorType = "timeout";
                     failure = ex;
+                    _telemetry.HttpFailed(Id, resource.Name, errorType);
                 }
                 catch (HttpRequestException ex)
                 {
                     reason = "connection failed";
+                    errorType = "connection_failed";
                     failure = ex;
+                    _telemetry.HttpFailed(Id, resource.Name, errorType);
                 }
                 catch (IOException ex)
                 {
                     reason = "connection broken";
+                    errorType = "connection_broken";
                     failure = ex;
+                    _telemetry.HttpFailed(Id, resource.Name, errorType);
                 }
             }
 
@@ -96,6 +105,7 @@ public sealed partial class HttpSource
 
             var delay = retryAfter ?? Backoff(attempt);
             HttpLog.Retrying(_logger, Id, resource.Name, reason, attempt + 1, delay.TotalMilliseconds);
+            _telemetry.HttpRetrying(Id, resource.Name, errorType, delay, serverSaid: retryAfter is not null);
             await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
         }
     }

@@ -38,6 +38,7 @@ public sealed partial class HttpSource : ISyncSource, IDisposable
     private readonly RequestBudget _budget;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly MirrorTelemetry _telemetry;
     private readonly ConcurrentDictionary<string, PassTracker> _passes = new(StringComparer.Ordinal);
     private readonly TimeSpan _timeout;
     private readonly int _maxRetries;
@@ -95,6 +96,7 @@ public sealed partial class HttpSource : ISyncSource, IDisposable
         _time = options.TimeProvider;
         _budget = new RequestBudget(options.MaxConcurrency, options.RequestsPerSecond, _time);
         _logger = options.LoggerFactory.CreateLogger<HttpSource>();
+        _telemetry = MirrorTelemetry.For(options.MeterFactory);
         _timeout = options.RequestTimeout;
         _maxRetries = options.MaxRetries;
         _baseDelay = options.RetryBaseDelay;

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -96,4 +97,11 @@ public sealed class HttpSourceOptions
     /// <summary>Gets or sets the factory for the source's loggers. The source logs ids, resources, counts and statuses, never credentials or payloads.</summary>
     /// <value>The default is <see cref="NullLoggerFactory.Instance"/>.</value>
     public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
+
+    /// <summary>
+    /// Gets or sets the factory that creates the <c>OxideMirror</c> meter the source records its requests, retries and
+    /// waits on (see <see cref="OxideMirrorTelemetry"/>), or <see langword="null"/> for a meter of the process's own.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>.</value>
+    public IMeterFactory? MeterFactory { get; set; }
 }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Time.Testing;
 
-namespace OxideMirror.Tests.Query.Native;
+namespace OxideMirror.Tests.Query.Sandbox.Native;
 
 /// <summary>The pool of SQLite memory a store's agent queries share, and what is charged to it.</summary>
 [Collection(MemoryHeavyQueries.Name)]

@@ -1,7 +1,7 @@
 using System.Text;
 using Microsoft.Data.Sqlite;
 
-namespace OxideMirror.Tests.Query;
+namespace OxideMirror.Tests.Query.Sandbox;
 
 /// <summary>
 /// Checks the count the per-query value cap is divided by: everyday agent queries hold few values and keep the store's

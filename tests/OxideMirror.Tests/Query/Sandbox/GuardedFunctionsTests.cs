@@ -2,7 +2,7 @@ using System.Globalization;
 using CsCheck;
 using Microsoft.Data.Sqlite;
 
-namespace OxideMirror.Tests.Query;
+namespace OxideMirror.Tests.Query.Sandbox;
 
 /// <summary>
 /// The query connection's own instr, replace, trim, ltrim and rtrim must answer exactly as SQLite's built-ins do, for

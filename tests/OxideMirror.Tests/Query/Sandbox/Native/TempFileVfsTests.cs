@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
 
-namespace OxideMirror.Tests.Query.Native;
+namespace OxideMirror.Tests.Query.Sandbox.Native;
 
 /// <summary>
 /// Query connections sort through temporary files, which <see cref="TempFileVfs"/> keeps in memory charged to the

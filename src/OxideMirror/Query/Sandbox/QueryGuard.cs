@@ -74,6 +74,24 @@ internal sealed class QueryGuard
         "collation_list", "function_list", "pragma_list", "compile_options",
     };
 
+    /// <summary>
+    /// Says why a statement that reads a pragma's table-valued function (<c>pragma_journal_mode</c>) is refused, for a
+    /// caller that prepares it and never steps it (SQLite asks the authorizer about the pragma only when such a table is
+    /// first read); null when every pragma function among <paramref name="tablesRead"/> is one agent queries may read.
+    /// </summary>
+    internal static string? RefusedPragmaFunction(IEnumerable<string> tablesRead)
+    {
+        foreach (var table in tablesRead)
+        {
+            if (table.StartsWith("pragma_", StringComparison.OrdinalIgnoreCase) && !AllowedPragmas.Contains(table["pragma_".Length..]))
+            {
+                return $"PRAGMA {table["pragma_".Length..]} is not allowed in agent queries (only schema-reading pragmas such as table_info are)";
+            }
+        }
+
+        return null;
+    }
+
     private readonly strdelegate_authorizer _authorizer;
     private readonly delegate_progress _progress;
     private readonly int _maxValueBytes;
