@@ -14,6 +14,7 @@ internal sealed class ReaderPool : IDisposable
     private readonly QueryMemoryPool _memory;
     private readonly SemaphoreSlim _slots;
     private readonly ConcurrentBag<Reader> _idle = [];
+    private readonly ConcurrentBag<Reader> _idleAsOf = [];
     private volatile bool _disposed;
 
     public ReaderPool(string connectionString, int maxReaders, int maxValueBytes, QueryMemoryPool memory)
@@ -30,13 +31,19 @@ internal sealed class ReaderPool : IDisposable
     /// <summary>Gets the pool the store's agent queries charge their SQLite memory to.</summary>
     public QueryMemoryPool Memory => _memory;
 
-    public async ValueTask<Reader> RentAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes an idle reader, or opens one when none is idle and a slot is free. <paramref name="asOf"/> says what the
+    /// caller will do: an as-of query takes a reader that has the as-of views installed (<see cref="Reader.AsOf"/>) when
+    /// one is idle, any other use one without them, so that neither has to make or drop them where it can be helped.
+    /// </summary>
+    public async ValueTask<Reader> RentAsync(bool asOf, CancellationToken cancellationToken)
     {
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, typeof(MirrorStore));
-            if (_idle.TryTake(out var reader))
+            var (preferred, other) = asOf ? (_idleAsOf, _idle) : (_idle, _idleAsOf);
+            if (preferred.TryTake(out var reader) || other.TryTake(out reader))
             {
                 return reader;
             }
@@ -58,7 +65,7 @@ internal sealed class ReaderPool : IDisposable
         }
         else
         {
-            _idle.Add(reader);
+            (reader.AsOf is null ? _idle : _idleAsOf).Add(reader);
         }
 
         _slots.Release();
@@ -67,7 +74,7 @@ internal sealed class ReaderPool : IDisposable
     public void Dispose()
     {
         _disposed = true;
-        while (_idle.TryTake(out var reader))
+        while (_idle.TryTake(out var reader) || _idleAsOf.TryTake(out reader))
         {
             reader.Dispose();
         }
@@ -93,6 +100,67 @@ internal sealed class ReaderPool : IDisposable
 
         /// <summary>Gets or sets the catalog's schema generation this connection last refreshed at.</summary>
         public int SchemaGeneration { get; set; }
+
+        /// <summary>
+        /// Gets or sets the as-of views installed on this connection, or null. While they are, an unqualified resource
+        /// name resolves to a view: only as-of queries may run on the connection (<see cref="DropAsOf"/> first otherwise).
+        /// </summary>
+        public AsOfViewSet? AsOf { get; set; }
+
+        /// <summary>Drops the installed as-of views, if any, so that names resolve to the live tables again.</summary>
+        /// <exception cref="MirrorException">They could not be dropped; retire the connection.</exception>
+        public void DropAsOf()
+        {
+            if (AsOf is { } views)
+            {
+                AsOf = null;
+                RunTrusted(views.Drop, at: null);
+            }
+        }
+
+        /// <summary>
+        /// Runs the store's own statements on this query connection: lets them past the authorizer and <c>query_only</c>
+        /// (which also covers the temp schema), and puts both back whatever happens. <paramref name="at"/>, when given, is
+        /// bound as <c>$at</c>.
+        /// </summary>
+        /// <exception cref="MirrorException">A statement failed; retire the connection.</exception>
+        public void RunTrusted(IReadOnlyList<string> statements, string? at)
+        {
+            using var command = Connection.CreateCommand();
+            if (at is not null)
+            {
+                command.Parameters.AddWithValue("$at", at);
+            }
+
+            Guard.Trusted = true;
+            try
+            {
+                command.CommandText = "PRAGMA query_only = 0";
+                command.ExecuteNonQuery();
+                foreach (var statement in statements)
+                {
+                    command.CommandText = statement;
+                    command.ExecuteNonQuery();
+                }
+            }
+            catch (SqliteException ex)
+            {
+                throw new MirrorException($"Could not prepare the mirror's as-of views on a query connection (SQLite error {ex.SqliteErrorCode}: {ex.Message}); the connection was retired. Retry the query.", ex);
+            }
+            finally
+            {
+                try
+                {
+                    command.Parameters.Clear();
+                    command.CommandText = "PRAGMA query_only = 1";
+                    command.ExecuteNonQuery();
+                }
+                finally
+                {
+                    Guard.Trusted = false;
+                }
+            }
+        }
 
         /// <summary>
         /// Makes the connection reload the schema if the writer changed it. Statements re-prepare on a schema change by
@@ -147,13 +215,10 @@ internal sealed class ReaderPool : IDisposable
         /// </summary>
         public int ProgramSteps(string text, ReadOnlySpan<byte> utf8)
         {
-            // As of a moment the same text compiles through the as-of views, to another program: never cached.
-            if (Guard.AsOfViews is not null)
-            {
-                return ProgramCost.Measure(Connection.Handle!, utf8);
-            }
-
-            if (_costs.TryGetValue(text, out var known) && known.Generation == SchemaGeneration)
+            // As of a moment the same text compiles through the as-of views, to another program: cached under the views'
+            // nonce (the same views whatever the moment).
+            var key = Guard.AsOfViews is not null && AsOf is { } views ? string.Concat(views.Nonce, "\n", text) : text;
+            if (_costs.TryGetValue(key, out var known) && known.Generation == SchemaGeneration)
             {
                 return known.Steps;
             }
@@ -166,7 +231,7 @@ internal sealed class ReaderPool : IDisposable
                     _costs.Clear();
                 }
 
-                _costs[text] = (SchemaGeneration, steps);
+                _costs[key] = (SchemaGeneration, steps);
             }
 
             return steps;

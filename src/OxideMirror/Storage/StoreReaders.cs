@@ -34,7 +34,12 @@ internal sealed class StoreReaders : IDisposable
     /// until the lease is disposed. Dispose the lease to give the connection back (set <see cref="ReaderLease.Healthy"/>
     /// to false first when it failed in a way that may have left it unusable).
     /// </summary>
-    public async ValueTask<ReaderLease> LeaseAsync(CancellationToken cancellationToken)
+    /// <remarks>
+    /// Only <see cref="AsOfQueries"/> passes <paramref name="asOf"/>: it gets a connection that may have the as-of views
+    /// installed. Every other lease gets one without them (a connection that had them has them dropped first), so that
+    /// its names resolve to the live tables.
+    /// </remarks>
+    public async ValueTask<ReaderLease> LeaseAsync(CancellationToken cancellationToken, bool asOf = false)
     {
         if (_inMemory)
         {
@@ -47,7 +52,7 @@ internal sealed class StoreReaders : IDisposable
             ReaderPool.Reader reader;
             try
             {
-                reader = await _pool.RentAsync(cancellationToken).ConfigureAwait(false);
+                reader = await _pool.RentAsync(asOf, cancellationToken).ConfigureAwait(false);
             }
             catch (SqliteException ex)
             {
@@ -57,6 +62,10 @@ internal sealed class StoreReaders : IDisposable
             try
             {
                 reader.Refresh(_catalog);
+                if (!asOf)
+                {
+                    reader.DropAsOf();
+                }
             }
             catch (SqliteException ex)
             {

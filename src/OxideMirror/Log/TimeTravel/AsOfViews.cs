@@ -4,7 +4,8 @@ using Microsoft.Data.Sqlite;
 namespace OxideMirror;
 
 /// <summary>
-/// The mirror as of a moment, as temporary views over the live tables and their history (no copy): one view per
+/// The mirror as of a moment, as temporary views over the live tables and their history (no copy), made once per query
+/// connection and schema and pointed at each query's moment through a one-row temporary table: one view per
 /// resource table, under the table's own name, and one named <c>mirror_records</c>. SQLite resolves an unqualified name
 /// in <c>temp</c> ahead of <c>main</c>, so the agent's SQL reads them in place of the live tables. Each version of a
 /// record is current from its <c>last_synced_at</c> (<c>_synced_at</c>) until the applied time of the event that replaced
@@ -27,20 +28,26 @@ internal static class AsOfViews
     private const string RecordColumns = "resource, record_id, payload, source, last_synced_at, occurred_at, confidence, version, deleted_at";
 
     /// <summary>
-    /// Writes the statements that create the views of the moment <paramref name="at"/> (a store timestamp) for every resource
-    /// the store knows, read from <paramref name="connection"/>, the statements that drop them again (dependants first),
-    /// and what the guard lets the query read. Each public view selects from an inner view, the only one that reads the
-    /// live and history tables, named with a nonce of this query (see <see cref="QueryGuard.AsOfViews"/>).
+    /// Writes the statements that create, for every resource the store knows (read from <paramref name="connection"/>),
+    /// the views of the mirror as of the moment held in the set's moment table, the statements that drop them again
+    /// (dependants first), and what the guard lets a query read. Each public view selects from an inner view, the only
+    /// one that reads the live and history tables; the inner views and the moment table are named with a nonce of this
+    /// set, which the store refuses in any query's text (see <see cref="QueryGuard.AsOfViews"/>).
     /// </summary>
-    public static (List<string> Create, List<string> Drop, AsOfAccess Access) Build(SqliteConnection connection, string at, AsOfMode mode)
+    public static AsOfViewSet Build(SqliteConnection connection, AsOfMode mode, int schemaGeneration)
     {
-        var moment = Literal(at);
         var nonce = Guid.NewGuid().ToString("N")[..16];
-        var create = new List<string>();
+        var momentTable = $"temp.{Identifiers.Quote($"mirror asof {nonce} moment")}";
+        var moment = $"(SELECT at FROM {momentTable})";
+        var create = new List<string>
+        {
+            $"CREATE TEMP TABLE {Identifiers.Quote($"mirror asof {nonce} moment")} (at TEXT NOT NULL)",
+            $"INSERT INTO {momentTable} (at) VALUES ('')",
+        };
         var views = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var readers = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var publicDrops = new List<string>();
-        var readerDrops = new List<string>();
+        var readerDrops = new List<string> { $"DROP TABLE IF EXISTS {momentTable}" };
         string Reader(string name, string select)
         {
             var reader = $"mirror asof {nonce} {name}";
@@ -103,7 +110,7 @@ internal static class AsOfViews
             }
         }
 
-        return (create, [.. publicDrops, .. readerDrops], new AsOfAccess(views, readers, mainTables));
+        return new AsOfViewSet(nonce, mode, schemaGeneration, create, [.. publicDrops, .. readerDrops], $"UPDATE {momentTable} SET at = $at", new AsOfAccess(views, readers, mainTables));
     }
 
     private static List<(string Resource, string Table, List<string> Columns)> Resources(SqliteConnection connection)

@@ -438,6 +438,73 @@ public sealed class TimeTravelTests
     }
 
     [Fact]
+    public async Task QueryAsync_LiveAndAsOfTakingTurnsOnOneConnection_EachReadsItsOwnTables()
+    {
+        // One reader: the as-of views it keeps between as-of queries must be gone for every other read.
+        var clock = new FakeTimeProvider(T1);
+        await using var store = await MirrorStore.OpenInMemoryAsync(new MirrorStoreOptions { TimeProvider = clock, MaxReaders = 1 });
+        await store.ApplyAsync(Customer("c1", "Ada"), LastWriteWins.Instance);
+        clock.SetUtcNow(T2);
+        await store.ApplyAsync(Customer("c1", "Ada Ltd"), LastWriteWins.Instance);
+        const string Sql = "SELECT name FROM customers";
+
+        var then = await AsOf(store, Sql, T1.AddMinutes(1));
+        var live = await store.QueryAsync(Sql);
+        var record = await store.GetRecordAsync("customers", "c1");
+        var thenAgain = await AsOf(store, Sql, T1.AddMinutes(2));
+        var occurred = await store.QueryAsync(Sql, options: new QueryOptions { AsOf = T1.AddMinutes(3), AsOfMode = AsOfMode.Occurred });
+        var liveAgain = await store.QueryAsync("SELECT count(*) AS n FROM mirror_records");
+
+        then.Rows.Single()["name"].Should().Be("Ada");
+        live.Rows.Single()["name"].Should().Be("Ada Ltd");
+        record!.Payload.GetProperty("name").GetString().Should().Be("Ada Ltd");
+        thenAgain.Rows.Single()["name"].Should().Be("Ada");
+        occurred.Rows.Should().ContainSingle();
+        liveAgain.Rows.Single()["n"].Should().Be(1L);
+    }
+
+    [Fact]
+    public async Task QueryAsync_AsOfAfterASchemaChange_SeesTheNewColumnAndResource()
+    {
+        var clock = new FakeTimeProvider(T1);
+        await using var store = await MirrorStore.OpenInMemoryAsync(new MirrorStoreOptions { TimeProvider = clock, MaxReaders = 1 });
+        await store.ApplyAsync(Customer("c1", "Ada"), LastWriteWins.Instance);
+        (await AsOf(store, "SELECT name FROM customers", T3)).Rows.Single()["name"].Should().Be("Ada");
+
+        clock.SetUtcNow(T2);
+        await store.ApplyAsync(Delta.Upsert("customers", "c1", new { name = "Ada", city = "London" }, "crm"), LastWriteWins.Instance);
+        await store.ApplyAsync(Delta.Upsert("orders", "o1", new { customer_id = "c1", total = 5 }, "shop"), LastWriteWins.Instance);
+
+        var after = await AsOf(store, "SELECT c.city, o.total FROM customers c JOIN orders o ON o.customer_id = c.record_id", T3);
+        var before = await AsOf(store, "SELECT city FROM customers", T1.AddMinutes(1));
+
+        after.Rows.Single()["city"].Should().Be("London");
+        after.Rows.Single()["total"].Should().Be(5L);
+        before.Rows.Single()["city"].Should().BeNull("version 1 had no city");
+    }
+
+    [Fact]
+    public async Task QueryAsync_AsOfNamingTheViewsItCouldLearn_IsRefusedBeforeItRuns()
+    {
+        // The views stay on the connection between as-of queries; a query that names their readers (to take their name
+        // for a CTE over the live table, say) is refused by its text, whatever it learnt of their names.
+        var clock = new FakeTimeProvider(T1);
+        await using var store = await MirrorStore.OpenInMemoryAsync(new MirrorStoreOptions { TimeProvider = clock, MaxReaders = 1 });
+        await store.ApplyAsync(Customer("c1", "Ada"), LastWriteWins.Instance);
+        clock.SetUtcNow(T2);
+        await store.ApplyAsync(Customer("c2", "Grace"), LastWriteWins.Instance);
+        var names = await AsOf(store, "SELECT name FROM temp.sqlite_schema WHERE name LIKE 'mirror asof %customers'", T1.AddMinutes(1));
+        var reader = (string)names.Rows.Single()["name"]!;
+
+        var act = () => AsOf(store, $"WITH \"{reader}\" AS (SELECT * FROM main.customers) SELECT count(*) AS n FROM \"{reader}\"", T1.AddMinutes(1));
+        var upper = () => AsOf(store, $"SELECT count(*) AS n FROM \"{reader.ToUpperInvariant()}\"", T1.AddMinutes(1));
+
+        (await act.Should().ThrowExactlyAsync<QueryException>()).WithMessage("*names one of the store's own as-of views*");
+        await upper.Should().ThrowExactlyAsync<QueryException>();
+        (await AsOf(store, "SELECT count(*) AS n FROM customers", T1.AddMinutes(1))).Rows.Single()["n"].Should().Be(1L);
+    }
+
+    [Fact]
     public async Task QueryAsync_OccurredModeWithoutAsOf_ThrowsArgumentException()
     {
         await using var store = await MirrorStore.OpenInMemoryAsync();
