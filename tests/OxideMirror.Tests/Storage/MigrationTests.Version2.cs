@@ -24,33 +24,8 @@ public sealed partial class MigrationTests
         var clock = new FakeTimeProvider(Version2Start);
         var options = new MirrorStoreOptions { TimeProvider = clock };
 
-        // What a version-2 mirror held: the rows the write path writes into the tables of scripts 0001 and 0002 (script
-        // 0003 and its commit added only the history tables and the writes into them), taken from a store it wrote.
         var written = dir.File("written.db");
-        var seen = new List<(DateTimeOffset Moment, string Tables)>();
-        await using (var store = await MirrorStore.OpenAsync(written, options))
-        {
-            async Task BatchAsync(params Delta[] deltas)
-            {
-                await store.ApplyBatchAsync(deltas, LastWriteWins.Instance);
-                seen.Add((clock.GetUtcNow(), await DumpAsync(store, null)));
-                clock.Advance(TimeSpan.FromMinutes(1));
-            }
-
-            await BatchAsync(
-                Delta.Upsert("customers", "c1", new { name = "Ada", tier = "startup" }, "crm").At(Version2Start),
-                Delta.Upsert("customers", "c2", new { name = "Grace", tier = "startup" }, "crm").At(Version2Start),
-                Delta.Upsert("orders", "o1", new { customer = "c1", total = 10 }, "shop").At(Version2Start));
-            await store.CreateIndexAsync("customers", "tier");
-            await BatchAsync(
-                Delta.Upsert("customers", "c1", new { name = "Ada", tier = "growth", seats = 5 }, "crm").At(Version2Start.AddMinutes(1)),
-                Delta.Delete("customers", "c2", "crm").At(Version2Start.AddMinutes(1)),
-                Delta.Upsert("orders", "o1", new { customer = "c1", total = 12, status = "paid" }, "shop").At(Version2Start.AddMinutes(1)));
-            await BatchAsync(
-                Delta.Upsert("customers", "c2", new { name = "Grace Hopper", tier = "enterprise", address = new { city = "Arlington" } }, "crm").At(Version2Start.AddMinutes(2)),
-                Delta.Upsert("orders", "o2", new { customer = "c2", total = 99 }, "shop").At(Version2Start.AddMinutes(2)),
-                Delta.Delete("orders", "o1", "shop").At(Version2Start.AddMinutes(2)));
-        }
+        var seen = await WriteThreeBatchesAsync(written, clock, options);
 
         var expectedHistory = History(written);
         expectedHistory.Should().Contain("replaced_seq=", "the feed replaced versions, so the write path kept history to compare with");
@@ -114,6 +89,75 @@ public sealed partial class MigrationTests
         var afterWrite = History(path);
         await upgraded.RebuildRecordsAsync();
         History(path).Should().Be(afterWrite, "a rebuild of the upgraded store reproduces its history, the part written before the upgrade included");
+    }
+
+    [Fact]
+    public async Task OpenAsync_StoreAtSchemaVersion2WithACompactedLog_AnswersEarlierMomentsAsTheCompactedLogSays()
+    {
+        // time-travel.md: time travel reaches back only as far as the log does. A version-2 store compacted before the
+        // upgrade has snapshots where its early versions were: script 0003 can fill only what the log still holds, which
+        // is what a store that kept history all along holds after the same compaction.
+        using var dir = new TempDirectory();
+        var clock = new FakeTimeProvider(Version2Start);
+        var options = new MirrorStoreOptions { TimeProvider = clock };
+        var written = dir.File("written.db");
+        var seen = await WriteThreeBatchesAsync(written, clock, options);
+        var cutoff = seen[1].Moment;
+        await using var compacted = await MirrorStore.OpenAsync(written, options);
+        (await compacted.CompactAsync(RetentionPolicy.ForAge(clock.GetUtcNow() - cutoff))).Should().NotBeNull();
+        EventSourcingKit.Scalar(written, "SELECT count(*) FROM mirror_events WHERE op = 'snapshot'").Should().BeGreaterThan(0, "the compaction must have cut some history, or this proves nothing");
+        var path = dir.File("version2.db");
+        WriteVersion2(path, written);
+
+        await using var upgraded = await MirrorStore.OpenAsync(path, options);
+
+        upgraded.SchemaVersion.Should().Be(3);
+        History(path).Should().Be(History(written), "the history 0003 fills from a compacted log is the history left after the same compaction");
+        foreach (var moment in seen.Select(s => s.Moment).Prepend(Version2Start.AddSeconds(-1)))
+        {
+            (await DumpAsync(upgraded, moment)).Should().Be(await DumpAsync(compacted, moment), $"as of {moment:O} the upgraded store answers as the compacted log says");
+        }
+
+        foreach (var (moment, tables) in seen.Where(s => s.Moment >= cutoff))
+        {
+            (await DumpAsync(upgraded, moment)).Should().Be(tables, $"{moment:O} is at or after the retention point {cutoff:O}");
+        }
+    }
+
+    /// <summary>
+    /// Writes, through the write path, what the version-2 file of these tests holds: customers and orders over three
+    /// batches a minute apart (updates, deletes, a re-create, a column added later, an index), and returns what a live
+    /// query saw after each batch. Script 0003 and its commit added only the history tables and the writes into them, so
+    /// every other table holds the rows a version-2 store held.
+    /// </summary>
+    private static async Task<List<(DateTimeOffset Moment, string Tables)>> WriteThreeBatchesAsync(string written, FakeTimeProvider clock, MirrorStoreOptions options)
+    {
+        var seen = new List<(DateTimeOffset Moment, string Tables)>();
+        await using (var store = await MirrorStore.OpenAsync(written, options))
+        {
+            async Task BatchAsync(params Delta[] deltas)
+            {
+                await store.ApplyBatchAsync(deltas, LastWriteWins.Instance);
+                seen.Add((clock.GetUtcNow(), await DumpAsync(store, null)));
+                clock.Advance(TimeSpan.FromMinutes(1));
+            }
+
+            await BatchAsync(
+                Delta.Upsert("customers", "c1", new { name = "Ada", tier = "startup" }, "crm").At(Version2Start),
+                Delta.Upsert("customers", "c2", new { name = "Grace", tier = "startup" }, "crm").At(Version2Start),
+                Delta.Upsert("orders", "o1", new { customer = "c1", total = 10 }, "shop").At(Version2Start));
+            await store.CreateIndexAsync("customers", "tier");
+            await BatchAsync(
+                Delta.Upsert("customers", "c1", new { name = "Ada", tier = "growth", seats = 5 }, "crm").At(Version2Start.AddMinutes(1)),
+                Delta.Delete("customers", "c2", "crm").At(Version2Start.AddMinutes(1)),
+                Delta.Upsert("orders", "o1", new { customer = "c1", total = 12, status = "paid" }, "shop").At(Version2Start.AddMinutes(1)));
+            await BatchAsync(
+                Delta.Upsert("customers", "c2", new { name = "Grace Hopper", tier = "enterprise", address = new { city = "Arlington" } }, "crm").At(Version2Start.AddMinutes(2)),
+                Delta.Upsert("orders", "o2", new { customer = "c2", total = 99 }, "shop").At(Version2Start.AddMinutes(2)),
+                Delta.Delete("orders", "o1", "shop").At(Version2Start.AddMinutes(2)));
+        }
+
+        return seen;
     }
 
     private const string EmptyDump = "# mirror_records\n# customers\n# orders\n";
