@@ -4,7 +4,7 @@ using static OxideMirror.Tests.StoreTestKit;
 namespace OxideMirror.Tests.Storage;
 
 /// <summary>Schema migrations: forward-only, idempotent, and refusing files they cannot handle.</summary>
-public sealed class MigrationTests
+public sealed partial class MigrationTests
 {
     [Fact]
     public async Task OpenAsync_NewFile_AppliesEveryMigrationOnce()

@@ -6,7 +6,8 @@ namespace OxideMirror.Tests.Sync;
 /// <summary>
 /// Proves batch atomicity with real crashes: a child process syncing a large multi-page source is killed with SIGKILL at
 /// several points. After each kill the reopened store must hold exactly the committed pages (records equal to a replay of
-/// the committed events, cursor matching them), and resuming must end identical to an uninterrupted run.
+/// the committed events, history holding exactly the versions they replaced, cursor matching them), and resuming must end
+/// identical to an uninterrupted run, history and as-of answers included.
 /// </summary>
 public sealed class CrashRecoveryTests(UninterruptedRun reference, ITestOutputHelper output) : IClassFixture<UninterruptedRun>
 {
@@ -71,9 +72,67 @@ public sealed class CrashRecoveryTests(UninterruptedRun reference, ITestOutputHe
     public async Task SyncKilled_RepeatedlyAfterRandomDelays_EveryRestartResumesAndTheEndMatchesUninterruptedRun()
     {
         var seed = Environment.TickCount;
-        var random = new Random(seed);
         using var dir = new TempDirectory();
         var db = dir.File();
+
+        await KillRepeatedlyAtRandomPointsAsync(db, seed);
+
+        await AssertResumeMatchesUninterruptedRunAsync(db, $"after three kills (random seed {seed})");
+    }
+
+    [Fact]
+    public async Task SyncKilled_RepeatedlyAfterRandomDelays_HistoryAndAsOfAnswersMatchUninterruptedRunAndARebuildReproducesThem()
+    {
+        // The feed updates and deletes earlier records throughout (38% and 12% of its deltas), so every page writes
+        // history rows in its transaction, and kills land while they are being written.
+        var seed = Environment.TickCount;
+        using var dir = new TempDirectory();
+        var db = dir.File();
+        await KillRepeatedlyAtRandomPointsAsync(db, seed);
+        var why = $"after three kills (random seed {seed})";
+
+        await AssertResumeMatchesUninterruptedRunAsync(db, why);
+
+        await using var store = await MirrorStore.OpenAsync(db);
+        var snapshot = await MirrorSnapshot.ReadAsync(store, SourceId);
+        foreach (var pages in UninterruptedRun.AsOfPages)
+        {
+            var records = await MirrorSnapshot.RecordsAsOfAsync(store, snapshot.CommittedAt(pages));
+            MirrorSnapshot.FirstDifference(records, snapshot.Replay(pages * UninterruptedRun.PageSize)).Should().BeNull(
+                "mirror_records as of the moment page {0} committed must equal a replay of the log's first {0} pages ({1})", pages, why);
+        }
+
+        var answers = await snapshot.AsOfAnswersAsync(store, UninterruptedRun.AsOfPages, UninterruptedRun.PageSize);
+        MirrorSnapshot.FirstDifference(answers, reference.AsOfAnswers).Should().BeNull(
+            "every as-of answer (mirror_records and each resource table, by applied and by event time) must equal the uninterrupted run's ({0})", why);
+
+        // Wreck the history behind the store's back, so that the rebuild has something to reproduce.
+        var tables = snapshot.History.Select(h => h.Table).Distinct().ToList();
+        tables.Should().HaveCount(1 + GeneratedSource.Resources.Count, "mirror_records_history and one history table per resource");
+        foreach (var table in tables)
+        {
+            var seq = table == "mirror_records_history" ? "replaced_seq" : "\"~replaced_seq\"";
+            OxideMirror.Tests.Log.EventSourcingKit.Execute(db, $"DELETE FROM \"{table}\" WHERE {seq} % 3 = 0; UPDATE \"{table}\" SET {(table == "mirror_records_history" ? "version" : "_version")} = -1 WHERE {seq} % 3 = 1");
+        }
+
+        MirrorSnapshot.FirstDifference(MirrorSnapshot.ReadHistory(db, snapshot.AppliedTimes), snapshot.History).Should().NotBeNull("the scrambled history must differ, or the rebuild below proves nothing");
+
+        var rebuilt = await store.RebuildRecordsAsync();
+
+        rebuilt.EventsRead.Should().Be(snapshot.Events.Count(e => e.Applied), "the rebuild reads every applied event of the log");
+        MirrorSnapshot.FirstDifference(MirrorSnapshot.ReadHistory(db, snapshot.AppliedTimes), reference.Snapshot.History).Should().BeNull(
+            "a rebuild of the recovered store must reproduce the uninterrupted run's history, row for row ({0})", why);
+        MirrorSnapshot.FirstDifference(await snapshot.AsOfAnswersAsync(store, UninterruptedRun.AsOfPages, UninterruptedRun.PageSize), reference.AsOfAnswers).Should().BeNull(
+            "after the rebuild every as-of answer must still equal the uninterrupted run's ({0})", why);
+    }
+
+    /// <summary>
+    /// Syncs the feed into <paramref name="db"/> in child processes killed three times at random points, checking after
+    /// each kill that the store holds whole committed pages; stops early if the child finished before a kill.
+    /// </summary>
+    private async Task KillRepeatedlyAtRandomPointsAsync(string db, int seed)
+    {
+        var random = new Random(seed);
         var committed = 0;
         for (var kill = 1; kill <= 3; kill++)
         {
@@ -111,8 +170,6 @@ public sealed class CrashRecoveryTests(UninterruptedRun reference, ITestOutputHe
                 break;
             }
         }
-
-        await AssertResumeMatchesUninterruptedRunAsync(db, $"after three kills (random seed {seed})");
     }
 
     /// <summary>Says where the kill landed, from the child's last words and the store: observed, not asserted (a kill lands where it lands).</summary>
@@ -164,6 +221,8 @@ public sealed class CrashRecoveryTests(UninterruptedRun reference, ITestOutputHe
         MirrorSnapshot.FirstDifference(snapshot.Records, snapshot.Replay()).Should().BeNull(
             "mirror_records must equal a replay of the committed events ({0})", why);
         snapshot.Duplicates().Should().BeEmpty("no change may be applied twice ({0})", why);
+        MirrorSnapshot.FirstDifference(snapshot.History, reference.Snapshot.HistoryUpTo(snapshot.Events)).Should().BeNull(
+            "the history must hold exactly the versions the committed pages replaced, as an uninterrupted run keeps them ({0})", why);
         return pages;
     }
 
@@ -189,5 +248,7 @@ public sealed class CrashRecoveryTests(UninterruptedRun reference, ITestOutputHe
         snapshot.Duplicates().Should().BeEmpty("no change may be applied twice ({0})", why);
         MirrorSnapshot.FirstDifference(snapshot.Records, snapshot.Replay()).Should().BeNull(
             "mirror_records must equal a replay of the log ({0})", why);
+        MirrorSnapshot.FirstDifference(snapshot.History, expected.History).Should().BeNull(
+            "the resumed mirror's history (mirror_records_history and each mirror_history_<table>) must equal the uninterrupted run's ({0})", why);
     }
 }

@@ -5,18 +5,22 @@ namespace OxideMirror.Tests.Sync;
 
 /// <summary>
 /// Everything a mirror file holds that the crash tests compare: the event log in seq order, the live records table,
-/// and a source's cursor. Read through <see cref="MirrorStore.QueryAsync(string, object?, QueryOptions?, CancellationToken)"/>,
+/// the record history (see MirrorSnapshot.History.cs) and a source's cursor. Read through <see cref="MirrorStore.QueryAsync(string, object?, QueryOptions?, CancellationToken)"/>,
 /// which may SELECT from the internal tables.
 /// </summary>
-internal sealed class MirrorSnapshot
+internal sealed partial class MirrorSnapshot
 {
+    private const string RecordsSql = "SELECT resource, record_id, payload, version, deleted_at IS NOT NULL AS deleted, source, confidence, occurred_at FROM mirror_records";
+
     private static readonly QueryOptions Unbounded = new() { MaxRows = 10_000_000, MaxBytes = 1L << 30, Timeout = TimeSpan.FromMinutes(5) };
 
-    private MirrorSnapshot(IReadOnlyList<LoggedEvent> events, IReadOnlyList<RecordState> records, string? cursor)
+    private MirrorSnapshot(IReadOnlyList<LoggedEvent> events, IReadOnlyList<RecordState> records, string? cursor, IReadOnlyList<string> appliedTimes, IReadOnlyList<HistoryRow> history)
     {
         Events = events;
         Records = records;
         Cursor = cursor;
+        AppliedTimes = appliedTimes;
+        History = history;
     }
 
     /// <summary>Gets the event log, in seq order.</summary>
@@ -41,25 +45,25 @@ internal sealed class MirrorSnapshot
             CancellationToken.None);
         events.Truncated.Should().BeFalse("the snapshot must hold the whole event log");
 
-        var records = await store.QueryAsync(
-            "SELECT resource, record_id, payload, version, deleted_at IS NOT NULL AS deleted, source, confidence, occurred_at FROM mirror_records",
-            null,
-            Unbounded,
-            CancellationToken.None);
+        var records = await store.QueryAsync(RecordsSql, null, Unbounded, CancellationToken.None);
         records.Truncated.Should().BeFalse("the snapshot must hold every record");
 
         var cursor = await store.GetCursorAsync(sourceId);
+        var appliedTimes = await ReadAppliedTimesAsync(store);
         return new MirrorSnapshot(
             events.Rows.Select(LoggedEvent.From).ToList(),
             Sorted(records.Rows.Select(RecordState.From)),
-            cursor);
+            cursor,
+            appliedTimes,
+            ReadHistory(store.Path!, appliedTimes));
     }
 
     /// <summary>Rebuilds the records from the log: per record, the last applied event (by seq) decides payload, version and deletion.</summary>
-    public IReadOnlyList<RecordState> Replay()
+    /// <param name="events">How many of the first events to replay; all of them when null.</param>
+    public IReadOnlyList<RecordState> Replay(int? events = null)
     {
         var state = new Dictionary<(string, string), RecordState>();
-        foreach (var e in Events)
+        foreach (var e in Events.Take(events ?? Events.Count))
         {
             if (!e.Applied)
             {

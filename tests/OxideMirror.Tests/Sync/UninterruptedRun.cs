@@ -12,7 +12,13 @@ public sealed class UninterruptedRun : IAsyncLifetime
     public const int Pages = 60;
     public const int PageSize = 500;
 
+    /// <summary>Gets the pages after whose commit the history tests ask as-of questions (1-based; the last is the end).</summary>
+    public static IReadOnlyList<int> AsOfPages { get; } = [1, 9, 30, 47, Pages];
+
     internal MirrorSnapshot Snapshot { get; private set; } = null!;
+
+    /// <summary>Gets the as-of answers of the reference at <see cref="AsOfPages"/> (see <see cref="MirrorSnapshot.AsOfAnswersAsync"/>).</summary>
+    internal IReadOnlyList<string> AsOfAnswers { get; private set; } = null!;
 
     internal static GeneratedSource NewSource() => new(Seed, Pages, PageSize);
 
@@ -23,6 +29,9 @@ public sealed class UninterruptedRun : IAsyncLifetime
         var report = await new Syncer(store, MergeJson.Instance).SyncAsync(NewSource());
         report.Pulled.Should().Be((long)Pages * PageSize);
         Snapshot = await MirrorSnapshot.ReadAsync(store, report.Source);
+        Snapshot.AppliedTimes.Should().HaveCount(Pages, "each page commits in one transaction at its own applied time, which the history comparisons rely on");
+        Snapshot.History.Should().NotBeEmpty("the feed updates and deletes records, so it must leave history");
+        AsOfAnswers = await Snapshot.AsOfAnswersAsync(store, AsOfPages, PageSize);
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
