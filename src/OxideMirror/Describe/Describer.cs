@@ -10,6 +10,12 @@ internal static class Describer
     private const int SampleRows = 1000;
     private const int JoinSample = 200;
 
+    /// <summary>
+    /// How many rows of a join's target column are read when it has no index: a bound on the scan, so that describing a
+    /// mirror of millions of records stays fast (an indexed target, and record_id, is probed value by value instead).
+    /// </summary>
+    private const int UnindexedTargetRows = 20_000;
+
     private static readonly Dictionary<string, string> InternalTables = new(StringComparer.Ordinal)
     {
         ["mirror_events"] = "every change ever received, applied or not (seq, resource, record_id, op, payload, source, confidence, occurred_at, applied_at, applied, decision, version): history and audit",
@@ -56,7 +62,7 @@ internal static class Describer
                     var targets = to.Columns.Where(t => t.Name == "record_id" || (t.Key is not null && string.Equals(t.Name, column.Name, StringComparison.OrdinalIgnoreCase)));
                     foreach (var target in targets)
                     {
-                        var rate = MatchRate(connection, to.Table, target.Name, values);
+                        var rate = MatchRate(connection, to.Table, target.Name, target.Indexed || target.Name == "record_id", values);
                         if (rate >= 0.5)
                         {
                             joins.Add(new JoinKey(from.Table, column.Name, to.Table, target.Name, rate, column.Indexed && (target.Indexed || target.Name == "record_id")));
@@ -145,7 +151,11 @@ internal static class Describer
         return columns;
     }
 
-    private static double MatchRate(SqliteConnection connection, string table, string column, List<object?> values)
+    /// <summary>
+    /// Returns the share of <paramref name="values"/> found in a column: all of it when it is indexed (one probe a value),
+    /// else its first <see cref="UnindexedTargetRows"/> rows.
+    /// </summary>
+    private static double MatchRate(SqliteConnection connection, string table, string column, bool indexed, List<object?> values)
     {
         var parameters = new DynamicParameters();
         var names = new List<string>(values.Count);
@@ -156,7 +166,11 @@ internal static class Describer
             names.Add("@" + name);
         }
 
-        var sql = $"SELECT count(DISTINCT {Identifiers.Quote(column)}) FROM {Identifiers.Quote(table)} WHERE {Identifiers.Quote(column)} IN ({string.Join(", ", names)})";
+        var quoted = Identifiers.Quote(column);
+        var from = indexed
+            ? Identifiers.Quote(table)
+            : string.Create(CultureInfo.InvariantCulture, $"(SELECT {quoted} FROM {Identifiers.Quote(table)} LIMIT {UnindexedTargetRows})");
+        var sql = $"SELECT count(DISTINCT {quoted}) FROM {from} WHERE {quoted} IN ({string.Join(", ", names)})";
         var found = connection.ExecuteScalar<long>(sql, parameters);
         return Math.Round((double)found / values.Count, 3);
     }

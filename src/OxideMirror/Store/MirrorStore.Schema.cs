@@ -30,7 +30,11 @@ public sealed partial class MirrorStore
     /// <param name="cancellationToken">A token to cancel.</param>
     /// <returns>The description.</returns>
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
-    /// <remarks>Types, null rates, examples and join keys are inferred from a sample of each table (up to 1,000 rows).</remarks>
+    /// <remarks>
+    /// Row counts are exact. Types, null rates, examples and join keys are inferred from a sample of each table (up to
+    /// 1,000 rows); a join key's sampled values are looked up in all of the target column when it is indexed (or is
+    /// <c>record_id</c>), else in its first 20,000 rows, so that the description's cost stays bounded at millions of records.
+    /// </remarks>
     public async Task<MirrorDescription> DescribeAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();

@@ -1,0 +1,36 @@
+using System.Globalization;
+
+namespace OxideMirror.Tests.Describe;
+
+/// <summary>What <see cref="MirrorStore.DescribeAsync"/> reads to find join keys: bounded where a column has no index.</summary>
+public sealed class DescribeBoundsTests
+{
+    [Fact]
+    public async Task DescribeAsync_JoinTargetWithoutIndex_IsMatchedInItsFirst20000RowsAndAnIndexedOneInFull()
+    {
+        // accounts.code's values appear in ledger.code only after ledger's first 20,000 rows.
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        var accounts = Enumerable.Range(0, 300).Select(i => Delta.Upsert("accounts", Id(i), new { code = Code(i) }, "crm")).ToList();
+        await store.ApplyBatchAsync(accounts, LastWriteWins.Instance);
+        for (var start = 0; start < 25_000; start += 5_000)
+        {
+            var page = Enumerable.Range(start, 5_000)
+                .Select(i => Delta.Upsert("ledger", Id(i), new { code = i < 20_000 ? "other-" + Id(i) : Code(i % 300) }, "erp"))
+                .ToList();
+            await store.ApplyBatchAsync(page, LastWriteWins.Instance);
+        }
+
+        var unindexed = await store.DescribeAsync();
+        await store.CreateIndexAsync("ledger", "code");
+        var indexed = await store.DescribeAsync();
+
+        unindexed.Resources.Single(r => r.Table == "ledger").RowCount.Should().Be(25_000, "row counts are exact");
+        unindexed.JoinKeys.Should().NotContain(k => k.FromTable == "accounts" && k.ToTable == "ledger" && k.ToColumn == "code");
+        indexed.JoinKeys.Should().ContainSingle(k => k.FromTable == "accounts" && k.FromColumn == "code" && k.ToTable == "ledger" && k.ToColumn == "code")
+            .Which.MatchRate.Should().Be(1.0);
+    }
+
+    private static string Id(int i) => i.ToString(CultureInfo.InvariantCulture);
+
+    private static string Code(int i) => "k" + i.ToString("000", CultureInfo.InvariantCulture);
+}
