@@ -38,6 +38,9 @@ internal sealed class RecordWriter : IDisposable
     private readonly JsonCompactor _nested = new(JsonDepth.Default);
     private readonly long _maxPayloadBytes;
 
+    /// <summary>The timestamps of the row <see cref="Find"/> last found, as stored: what the history copy of it binds.</summary>
+    private (string SyncedAt, string OccurredAt, string? DeletedAt) _found;
+
     /// <summary>The <c>seq</c> of the newest event this transaction appended, or 0; published on commit.</summary>
     private long _pendingSeq;
 
@@ -75,7 +78,7 @@ internal sealed class RecordWriter : IDisposable
             "ON CONFLICT (resource, record_id) DO UPDATE SET payload = excluded.payload, source = excluded.source, last_synced_at = excluded.last_synced_at, " +
             "occurred_at = excluded.occurred_at, confidence = excluded.confidence, version = excluded.version, deleted_at = excluded.deleted_at");
         _preserveRecord = new RawStatement(connection, "INSERT INTO mirror_records_history (replaced_seq, replaced_at, resource, record_id, payload, source, last_synced_at, occurred_at, confidence, version, deleted_at) " +
-            "SELECT ?3, ?4, resource, record_id, payload, source, last_synced_at, occurred_at, confidence, version, deleted_at FROM mirror_records WHERE resource = ?1 AND record_id = ?2");
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
         _setCursor = new RawStatement(connection, "INSERT INTO mirror_cursors (source, resource, cursor, updated_at) VALUES ($source, $resource, $cursor, $at) " +
             "ON CONFLICT (source, resource) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at");
         _addFeed = new RawStatement(connection, "INSERT OR IGNORE INTO mirror_resource_sources (resource, source) VALUES ($resource, $source)");
@@ -236,11 +239,27 @@ internal sealed class RecordWriter : IDisposable
             {
                 // The version this change replaces stops being current at this event: time travel reads it from history.
                 var seq = _pendingSeq;
+                // Bound from the row Find read, as stored (its timestamps' text), rather than read again.
                 var h = _preserveRecord;
-                h.Text(1, resource);
-                h.Text(2, recordId);
-                h.Integer(3, seq);
-                h.Text(4, appliedAt);
+                h.Integer(1, seq);
+                h.Text(2, appliedAt);
+                h.Text(3, resource);
+                h.Text(4, recordId);
+                if (existing.RawUtf8 is { } payload)
+                {
+                    h.Utf8(5, payload);
+                }
+                else
+                {
+                    h.Null(5);
+                }
+
+                h.Text(6, existing.Source);
+                h.Text(7, _found.SyncedAt);
+                h.Text(8, _found.OccurredAt);
+                h.Real(9, existing.Confidence);
+                h.Integer(10, existing.Version);
+                h.Text(11, _found.DeletedAt);
                 h.Execute();
                 if (!existing.IsDeleted)
                 {
@@ -363,14 +382,15 @@ internal sealed class RecordWriter : IDisposable
         try
         {
             var deleted = !_findRecord.IsNull(6);
+            _found = (_findRecord.GetText(2), _findRecord.GetText(3), deleted ? _findRecord.GetText(6) : null);
             return new MirroredRecord
             {
                 Resource = resource,
                 RecordId = recordId,
                 RawUtf8 = deleted ? null : _findRecord.GetUtf8(0),
                 Source = _findRecord.GetText(1),
-                LastSyncedAt = Timestamps.Read(_findRecord.GetText(2)),
-                OccurredAt = Timestamps.Read(_findRecord.GetText(3)),
+                LastSyncedAt = Timestamps.Read(_found.SyncedAt),
+                OccurredAt = Timestamps.Read(_found.OccurredAt),
                 Confidence = _findRecord.GetReal(4),
                 Version = _findRecord.GetInteger(5),
                 IsDeleted = deleted,
