@@ -33,7 +33,13 @@ internal sealed class AsOfQueries
             throw new QueryException("The query was refused: it names one of the store's own as-of views. Query the resource tables and mirror_records by their names.");
         }
 
-        reader.RunTrusted([views.SetMoment], Timestamps.Write(asOf));
+        var moment = Timestamps.Write(asOf);
+        if (!string.Equals(views.Moment, moment, StringComparison.Ordinal))
+        {
+            views.Moment = null;
+            reader.RunTrusted([views.SetMoment], moment);
+            views.Moment = moment;
+        }
         QueryException failed;
         try
         {
