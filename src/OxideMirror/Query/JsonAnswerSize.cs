@@ -51,7 +51,7 @@ internal static class JsonAnswerSize
         w.WriteStartObject();
         w.WriteString("resource", string.Empty);
         w.WriteString("source", string.Empty);
-        w.WriteString("last_synced_at", new DateTimeOffset(2026, 11, 25, 12, 51, 30, TimeSpan.FromHours(-5)).AddTicks(1_234_567));
+        w.WriteString("last_synced_at", new DateTime(2026, 11, 25, 12, 51, 30, DateTimeKind.Utc).AddTicks(1_234_567));
         w.WriteEndObject();
     }) - 4;
 

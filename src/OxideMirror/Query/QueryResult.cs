@@ -96,7 +96,7 @@ public sealed class QueryResult : IQueryAnswer
                 writer.WriteStartObject();
                 writer.WriteString("resource", f.Resource);
                 writer.WriteString("source", f.Source);
-                writer.WriteString("last_synced_at", f.LastSyncedAt);
+                writer.WriteString("last_synced_at", f.LastSyncedAt.UtcDateTime);
                 writer.WriteEndObject();
             }
 

@@ -43,6 +43,18 @@ public sealed class QueryTests
     }
 
     [Fact]
+    public async Task ToJson_Freshness_IsWrittenInUtcWithZAsTheAgentToolsWriteIt()
+    {
+        var at = new DateTimeOffset(2026, 11, 3, 9, 0, 0, TimeSpan.Zero);
+        await using var store = await MirrorStore.OpenInMemoryAsync(new MirrorStoreOptions { TimeProvider = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(at) });
+        await store.ApplyAsync(Delta.Upsert("customers", "c1", new { name = "Ada" }, "crm"), LastWriteWins.Instance);
+
+        var text = (await store.QueryAsync("SELECT name FROM customers")).ToJson();
+
+        text.Should().Contain("\"last_synced_at\":\"2026-11-03T09:00:00Z\"").And.NotContain("\\u002B");
+    }
+
+    [Fact]
     public async Task QueryAsync_Record_ReturnsJsonTypedRows()
     {
         await using var store = await MirrorStore.OpenInMemoryAsync();
