@@ -12,6 +12,9 @@ internal static class PgLocks
     /// <summary>Held by whoever writes a source's pages: transaction level for one page, session level for a lease.</summary>
     public static string SourceKey(string schema, string source) => "oxidemirror.source\n" + schema + "\n" + source;
 
-    /// <summary>Held (transaction level) while a page creates a resource table or changes its columns.</summary>
+    /// <summary>Held (transaction level) while a page creates a resource table: names are chosen against every table's.</summary>
     public static string SchemaKey(string schema) => "oxidemirror.schema\n" + schema;
+
+    /// <summary>Held (transaction level) while a page adds or widens a column of one resource's table.</summary>
+    public static string ColumnsKey(string schema, string resource) => "oxidemirror.columns\n" + schema + "\n" + resource;
 }

@@ -12,8 +12,9 @@ namespace OxideMirror.PostgreSql;
 /// column per top-level payload key seen with a non-null value: a string makes it <c>text</c>, a number <c>numeric</c>,
 /// a boolean <c>boolean</c>, an object or array <c>jsonb</c>. A value of another kind than its column's widens the column
 /// to <c>text</c> (each value then as its JSON text, a string as itself), so no payload is ever refused for its shape.
-/// Deleted records are removed. Creating the table and changing its columns take the mirror's schema lock, so workers
-/// on different sources that meet one new resource or key create it once.
+/// Deleted records are removed. Creating a table takes the mirror's schema lock, changing a table's columns that
+/// resource's columns lock (both until the page commits), so workers on different sources that meet one new resource or
+/// key create it once; a page creating a table holds off other pages creating one until it commits.
 /// </summary>
 internal sealed class PgResourceTable
 {
@@ -164,7 +165,7 @@ internal sealed class PgResourceTable
 
     private async Task AddColumnAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string key, string type, CancellationToken cancellationToken)
     {
-        await LockSchemaAsync(connection, transaction, _schema, cancellationToken).ConfigureAwait(false);
+        await LockColumnsAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
         await LoadColumnsAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
         if (_columns.ContainsKey(key))
         {
@@ -184,7 +185,7 @@ internal sealed class PgResourceTable
 
     private async Task WidenAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string key, CancellationToken cancellationToken)
     {
-        await LockSchemaAsync(connection, transaction, _schema, cancellationToken).ConfigureAwait(false);
+        await LockColumnsAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
         await LoadColumnsAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
         var (column, type) = _columns[key];
         if (type == "text")
@@ -198,6 +199,9 @@ internal sealed class PgResourceTable
             $"UPDATE {PgNames.Quote(_schema)}.mirror_columns SET column_type = 'text' WHERE resource = $1 AND key = $2", cancellationToken, Resource, key).ConfigureAwait(false);
         _columns[key] = (column, "text");
     }
+
+    private Task<int> LockColumnsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
+        PgSql.ExecuteAsync(connection, transaction, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", cancellationToken, PgLocks.ColumnsKey(_schema, Resource));
 
     private static Task<int> LockSchemaAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string schema, CancellationToken cancellationToken) =>
         PgSql.ExecuteAsync(connection, transaction, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", cancellationToken, PgLocks.SchemaKey(schema));

@@ -1,0 +1,114 @@
+using Npgsql;
+
+namespace OxideMirror.PostgreSql.Tests;
+
+[Collection(PostgresTests.Name)]
+public sealed class SourceLockTests(PostgresServer server)
+{
+    [PostgresFact]
+    public async Task LockSourceAsync_HeldByOneWorker_RefusesAnotherWorkersPageOfThatSource_NamingIt()
+    {
+        var (worker1, cs) = await Mirrors.OpenAsync(server, agentRole: false);
+        await using var _ = worker1;
+        await using var worker2 = await PostgresMirrorStore.OpenAsync(cs);
+        await using var lease = await worker1.LockSourceAsync("crm");
+
+        var act = () => worker2.ApplyPageAsync([Delta.Upsert("customers", "c1", new { name = "Acme" }, "crm")], LastWriteWins.Instance, new CursorUpdate("crm", "p1"));
+
+        var refused = (await act.Should().ThrowAsync<SourceLockedException>()).Which;
+        refused.SourceId.Should().Be("crm");
+        refused.Code.Should().Be(MirrorErrorCodes.SourceLocked);
+        refused.Message.Should().Contain("'crm'").And.Contain("another worker");
+        (await Mirrors.CountAsync(cs, "mirror_events")).Should().Be(0);
+        (await worker2.GetCursorAsync("crm")).Should().BeNull();
+
+        await lease.ApplyPageAsync([Delta.Upsert("customers", "c1", new { name = "Acme" }, "crm")], LastWriteWins.Instance, new CursorUpdate("crm", "p1"));
+        (await worker2.GetCursorAsync("crm")).Should().Be("p1");
+    }
+
+    [PostgresFact]
+    public async Task LockSourceAsync_TwiceForOneSource_RefusesTheSecond_AndAnotherSourceIsFree()
+    {
+        var (worker1, cs) = await Mirrors.OpenAsync(server, agentRole: false);
+        await using var _ = worker1;
+        await using var worker2 = await PostgresMirrorStore.OpenAsync(cs);
+        await using var crm = await worker1.LockSourceAsync("crm");
+
+        var second = () => worker2.LockSourceAsync("crm");
+
+        (await second.Should().ThrowAsync<SourceLockedException>()).Which.SourceId.Should().Be("crm");
+        await using var billing = await worker2.LockSourceAsync("billing");
+        await billing.ApplyPageAsync([Delta.Upsert("invoices", "i1", new { amount = 1 }, "billing")], LastWriteWins.Instance, new CursorUpdate("billing", "b1"));
+        await crm.ApplyPageAsync([Delta.Upsert("customers", "c1", new { name = "Acme" }, "crm")], LastWriteWins.Instance, new CursorUpdate("crm", "c1"));
+        (await worker1.GetCursorAsync("billing")).Should().Be("b1");
+        (await worker2.GetCursorAsync("crm")).Should().Be("c1");
+    }
+
+    [PostgresFact]
+    public async Task LockSourceAsync_Released_LetsTheNextWorkerIn()
+    {
+        var (worker1, cs) = await Mirrors.OpenAsync(server, agentRole: false);
+        await using var _ = worker1;
+        await using var worker2 = await PostgresMirrorStore.OpenAsync(cs);
+        var lease = await worker1.LockSourceAsync("crm");
+
+        await lease.DisposeAsync();
+
+        await using var next = await worker2.LockSourceAsync("crm");
+        next.Source.Should().Be("crm");
+    }
+
+    [PostgresFact]
+    public async Task LockSourceAsync_WorkerConnectionDies_ItsLockGoesWithIt()
+    {
+        var (worker1, cs) = await Mirrors.OpenAsync(server, agentRole: false);
+        await using var _ = worker1;
+        await using var worker2 = await PostgresMirrorStore.OpenAsync(cs);
+        await using var lease = await worker1.LockSourceAsync("crm");
+
+        // A crashed worker: its backend ends, as when its process is killed and the server sees the socket close.
+        (await Mirrors.ScalarAsync(cs, $"SELECT pg_terminate_backend({lease.ProcessId}, 5000)")).Should().Be(true);
+
+        var page = await worker2.ApplyPageAsync([Delta.Upsert("customers", "c1", new { name = "Acme" }, "crm")], LastWriteWins.Instance, new CursorUpdate("crm", "p1"));
+        page.Single().Decision.Should().Be(ApplyDecision.Inserted);
+        var lost = () => lease.ApplyPageAsync([Delta.Upsert("customers", "c2", new { name = "Late" }, "crm")], LastWriteWins.Instance, new CursorUpdate("crm", "p2"));
+        (await lost.Should().ThrowAsync<MirrorException>()).Which.Should().BeOfType<MirrorStorageException>();
+        (await worker2.GetCursorAsync("crm")).Should().Be("p1");
+    }
+
+    [PostgresFact]
+    public async Task ApplyPageAsync_PagesOfOneSourceFromTwoWorkersAtOnce_NeverBothCommitWhileOneIsOpen()
+    {
+        var (worker1, cs) = await Mirrors.OpenAsync(server, agentRole: false);
+        await using var _ = worker1;
+        await using var worker2 = await PostgresMirrorStore.OpenAsync(cs);
+        var gate = new SemaphoreSlim(0);
+        var release = new SemaphoreSlim(0);
+        await worker1.ApplyPageAsync([Delta.Upsert("customers", "c0", new { name = "Zero" }, "crm"), Delta.Upsert("invoices", "i0", new { amount = 0 }, "billing")], LastWriteWins.Instance);
+
+        // Worker 1's page is held open inside its strategy (its transaction holds the source's lock) while worker 2 tries.
+        var first = Task.Run(() => worker1.ApplyPageAsync([Delta.Upsert("customers", "c1", new { name = "One" }, "crm")], new BlockingStrategy(gate, release), new CursorUpdate("crm", "w1")));
+        await gate.WaitAsync();
+        var second = () => worker2.ApplyPageAsync([Delta.Upsert("customers", "c2", new { name = "Two" }, "crm")], LastWriteWins.Instance, new CursorUpdate("crm", "w2"));
+        await second.Should().ThrowAsync<SourceLockedException>();
+        var otherSource = await worker2.ApplyPageAsync([Delta.Upsert("invoices", "i1", new { amount = 3 }, "billing")], LastWriteWins.Instance, new CursorUpdate("billing", "b1"));
+        release.Release();
+        await first;
+
+        otherSource.Single().Applied.Should().BeTrue("a page of another source commits while the first source's page is open");
+        (await worker2.GetCursorAsync("crm")).Should().Be("w1");
+        (await Mirrors.ScalarAsync(cs, "SELECT string_agg(record_id, ',' ORDER BY seq) FROM oxidemirror.mirror_events")).Should().Be("c0,i0,i1,c1");
+    }
+
+    private sealed class BlockingStrategy(SemaphoreSlim entered, SemaphoreSlim release) : IConflictStrategy
+    {
+        public string Label => "blocking";
+
+        public ConflictResolution Resolve(MirroredRecord? existing, Delta incoming)
+        {
+            entered.Release();
+            release.Wait();
+            return ConflictResolution.Apply;
+        }
+    }
+}
