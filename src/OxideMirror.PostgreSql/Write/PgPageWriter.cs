@@ -47,6 +47,25 @@ internal sealed class PgPageWriter : IDisposable
         {
             var delta = deltas[i] ?? throw new ArgumentNullException(nameof(deltas), $"Delta {i} of the batch is null. Remove it or replace it with a delta.");
             DeltaRules.Validate(delta, single ? -1 : i);
+            RequireNoNul(delta, single ? -1 : i);
+        }
+
+        if (cursor is not null && (cursor.Source.Contains('\0', StringComparison.Ordinal) || cursor.Resource.Contains('\0', StringComparison.Ordinal) || cursor.Cursor?.Contains('\0', StringComparison.Ordinal) == true))
+        {
+            throw new ArgumentException("The cursor holds a NUL character (U+0000), which PostgreSQL cannot store in text. Encode the cursor (for example as Base64).", nameof(cursor));
+        }
+    }
+
+    /// <summary>Refuses ids PostgreSQL's text cannot hold (U+0000), naming the field: the SQLite store takes them, this store cannot.</summary>
+    private static void RequireNoNul(Delta delta, int index)
+    {
+        foreach (var (field, value) in new[] { ("Resource", delta.Resource), ("RecordId", delta.RecordId), ("Provenance.Source", delta.Provenance.Source), ("DeltaId", delta.DeltaId) })
+        {
+            if (value?.Contains('\0', StringComparison.Ordinal) == true)
+            {
+                var at = index >= 0 ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Delta {index} of the batch") : "The delta";
+                throw new InvalidDeltaException(field, $"{at} has a {field} holding a NUL character (U+0000), which PostgreSQL cannot store in text. Remove it, or encode the value (for example as Base64).") { Index = index };
+            }
         }
     }
 

@@ -215,12 +215,17 @@ internal sealed class PgResourceTable
         _ => null,
     };
 
+    /// <summary>
+    /// Gets the text a value is written as: a string as itself, a boolean as <c>true</c>/<c>false</c>, a number, object or
+    /// array as its JSON text (which numeric, jsonb and text all read). PostgreSQL's text and jsonb cannot hold U+0000,
+    /// so the resource table has U+FFFD in its place; <c>mirror_records.payload</c> (json) keeps the payload exactly.
+    /// </summary>
     private static string? TextOf(JsonElement value) => value.ValueKind switch
     {
         JsonValueKind.Null or JsonValueKind.Undefined => null,
-        JsonValueKind.String => value.GetString(),
+        JsonValueKind.String => value.GetString()!.Replace('\0', '\uFFFD'),
         JsonValueKind.True => "true",
         JsonValueKind.False => "false",
-        _ => value.GetRawText(), // a number, object or array: its JSON text, which numeric, jsonb and text all read
+        _ => value.GetRawText().Replace("\\u0000", "\\ufffd", StringComparison.OrdinalIgnoreCase),
     };
 }

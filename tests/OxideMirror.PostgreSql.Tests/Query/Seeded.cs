@@ -25,7 +25,8 @@ internal static class Seeded
         await using (var connection = new NpgsqlConnection(cs))
         {
             await connection.OpenAsync();
-            await using var dblink = new NpgsqlCommand("CREATE EXTENSION IF NOT EXISTS dblink", connection);
+            // Tables the agent must not read: one in another schema, one of the owner's own in the mirror's schema.
+            await using var dblink = new NpgsqlCommand("CREATE EXTENSION IF NOT EXISTS dblink; CREATE TABLE public.secret (s text); INSERT INTO public.secret VALUES ('hidden'); CREATE TABLE oxidemirror.owner_notes (s text)", connection);
             await dblink.ExecuteNonQueryAsync();
         }
 

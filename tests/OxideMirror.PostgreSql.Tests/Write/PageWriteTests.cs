@@ -226,6 +226,21 @@ public sealed class PageWriteTests(PostgresServer server)
         (await act.Should().ThrowAsync<ArgumentException>()).Which.Message.Should().Contain("'Bad-Name'").And.Contain("lower-case letters");
     }
 
+    [PostgresFact]
+    public async Task ApplyAsync_NulInAnId_IsAnInvalidDeltaNamingTheField_AndNulInThePayloadIsKept()
+    {
+        var (store, cs) = await Mirrors.OpenAsync(server, agentRole: false);
+        await using var _ = store;
+
+        var act = () => store.ApplyAsync(Delta.Upsert("customers", "c\0", new { a = 1 }, "crm"), LastWriteWins.Instance);
+        (await act.Should().ThrowAsync<InvalidDeltaException>()).Which.Field.Should().Be("RecordId");
+
+        await store.ApplyAsync(Delta.Upsert("customers", "c1", new { name = "a\0b", meta = new { note = "x\0" } }, "crm"), LastWriteWins.Instance);
+
+        (await store.GetRecordAsync("customers", "c1"))!.Payload.GetProperty("name").GetString().Should().Be("a\0b");
+        (await Mirrors.ScalarAsync(cs, "SELECT name || '|' || (meta->>'note') FROM oxidemirror.customers")).Should().Be("a\uFFFDb|x\uFFFD");
+    }
+
     private sealed class ThrowingStrategy(string recordId) : IConflictStrategy
     {
         public string Label => "throwing";
