@@ -18,6 +18,7 @@ internal sealed class PgPageWriter : IDisposable
     private readonly string _agentRole;
     private readonly DeltaRules _rules;
     private readonly Dictionary<string, PgResourceTable> _tables = new(StringComparer.Ordinal);
+    private readonly HashSet<(string Resource, string Source)> _feeds = [];
 
     public PgPageWriter(PostgresMirrorStoreOptions options)
     {
@@ -73,6 +74,7 @@ internal sealed class PgPageWriter : IDisposable
     public async Task<IReadOnlyList<AppliedDelta>> ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<Delta> deltas, IConflictStrategy strategy, CursorUpdate? cursor, IReadOnlyList<CompletedPass>? passes, DateTimeOffset now, CancellationToken cancellationToken)
     {
         _tables.Clear();
+        _feeds.Clear();
         var sources = new SortedSet<string>(StringComparer.Ordinal);
         if (cursor is not null)
         {
@@ -144,6 +146,10 @@ internal sealed class PgPageWriter : IDisposable
         {
             table = await PgResourceTable.LoadOrCreateAsync(connection, transaction, _schema, _agentRole, delta.Resource, now, cancellationToken).ConfigureAwait(false);
             _tables[delta.Resource] = table;
+        }
+
+        if (_feeds.Add((delta.Resource, source)))
+        {
             await PgSql.ExecuteAsync(connection, transaction,
                 $"INSERT INTO {_q}.mirror_resource_sources (resource, source) VALUES ($1, $2) ON CONFLICT DO NOTHING", cancellationToken, delta.Resource, source).ConfigureAwait(false);
         }

@@ -100,6 +100,36 @@ public sealed class SourceLockTests(PostgresServer server)
         (await Mirrors.ScalarAsync(cs, "SELECT string_agg(record_id, ',' ORDER BY seq) FROM oxidemirror.mirror_events")).Should().Be("c0,i0,i1,c1");
     }
 
+    [PostgresFact]
+    public async Task Leases_OfTwoSources_SyncConcurrentlyIntoOneNewResource_AndEveryPageLands()
+    {
+        var (worker1, cs) = await Mirrors.OpenAsync(server, agentRole: false);
+        await using var _ = worker1;
+        await using var worker2 = await PostgresMirrorStore.OpenAsync(cs);
+
+        async Task SyncAsync(PostgresMirrorStore store, string source)
+        {
+            await using var lease = await store.LockSourceAsync(source);
+            for (var page = 1; page <= 20; page++)
+            {
+                var deltas = Enumerable.Range(0, 10)
+                    .Select(i => Delta.Upsert("shared", $"{source}-{page}-{i}", new Dictionary<string, object> { ["n"] = page * 10 + i, [$"only_{source}"] = source, [$"key_{page % 4}"] = true }, source))
+                    .ToList();
+                await lease.ApplyPageAsync(deltas, LastWriteWins.Instance, new CursorUpdate(source, $"{source}-page-{page}"));
+            }
+        }
+
+        await Task.WhenAll(Task.Run(() => SyncAsync(worker1, "crm")), Task.Run(() => SyncAsync(worker2, "billing")));
+
+        (await worker1.GetCursorAsync("crm")).Should().Be("crm-page-20");
+        (await worker1.GetCursorAsync("billing")).Should().Be("billing-page-20");
+        (await Mirrors.CountAsync(cs, "mirror_events")).Should().Be(400);
+        (await Mirrors.CountAsync(cs, "shared")).Should().Be(400);
+        (await Mirrors.ScalarAsync(cs, "SELECT count(*) FROM oxidemirror.shared WHERE only_crm = 'crm'")).Should().Be(200L);
+        (await Mirrors.ScalarAsync(cs, "SELECT count(*) FROM oxidemirror.mirror_columns WHERE resource = 'shared'")).Should().Be(7L, "n, only_crm, only_billing and key_0..key_3, each added once");
+        (await Mirrors.ScalarAsync(cs, "SELECT string_agg(source, ',' ORDER BY source) FROM oxidemirror.mirror_resource_sources")).Should().Be("billing,crm");
+    }
+
     private sealed class BlockingStrategy(SemaphoreSlim entered, SemaphoreSlim release) : IConflictStrategy
     {
         public string Label => "blocking";
