@@ -31,24 +31,10 @@ internal sealed class PgPageWriter : IDisposable
     /// <summary>Checks a page before anything is written: the strategy, the cursor, every delta.</summary>
     public static void Check(IReadOnlyList<Delta> deltas, IConflictStrategy strategy, CursorUpdate? cursor, IReadOnlyList<CompletedPass>? passes)
     {
-        ArgumentNullException.ThrowIfNull(deltas);
-        DeltaRules.CheckStrategy(strategy);
-        if (passes is { Count: > 0 } && cursor is null)
-        {
-            throw new ArgumentException("Completed passes need the cursor of the source whose records they cover.", nameof(cursor));
-        }
-
-        if (cursor is not null)
-        {
-            DeltaRules.CheckCursor(cursor);
-        }
-
-        var single = deltas.Count == 1 && cursor is null;
+        DeltaRules.CheckPage(deltas, strategy, cursor, passes);
         for (var i = 0; i < deltas.Count; i++)
         {
-            var delta = deltas[i] ?? throw new ArgumentNullException(nameof(deltas), $"Delta {i} of the batch is null. Remove it or replace it with a delta.");
-            DeltaRules.Validate(delta, single ? -1 : i);
-            RequireNoNul(delta, single ? -1 : i);
+            RequireNoNul(deltas[i], DeltaRules.PositionOf(i, deltas.Count, cursor));
         }
 
         if (cursor is not null && (cursor.Source.Contains('\0', StringComparison.Ordinal) || cursor.Resource.Contains('\0', StringComparison.Ordinal) || cursor.Cursor?.Contains('\0', StringComparison.Ordinal) == true))
@@ -95,11 +81,10 @@ internal sealed class PgPageWriter : IDisposable
             }
         }
 
-        var single = deltas.Count == 1 && cursor is null;
         var results = new List<AppliedDelta>(deltas.Count);
         for (var i = 0; i < deltas.Count; i++)
         {
-            results.Add(await ApplyOneAsync(connection, transaction, deltas[i], strategy, now, single ? -1 : i, cancellationToken).ConfigureAwait(false));
+            results.Add(await ApplyOneAsync(connection, transaction, deltas[i], strategy, now, DeltaRules.PositionOf(i, deltas.Count, cursor), cancellationToken).ConfigureAwait(false));
         }
 
         if (passes is not null)

@@ -40,6 +40,45 @@ public sealed class DeltaRules : IDisposable
         }
     }
 
+    /// <summary>
+    /// Checks a page before anything of it is written: the deltas list, the strategy, the cursor (which completed passes
+    /// need), and every delta, each named by its position in the page unless it is applied on its own.
+    /// </summary>
+    /// <param name="deltas">The page's deltas.</param>
+    /// <param name="strategy">The conflict strategy.</param>
+    /// <param name="cursor">The cursor stored with the page, or <see langword="null"/>.</param>
+    /// <param name="passes">The full passes the page completes, or <see langword="null"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="deltas"/>, one of its items, or <paramref name="strategy"/> is null.</exception>
+    /// <exception cref="ArgumentException">The strategy has a null label, passes come without a cursor, or the cursor is invalid.</exception>
+    /// <exception cref="InvalidDeltaException">A delta is invalid; the exception names the field and the delta's position.</exception>
+    public static void CheckPage(IReadOnlyList<Delta> deltas, IConflictStrategy strategy, CursorUpdate? cursor, IReadOnlyList<CompletedPass>? passes)
+    {
+        ArgumentNullException.ThrowIfNull(deltas);
+        CheckStrategy(strategy);
+        if (passes is { Count: > 0 } && cursor is null)
+        {
+            throw new ArgumentException("Completed passes need the cursor of the source whose records they cover.", nameof(cursor));
+        }
+
+        if (cursor is not null)
+        {
+            CheckCursor(cursor);
+        }
+
+        for (var i = 0; i < deltas.Count; i++)
+        {
+            var delta = deltas[i] ?? throw new ArgumentNullException(nameof(deltas), $"Delta {i} of the batch is null. Remove it or replace it with a delta.");
+            delta.Validate(PositionOf(i, deltas.Count, cursor));
+        }
+    }
+
+    /// <summary>Gets the position messages name a page's delta by: its index, or -1 for a delta applied on its own (one delta, no cursor).</summary>
+    /// <param name="index">The delta's index in the page.</param>
+    /// <param name="count">How many deltas the page holds.</param>
+    /// <param name="cursor">The cursor stored with the page, or <see langword="null"/>.</param>
+    /// <returns>The position to name, or -1.</returns>
+    public static int PositionOf(int index, int count, CursorUpdate? cursor) => count == 1 && cursor is null ? -1 : index;
+
     /// <summary>Checks a cursor to store: a source and resource that name something, and text that reads back as it was given.</summary>
     /// <param name="cursor">The cursor.</param>
     /// <exception cref="ArgumentNullException"><paramref name="cursor"/> or its source or resource is null.</exception>

@@ -14,25 +14,7 @@ internal sealed partial class StoreWriter
     /// </summary>
     public async Task<PageOutcome> ApplyAsync(IReadOnlyList<Delta> deltas, IConflictStrategy strategy, CursorUpdate? cursor, IReadOnlyList<CompletedPass>? passes, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(deltas);
-        DeltaRules.CheckStrategy(strategy);
-
-        if (passes is { Count: > 0 } && cursor is null)
-        {
-            throw new ArgumentException("Completed passes need the cursor of the source whose records they cover.", nameof(cursor));
-        }
-
-        if (cursor is not null)
-        {
-            DeltaRules.CheckCursor(cursor);
-        }
-
-        var single = deltas.Count == 1 && cursor is null;
-        for (var i = 0; i < deltas.Count; i++)
-        {
-            var delta = deltas[i] ?? throw new ArgumentNullException(nameof(deltas), $"Delta {i} of the batch is null. Remove it or replace it with a delta.");
-            delta.Validate(single ? -1 : i);
-        }
+        DeltaRules.CheckPage(deltas, strategy, cursor, passes);
 
         var started = Stopwatch.GetTimestamp();
         var outcome = await WriteAsync(
@@ -48,7 +30,7 @@ internal sealed partial class StoreWriter
                         cancellationToken.ThrowIfCancellationRequested();
                     }
 
-                    var result = Records.Apply(deltas[i], strategy, appliedAt, single ? -1 : i);
+                    var result = Records.Apply(deltas[i], strategy, appliedAt, DeltaRules.PositionOf(i, deltas.Count, cursor));
                     results.Add(result);
                 }
 

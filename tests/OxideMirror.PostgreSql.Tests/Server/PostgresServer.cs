@@ -49,6 +49,7 @@ public sealed class PostgresServer : IAsyncLifetime
 
         _runAs = Environment.IsPrivilegedProcess ? UnprivilegedUser() : null;
         var tempBase = _runAs is null ? Path.GetTempPath() : "/tmp"; // the server's user must be able to reach the folder
+        RemoveAbandonedClusters(tempBase);
         _root = Path.Combine(tempBase, "oxidemirror-pg-" + Guid.NewGuid().ToString("N")[..12]);
         _data = Path.Combine(_root, "data");
         var sockets = Path.Combine(_root, "sock");
@@ -126,6 +127,51 @@ public sealed class PostgresServer : IAsyncLifetime
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Removes the folders of clusters a killed test run left behind: those whose postmaster is no longer running (a
+    /// cluster still running belongs to a test run going on now, and is left alone).
+    /// </summary>
+    private static void RemoveAbandonedClusters(string tempBase)
+    {
+        foreach (var folder in Directory.GetDirectories(tempBase, "oxidemirror-pg-*"))
+        {
+            var pidFile = Path.Combine(folder, "data", "postmaster.pid");
+            try
+            {
+                if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid) && IsRunning(pid))
+                {
+                    continue;
+                }
+
+                if (Directory.GetLastWriteTimeUtc(folder) < DateTime.UtcNow.AddMinutes(-10))
+                {
+                    Directory.Delete(folder, recursive: true);
+                }
+            }
+            catch (IOException)
+            {
+                // Another run is removing it too.
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // Another user's folder.
+            }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     private static int FreePort()
