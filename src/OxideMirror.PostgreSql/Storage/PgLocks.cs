@@ -15,6 +15,9 @@ internal static class PgLocks
     /// <summary>Held (transaction level) while a page creates a resource table: names are chosen against every table's.</summary>
     public static string SchemaKey(string schema) => "oxidemirror.schema\n" + schema;
 
+    /// <summary>Held (transaction level) by a page that meets a record not in <c>mirror_records</c> yet, until it commits.</summary>
+    public static string RecordKey(string schema, string resource, string recordId) => "oxidemirror.record\n" + schema + "\n" + resource + "\n" + recordId;
+
     /// <summary>Held (transaction level) while a page adds or widens a column of one resource's table.</summary>
     public static string ColumnsKey(string schema, string resource) => "oxidemirror.columns\n" + schema + "\n" + resource;
 }

@@ -121,6 +121,13 @@ internal sealed class PgPageWriter : IDisposable
     {
         var source = delta.Provenance.Source;
         var existing = await PgRecords.FindAsync(connection, transaction, _q, delta.Resource, delta.RecordId, forUpdate: true, cancellationToken).ConfigureAwait(false);
+        if (existing is null)
+        {
+            // No row to lock: two workers meeting one new record must not both decide "insert". The record's advisory
+            // lock (held to commit) serialises them, and the second reads the first's committed row.
+            await PgSql.ExecuteAsync(connection, transaction, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", cancellationToken, PgLocks.RecordKey(_schema, delta.Resource, delta.RecordId)).ConfigureAwait(false);
+            existing = await PgRecords.FindAsync(connection, transaction, _q, delta.Resource, delta.RecordId, forUpdate: true, cancellationToken).ConfigureAwait(false);
+        }
         if (delta.DeltaId is { } deltaId
             && await PgSql.ScalarAsync(connection, transaction, $"SELECT 1 FROM {_q}.mirror_events WHERE source = $1 AND delta_id = $2", cancellationToken, source, deltaId).ConfigureAwait(false) is not null)
         {

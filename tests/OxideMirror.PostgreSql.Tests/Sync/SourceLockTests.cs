@@ -130,6 +130,32 @@ public sealed class SourceLockTests(PostgresServer server)
         (await Mirrors.ScalarAsync(cs, "SELECT string_agg(source, ',' ORDER BY source) FROM oxidemirror.mirror_resource_sources")).Should().Be("billing,crm");
     }
 
+    [PostgresFact]
+    public async Task ApplyPageAsync_TwoSourcesMeetingOneNewRecordAtOnce_DecideInsertThenUpdate()
+    {
+        var (worker1, cs) = await Mirrors.OpenAsync(server, agentRole: false);
+        await using var _ = worker1;
+        await using var worker2 = await PostgresMirrorStore.OpenAsync(cs);
+        await worker1.ApplyAsync(Delta.Upsert("customers", "c0", new { name = "Zero" }, "crm"), LastWriteWins.Instance);
+        var gate = new SemaphoreSlim(0);
+        var release = new SemaphoreSlim(0);
+
+        var first = Task.Run(() => worker1.ApplyAsync(Delta.Upsert("customers", "new", new { name = "From crm" }, "crm"), new BlockingStrategy(gate, release)));
+        await gate.WaitAsync();
+        var second = Task.Run(() => worker2.ApplyAsync(Delta.Upsert("customers", "new", new { name = "From billing" }, "billing"), LastWriteWins.Instance));
+        for (var waited = 0; Convert.ToInt64(await Mirrors.ScalarAsync(cs, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"), System.Globalization.CultureInfo.InvariantCulture) == 0; waited++)
+        {
+            waited.Should().BeLessThan(500, "the second page waits on the new record's lock");
+            await Task.Delay(10);
+        }
+
+        release.Release();
+
+        (await first).Should().Be(new AppliedDelta(true, ApplyDecision.Inserted, 1));
+        (await second).Should().Be(new AppliedDelta(true, ApplyDecision.Updated, 2), "the second page read the first's committed record");
+        (await Mirrors.ScalarAsync(cs, "SELECT string_agg(decision || ':' || version, ',' ORDER BY seq) FROM oxidemirror.mirror_events WHERE record_id = 'new'")).Should().Be("insert:1,update:2");
+    }
+
     private sealed class BlockingStrategy(SemaphoreSlim entered, SemaphoreSlim release) : IConflictStrategy
     {
         public string Label => "blocking";
