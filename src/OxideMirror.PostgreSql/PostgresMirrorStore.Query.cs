@@ -106,6 +106,14 @@ public sealed partial class PostgresMirrorStore
         {
             throw Map(pg, sql, timeout, cancellationToken);
         }
+        catch (NpgsqlException ex) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw TimedOut(sql, timeout, ex);
+        }
+        catch (NpgsqlException ex)
+        {
+            throw new QueryException($"The PostgreSQL server could not be reached, or dropped the connection, while running the query ({ex.Message}): {Excerpt(sql)}. Check that the server is up and the agent connection string is right, then send it again.", ex);
+        }
     }
 
     private async Task<QueryResult> RunAsync(string text, List<string> bound, IReadOnlyDictionary<string, object?> values, TimeSpan timeout, int maxRows, long maxBytes, CancellationToken cancellationToken)

@@ -105,6 +105,10 @@ public sealed partial class PostgresMirrorStore
         {
             throw Failure(ex, Doing(deltas, cursor));
         }
+        catch (NpgsqlException ex) when (ex is not PostgresException && !cancellationToken.IsCancellationRequested && connection.FullState != System.Data.ConnectionState.Open)
+        {
+            throw new MirrorStorageException($"The connection to PostgreSQL was lost while {Doing(deltas, cursor)} in schema '{Schema}' ({ex.Message}); nothing of the page was written. Retry once the server is reachable: a sync resumes from its stored cursor.", MirrorStorageFailure.Other, path: null, ex);
+        }
     }
 
     private static string Doing(IReadOnlyList<Delta> deltas, CursorUpdate? cursor) => (deltas?.Count ?? 0, cursor) switch

@@ -51,7 +51,7 @@ public sealed class PostgresSourceLease : IAsyncDisposable
         {
             return await _store.WritePageAsync(_connection, deltas, strategy, cursor, passes, cancellationToken).ConfigureAwait(false);
         }
-        catch (NpgsqlException ex) when (ex is not PostgresException)
+        catch (Exception ex) when (ex is NpgsqlException and not PostgresException || ex is MirrorStorageException { InnerException: NpgsqlException and not PostgresException })
         {
             throw new MirrorStorageException($"The connection holding the lock of source '{Source}' was lost ({ex.Message}); nothing of the page was written and the lock is gone. Take a new lease and resume the sync from its stored cursor.", MirrorStorageFailure.Other, path: null, ex);
         }

@@ -125,6 +125,16 @@ public sealed class WorkerCrashTests(PostgresServer server)
 
             if (process.HasExited)
             {
+                // The output may still be on its way: waiting for the exit also waits for the redirected streams' end.
+                await process.WaitForExitAsync();
+                lock (output)
+                {
+                    if (output.Contains(line))
+                    {
+                        return;
+                    }
+                }
+
                 break;
             }
 
