@@ -43,6 +43,9 @@ public static class MirrorErrorCodes
     /// <summary>No source with that id was added to the syncer (<see cref="UnknownSourceException"/>).</summary>
     public const string UnknownSource = "unknown_source";
 
+    /// <summary>Another worker holds the sync lock of that source in a shared mirror (OxideMirror.PostgreSql); retry once it has finished. Nothing was written.</summary>
+    public const string SourceLocked = "source_locked";
+
     /// <summary>The query could change the database, reach outside it, or holds more than one statement; nothing ran (<see cref="QueryNotReadOnlyException"/>).</summary>
     public const string QueryRefused = "query_refused";
 

@@ -27,6 +27,7 @@ public sealed class MirrorErrorCodesTests
             ["BadRequest"] = "bad_request",
             ["UnknownMethod"] = "unknown_method",
             ["UnknownSource"] = "unknown_source",
+            ["SourceLocked"] = "source_locked",
             ["QueryRefused"] = "query_refused",
             ["QueryTimeout"] = "query_timeout",
             ["QueryFailed"] = "query_failed",

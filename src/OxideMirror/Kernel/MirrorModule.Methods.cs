@@ -26,7 +26,7 @@ public sealed partial class MirrorModule
     [
         MirrorErrorCodes.BadRequest, MirrorErrorCodes.UnknownMethod, MirrorErrorCodes.UnknownSource, MirrorErrorCodes.QueryRefused,
         MirrorErrorCodes.QueryTimeout, MirrorErrorCodes.QueryFailed, MirrorErrorCodes.SyncFailed, MirrorErrorCodes.CommandTimeout, MirrorErrorCodes.Cancelled,
-        MirrorErrorCodes.InvalidDelta, MirrorErrorCodes.InvalidPage, MirrorErrorCodes.SourceFailed, MirrorErrorCodes.SchemaIncompatible,
+        MirrorErrorCodes.InvalidDelta, MirrorErrorCodes.InvalidPage, MirrorErrorCodes.SourceFailed, MirrorErrorCodes.SourceLocked, MirrorErrorCodes.SchemaIncompatible,
         MirrorErrorCodes.StorageReadOnly, MirrorErrorCodes.StorageDiskFull, MirrorErrorCodes.StorageBusy, MirrorErrorCodes.StorageFailed,
         MirrorErrorCodes.Failed, MirrorErrorCodes.Internal,
     ];

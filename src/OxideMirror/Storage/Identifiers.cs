@@ -35,10 +35,13 @@ internal static class Identifiers
     };
 
     /// <summary>Maps a resource name to a table name not in <paramref name="taken"/> (compared case-insensitively).</summary>
-    public static string ForTable(string resource, ICollection<string> taken)
+    /// <param name="resource">The resource.</param>
+    /// <param name="taken">The names already taken.</param>
+    /// <param name="reserved">Another SQL dialect's reserved words, on top of SQLite's, or null.</param>
+    public static string ForTable(string resource, ICollection<string> taken, IReadOnlySet<string>? reserved = null)
     {
         var name = Sanitize(resource, trimUnderscores: true);
-        if (name.Length == 0 || char.IsAsciiDigit(name[0]) || Keywords.Contains(name)
+        if (name.Length == 0 || char.IsAsciiDigit(name[0]) || Keywords.Contains(name) || reserved?.Contains(name) == true
             || name.StartsWith("mirror_", StringComparison.Ordinal) || name.StartsWith("sqlite_", StringComparison.Ordinal)
             || name is "json_each" or "json_tree" || name.StartsWith("pragma_", StringComparison.Ordinal))
         {
@@ -50,10 +53,13 @@ internal static class Identifiers
     }
 
     /// <summary>Maps a payload key to a column name not in <paramref name="taken"/> (compared case-insensitively).</summary>
-    public static string ForColumn(string key, ICollection<string> taken)
+    /// <param name="key">The payload key.</param>
+    /// <param name="taken">The column names already taken.</param>
+    /// <param name="reserved">Another SQL dialect's reserved words, on top of SQLite's, or null.</param>
+    public static string ForColumn(string key, ICollection<string> taken, IReadOnlySet<string>? reserved = null)
     {
         var name = Sanitize(key, trimUnderscores: false);
-        if (name.Length == 0 || name == "_" || char.IsAsciiDigit(name[0]) || Keywords.Contains(name)
+        if (name.Length == 0 || name == "_" || char.IsAsciiDigit(name[0]) || Keywords.Contains(name) || reserved?.Contains(name) == true
             || Array.IndexOf(SystemColumns, name) >= 0 || name.StartsWith("sqlite_", StringComparison.Ordinal))
         {
             name = "f_" + name.TrimStart('_');

@@ -33,10 +33,8 @@ internal sealed class RecordWriter : IDisposable
     private readonly RawStatement _addFeed;
     private readonly RawStatement _touchSource;
     private SqliteTransaction? _transaction;
-    private readonly JsonCompactor _incoming = new(PayloadProblems.MaxDepth);
-    private readonly JsonCompactor _merged = new(PayloadProblems.MaxDepth);
+    private readonly PayloadWriter _payloads;
     private readonly JsonCompactor _nested = new(JsonDepth.Default);
-    private readonly long _maxPayloadBytes;
 
     /// <summary>The timestamps of the row <see cref="Find"/> last found, as stored: what the history copy of it binds.</summary>
     private (string SyncedAt, string OccurredAt, string? DeletedAt) _found;
@@ -51,7 +49,7 @@ internal sealed class RecordWriter : IDisposable
     {
         _connection = connection;
         _catalog = catalog;
-        _maxPayloadBytes = maxPayloadBytes;
+        _payloads = new PayloadWriter(maxPayloadBytes);
         using (var load = connection.CreateCommand())
         {
             load.CommandText = "SELECT resource, source FROM mirror_resource_sources";
@@ -186,9 +184,9 @@ internal sealed class RecordWriter : IDisposable
         }
 
         var resolution = ApplyRules.Resolve(strategy, existing, delta);
-        var incoming = delta.Op == DeltaOp.Upsert ? WritePayload(delta, index) : default;
+        var incoming = delta.Op == DeltaOp.Upsert ? _payloads.Incoming(delta, index) : default;
         var isMerged = delta.Op == DeltaOp.Upsert && resolution.Kind == ConflictResolutionKind.ApplyMerged;
-        var merged = isMerged ? WriteMerged(resolution.MergedPayload, strategy, delta) : default;
+        var merged = isMerged ? _payloads.Merged(resolution.MergedPayload, strategy, delta) : default;
         var before = existing is null ? RecordState.None
             : existing.IsDeleted ? RecordState.Tombstone(currentVersion)
             : RecordState.Live(existing.RawUtf8, currentVersion);
@@ -364,8 +362,7 @@ internal sealed class RecordWriter : IDisposable
         }
 
         RolledBack();
-        _incoming.Dispose();
-        _merged.Dispose();
+        _payloads.Dispose();
         _nested.Dispose();
     }
 
@@ -432,60 +429,6 @@ internal sealed class RecordWriter : IDisposable
 
         return table;
     }
-
-    /// <summary>Writes an upsert's payload as compact UTF-8; a payload that cannot be stored, or is too large, is the delta's fault.</summary>
-    private ReadOnlySpan<byte> WritePayload(Delta delta, int index)
-    {
-        ReadOnlySpan<byte> written;
-        try
-        {
-            written = _incoming.Write(delta.Payload);
-        }
-        catch (InvalidOperationException ex)
-        {
-            throw delta.InvalidPayload(index, PayloadProblems.Find(delta.Payload) ?? $"cannot be written as JSON text ({ex.Message})");
-        }
-
-        if (written.Length > _maxPayloadBytes)
-        {
-            _incoming.Shrink();
-            throw delta.InvalidPayload(index, TooLarge(written.Length) + ". Keep large content out of the record (a link or a hash of it), split the record, or raise MaxPayloadBytes");
-        }
-
-        return written;
-    }
-
-    /// <summary>Writes a strategy's merged payload as compact UTF-8; a payload that cannot be stored, or is too large, is the strategy's fault.</summary>
-    private ReadOnlySpan<byte> WriteMerged(JsonElement payload, IConflictStrategy strategy, Delta delta)
-    {
-        string problem;
-        try
-        {
-            var written = _merged.Write(payload);
-            if (written.Length <= _maxPayloadBytes)
-            {
-                return written;
-            }
-
-            _merged.Shrink();
-            problem = TooLarge(written.Length);
-        }
-        catch (InvalidOperationException ex)
-        {
-            problem = PayloadProblems.Find(payload) ?? $"cannot be written as JSON text ({ex.Message})";
-            throw new InvalidOperationException(
-                $"The conflict strategy '{strategy.Label}' returned a merged payload for {delta.Resource}/{delta.RecordId} that {problem}. Return a payload the store can hold, or ConflictResolution.Apply or Skip.",
-                ex);
-        }
-
-        throw new InvalidOperationException(
-            $"The conflict strategy '{strategy.Label}' returned a merged payload for {delta.Resource}/{delta.RecordId} that {problem}. Return a payload the store can hold, or ConflictResolution.Apply or Skip, or raise MaxPayloadBytes.");
-    }
-
-    /// <summary>Describes a payload over the limit, as a phrase that follows "whose Payload" or "that".</summary>
-    private string TooLarge(int length) => string.Create(
-        System.Globalization.CultureInfo.InvariantCulture,
-        $"is {length:N0} bytes as stored (compact JSON), more than MirrorStoreOptions.MaxPayloadBytes ({_maxPayloadBytes:N0} bytes)");
 
     private bool IsDuplicate(string source, string deltaId)
     {

@@ -14,33 +14,7 @@ internal sealed partial class StoreWriter
     /// </summary>
     public async Task<PageOutcome> ApplyAsync(IReadOnlyList<Delta> deltas, IConflictStrategy strategy, CursorUpdate? cursor, IReadOnlyList<CompletedPass>? passes, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(deltas);
-        ArgumentNullException.ThrowIfNull(strategy);
-        if (strategy.Label is null)
-        {
-            throw new ArgumentException($"The conflict strategy of type {strategy.GetType().FullName} has a null Label. Return a short name such as \"last-write-wins\" from Label: it is stored with every change the strategy decides.", nameof(strategy));
-        }
-
-        if (passes is { Count: > 0 } && cursor is null)
-        {
-            throw new ArgumentException("Completed passes need the cursor of the source whose records they cover.", nameof(cursor));
-        }
-
-        if (cursor is not null)
-        {
-            Ids.ThrowIfBlank(cursor.Source, "cursor.Source");
-            Ids.ThrowIfBlank(cursor.Resource, "cursor.Resource");
-            CheckUtf16(cursor.Source, "cursor.Source");
-            CheckUtf16(cursor.Resource, "cursor.Resource");
-            CheckUtf16(cursor.Cursor, "cursor.Cursor");
-        }
-
-        var single = deltas.Count == 1 && cursor is null;
-        for (var i = 0; i < deltas.Count; i++)
-        {
-            var delta = deltas[i] ?? throw new ArgumentNullException(nameof(deltas), $"Delta {i} of the batch is null. Remove it or replace it with a delta.");
-            delta.Validate(single ? -1 : i);
-        }
+        DeltaRules.CheckPage(deltas, strategy, cursor, passes);
 
         var started = Stopwatch.GetTimestamp();
         var outcome = await WriteAsync(
@@ -56,7 +30,7 @@ internal sealed partial class StoreWriter
                         cancellationToken.ThrowIfCancellationRequested();
                     }
 
-                    var result = Records.Apply(deltas[i], strategy, appliedAt, single ? -1 : i);
+                    var result = Records.Apply(deltas[i], strategy, appliedAt, DeltaRules.PositionOf(i, deltas.Count, cursor));
                     results.Add(result);
                 }
 
@@ -115,13 +89,4 @@ internal sealed partial class StoreWriter
         (_, { } c) => string.Create(CultureInfo.InvariantCulture, $"applying a batch of {deltas} delta(s) with the cursor of source '{c.Source}'"),
         _ => string.Create(CultureInfo.InvariantCulture, $"applying a batch of {deltas} delta(s)"),
     };
-
-    private static void CheckUtf16(string? value, string parameter)
-    {
-        var position = Utf16Text.FindUnpairedSurrogate(value);
-        if (position >= 0)
-        {
-            throw new ArgumentException($"The {parameter} {Utf16Text.Describe(value!, position)}, so a later read would not return it as it was given. Replace the unpaired surrogate, or encode the value (for example as Base64).", parameter);
-        }
-    }
 }

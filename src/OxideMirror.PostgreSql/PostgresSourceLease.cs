@@ -1,0 +1,72 @@
+using Npgsql;
+
+namespace OxideMirror.PostgreSql;
+
+/// <summary>
+/// A source's sync lock in a shared mirror (<see cref="PostgresMirrorStore.LockSourceAsync"/>): a session-level advisory
+/// lock on a connection of its own, through which the holder writes the source's pages. Released on dispose, or by
+/// PostgreSQL when the connection ends, so a crashed worker never blocks the source.
+/// </summary>
+/// <remarks>Not thread-safe: one sync writes through a lease, page after page.</remarks>
+public sealed class PostgresSourceLease : IAsyncDisposable
+{
+    private readonly PostgresMirrorStore _store;
+    private readonly NpgsqlConnection _connection;
+    private int _disposed;
+
+    internal PostgresSourceLease(PostgresMirrorStore store, NpgsqlConnection connection, string source)
+    {
+        _store = store;
+        _connection = connection;
+        Source = source;
+    }
+
+    /// <summary>Gets the source whose lock this lease holds.</summary>
+    public string Source { get; }
+
+    /// <summary>Gets the server's process id of the lease's connection (the session that holds the lock).</summary>
+    public int ProcessId => _connection.ProcessID;
+
+    /// <summary>Applies a page of the source through the lease's connection, as <see cref="PostgresMirrorStore.ApplyPageAsync"/> does.</summary>
+    /// <param name="deltas">The changes, applied in order.</param>
+    /// <param name="strategy">The conflict strategy.</param>
+    /// <param name="cursor">The source's cursor to store with the page, or <see langword="null"/>.</param>
+    /// <param name="passes">The full passes the page completes, or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">A token to cancel; a cancelled page commits nothing.</param>
+    /// <returns>What each delta did.</returns>
+    /// <exception cref="ArgumentException"><paramref name="cursor"/> names another source than the lease's, or the page is invalid as <see cref="PostgresMirrorStore.ApplyPageAsync"/> says.</exception>
+    /// <exception cref="InvalidDeltaException">A delta is invalid; nothing was written.</exception>
+    /// <exception cref="ObjectDisposedException">The lease was disposed.</exception>
+    /// <exception cref="MirrorStorageException">PostgreSQL failed, or the lease's connection was lost (its lock with it); nothing was written.</exception>
+    public async Task<IReadOnlyList<AppliedDelta>> ApplyPageAsync(IReadOnlyList<Delta> deltas, IConflictStrategy strategy, CursorUpdate? cursor = null, IReadOnlyList<CompletedPass>? passes = null, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (cursor is not null && !string.Equals(cursor.Source, Source, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"The lease holds source '{Source}' but the cursor is of source '{cursor.Source}'. Write each source's pages through its own lease.", nameof(cursor));
+        }
+
+        PgPageWriter.Check(deltas, strategy, cursor, passes);
+        try
+        {
+            return await _store.WritePageAsync(_connection, deltas, strategy, cursor, passes, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is NpgsqlException and not PostgresException || ex is MirrorStorageException { InnerException: NpgsqlException and not PostgresException })
+        {
+            throw new MirrorStorageException($"The connection holding the lock of source '{Source}' was lost ({ex.Message}); nothing of the page was written and the lock is gone. Take a new lease and resume the sync from its stored cursor.", MirrorStorageFailure.Other, path: null, ex);
+        }
+    }
+
+    /// <summary>Releases the lock and closes the lease's connection.</summary>
+    /// <returns>A task that completes when the lock is released.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        // Closing the (unpooled) connection ends the session, and PostgreSQL releases its session locks with it.
+        await _connection.DisposeAsync().ConfigureAwait(false);
+    }
+}

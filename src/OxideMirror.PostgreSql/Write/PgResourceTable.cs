@@ -1,0 +1,231 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace OxideMirror.PostgreSql;
+
+/// <summary>
+/// One resource's agent-facing table in PostgreSQL, kept in the page's transaction: <c>record_id</c> (the key), the system
+/// columns (<c>_source</c>, <c>_confidence</c>, <c>_version</c>, <c>_synced_at</c>, <c>_occurred_at</c>) and one typed
+/// column per top-level payload key seen with a non-null value: a string makes it <c>text</c>, a number <c>numeric</c>,
+/// a boolean <c>boolean</c>, an object or array <c>jsonb</c>. A value of another kind than its column's widens the column
+/// to <c>text</c> (each value then as its JSON text, a string as itself), so no payload is ever refused for its shape.
+/// Deleted records are removed. Creating a table takes the mirror's schema lock, changing a table's columns that
+/// resource's columns lock (both until the page commits), so workers on different sources that meet one new resource or
+/// key create it once; a page creating a table holds off other pages creating one until it commits.
+/// </summary>
+internal sealed class PgResourceTable
+{
+    /// <summary>The most payload columns a table gets (PostgreSQL allows 1,600 in all); later keys stay in <c>mirror_records.payload</c>.</summary>
+    public const int MaxPayloadColumns = 1000;
+
+    private static readonly string[] SystemColumns = ["record_id", "_source", "_confidence", "_version", "_synced_at", "_occurred_at"];
+
+    private readonly string _schema;
+    private readonly Dictionary<string, (string Column, string Type)> _columns = new(StringComparer.Ordinal);
+    private readonly List<string> _order = [];
+
+    private PgResourceTable(string schema, string resource, string tableName)
+    {
+        _schema = schema;
+        Resource = resource;
+        TableName = tableName;
+    }
+
+    public string Resource { get; }
+
+    public string TableName { get; }
+
+    private string Qualified => PgNames.Quote(_schema) + "." + PgNames.Quote(TableName);
+
+    /// <summary>Loads the table of a resource, creating it (under the schema lock) when the resource is new.</summary>
+    public static async Task<PgResourceTable> LoadOrCreateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string schema, string agentRole, string resource, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        if (await LoadAsync(connection, transaction, schema, resource, cancellationToken).ConfigureAwait(false) is { } found)
+        {
+            return found;
+        }
+
+        await LockSchemaAsync(connection, transaction, schema, cancellationToken).ConfigureAwait(false);
+        if (await LoadAsync(connection, transaction, schema, resource, cancellationToken).ConfigureAwait(false) is { } created)
+        {
+            return created;
+        }
+
+        var taken = new List<string>();
+        await using (var names = PgSql.Command(connection, transaction,
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 UNION SELECT table_name FROM " + PgNames.Quote(schema) + ".mirror_resources", schema))
+        await using (var reader = await names.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                taken.Add(reader.GetString(0));
+            }
+        }
+
+        var tableName = DeltaRules.TableName(resource, taken, PgNames.Reserved);
+        var table = new PgResourceTable(schema, resource, tableName);
+        await PgSql.ExecuteAsync(connection, transaction,
+            $"CREATE TABLE {table.Qualified} (record_id text PRIMARY KEY, _source text NOT NULL, _confidence double precision NOT NULL, _version bigint NOT NULL, _synced_at timestamptz NOT NULL, _occurred_at timestamptz NOT NULL)",
+            cancellationToken).ConfigureAwait(false);
+        await PgSql.ExecuteAsync(connection, transaction,
+            $"INSERT INTO {PgNames.Quote(schema)}.mirror_resources (name, table_name, first_seen_at) VALUES ($1, $2, $3)",
+            cancellationToken, resource, tableName, at).ConfigureAwait(false);
+        if (await PgSql.ScalarAsync(connection, transaction, "SELECT 1 FROM pg_roles WHERE rolname = $1", cancellationToken, agentRole).ConfigureAwait(false) is not null)
+        {
+            await PgSql.ExecuteAsync(connection, transaction, $"GRANT SELECT ON {table.Qualified} TO {PgNames.Quote(agentRole)}", cancellationToken).ConfigureAwait(false);
+        }
+
+        return table;
+    }
+
+    /// <summary>Writes a live record's row: every known column, payload keys given, creating or widening columns as needed.</summary>
+    public async Task UpsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string recordId, JsonElement payload, string source, double confidence, long version, DateTimeOffset syncedAt, DateTimeOffset occurredAt, CancellationToken cancellationToken)
+    {
+        foreach (var property in payload.EnumerateObject())
+        {
+            var type = TypeOf(property.Value.ValueKind);
+            if (type is null)
+            {
+                continue;
+            }
+
+            if (!_columns.TryGetValue(property.Name, out var column))
+            {
+                if (_columns.Count < MaxPayloadColumns)
+                {
+                    await AddColumnAsync(connection, transaction, property.Name, type, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            else if (column.Type != type && column.Type != "text")
+            {
+                await WidenAsync(connection, transaction, property.Name, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        var sql = new StringBuilder("INSERT INTO ").Append(Qualified).Append(" (record_id, _source, _confidence, _version, _synced_at, _occurred_at");
+        foreach (var key in _order)
+        {
+            sql.Append(", ").Append(PgNames.Quote(_columns[key].Column));
+        }
+
+        sql.Append(") VALUES ($1, $2, $3, $4, $5, $6");
+        for (var i = 0; i < _order.Count; i++)
+        {
+            sql.Append(CultureInfo.InvariantCulture, $", CAST(${i + 7} AS {_columns[_order[i]].Type})");
+        }
+
+        sql.Append(") ON CONFLICT (record_id) DO UPDATE SET _source = EXCLUDED._source, _confidence = EXCLUDED._confidence, _version = EXCLUDED._version, _synced_at = EXCLUDED._synced_at, _occurred_at = EXCLUDED._occurred_at");
+        foreach (var key in _order)
+        {
+            var name = PgNames.Quote(_columns[key].Column);
+            sql.Append(", ").Append(name).Append(" = EXCLUDED.").Append(name);
+        }
+
+        await using var command = PgSql.Command(connection, transaction, sql.ToString(), recordId, source, confidence, version, syncedAt, occurredAt);
+        foreach (var key in _order)
+        {
+            var text = payload.TryGetProperty(key, out var value) ? TextOf(value) : null;
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)text ?? DBNull.Value });
+        }
+
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Removes a deleted record's row.</summary>
+    public Task DeleteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string recordId, CancellationToken cancellationToken) =>
+        PgSql.ExecuteAsync(connection, transaction, $"DELETE FROM {Qualified} WHERE record_id = $1", cancellationToken, recordId);
+
+    private static async Task<PgResourceTable?> LoadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string schema, string resource, CancellationToken cancellationToken)
+    {
+        if (await PgSql.ScalarAsync(connection, transaction, $"SELECT table_name FROM {PgNames.Quote(schema)}.mirror_resources WHERE name = $1", cancellationToken, resource).ConfigureAwait(false) is not string tableName)
+        {
+            return null;
+        }
+
+        var table = new PgResourceTable(schema, resource, tableName);
+        await table.LoadColumnsAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        return table;
+    }
+
+    private async Task LoadColumnsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        _columns.Clear();
+        _order.Clear();
+        await using var command = PgSql.Command(connection, transaction, $"SELECT key, column_name, column_type FROM {PgNames.Quote(_schema)}.mirror_columns WHERE resource = $1 ORDER BY position", Resource);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            _columns[reader.GetString(0)] = (reader.GetString(1), reader.GetString(2));
+            _order.Add(reader.GetString(0));
+        }
+    }
+
+    private async Task AddColumnAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string key, string type, CancellationToken cancellationToken)
+    {
+        await LockColumnsAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        await LoadColumnsAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        if (_columns.ContainsKey(key))
+        {
+            return; // another worker added it first
+        }
+
+        var taken = new List<string>(SystemColumns);
+        taken.AddRange(_columns.Values.Select(c => c.Column));
+        var column = DeltaRules.ColumnName(key, taken, PgNames.Reserved);
+        await PgSql.ExecuteAsync(connection, transaction, $"ALTER TABLE {Qualified} ADD COLUMN {PgNames.Quote(column)} {type}", cancellationToken).ConfigureAwait(false);
+        await PgSql.ExecuteAsync(connection, transaction,
+            $"INSERT INTO {PgNames.Quote(_schema)}.mirror_columns (resource, key, column_name, column_type, position) VALUES ($1, $2, $3, $4, $5)",
+            cancellationToken, Resource, key, column, type, _order.Count).ConfigureAwait(false);
+        _columns[key] = (column, type);
+        _order.Add(key);
+    }
+
+    private async Task WidenAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string key, CancellationToken cancellationToken)
+    {
+        await LockColumnsAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        await LoadColumnsAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        var (column, type) = _columns[key];
+        if (type == "text")
+        {
+            return;
+        }
+
+        var name = PgNames.Quote(column);
+        await PgSql.ExecuteAsync(connection, transaction, $"ALTER TABLE {Qualified} ALTER COLUMN {name} TYPE text USING {name}::text", cancellationToken).ConfigureAwait(false);
+        await PgSql.ExecuteAsync(connection, transaction,
+            $"UPDATE {PgNames.Quote(_schema)}.mirror_columns SET column_type = 'text' WHERE resource = $1 AND key = $2", cancellationToken, Resource, key).ConfigureAwait(false);
+        _columns[key] = (column, "text");
+    }
+
+    private Task<int> LockColumnsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
+        PgSql.ExecuteAsync(connection, transaction, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", cancellationToken, PgLocks.ColumnsKey(_schema, Resource));
+
+    private static Task<int> LockSchemaAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string schema, CancellationToken cancellationToken) =>
+        PgSql.ExecuteAsync(connection, transaction, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", cancellationToken, PgLocks.SchemaKey(schema));
+
+    private static string? TypeOf(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.String => "text",
+        JsonValueKind.Number => "numeric",
+        JsonValueKind.True or JsonValueKind.False => "boolean",
+        JsonValueKind.Object or JsonValueKind.Array => "jsonb",
+        _ => null,
+    };
+
+    /// <summary>
+    /// Gets the text a value is written as: a string as itself, a boolean as <c>true</c>/<c>false</c>, a number, object or
+    /// array as its JSON text (which numeric, jsonb and text all read). PostgreSQL's text and jsonb cannot hold U+0000,
+    /// so the resource table has U+FFFD in its place; <c>mirror_records.payload</c> (json) keeps the payload exactly.
+    /// </summary>
+    private static string? TextOf(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Null or JsonValueKind.Undefined => null,
+        JsonValueKind.String => value.GetString()!.Replace('\0', '\uFFFD'),
+        JsonValueKind.True => "true",
+        JsonValueKind.False => "false",
+        _ => value.GetRawText().Replace("\\u0000", "\\ufffd", StringComparison.OrdinalIgnoreCase),
+    };
+}
