@@ -61,7 +61,7 @@ internal sealed class AgentQueries
         var request = QueryRequest.Resolve(sql, parameters, options, _options, cancellationToken);
         _write.ThrowIfClosed();
         cancellationToken.ThrowIfCancellationRequested();
-        using var lease = await _readers.LeaseAsync(cancellationToken, asOf: request.AsOf is not null).ConfigureAwait(false);
+        using var lease = await _readers.LeaseAsync(asOf: request.AsOf is not null, cancellationToken).ConfigureAwait(false);
         var started = Stopwatch.GetTimestamp();
         try
         {

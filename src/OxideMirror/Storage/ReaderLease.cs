@@ -1,6 +1,6 @@
 namespace OxideMirror;
 
-/// <summary>A read-only connection taken from <see cref="StoreReaders.LeaseAsync"/>; disposing it gives the connection back.</summary>
+/// <summary>A read-only connection taken from <see cref="StoreReaders.LeaseAsync(CancellationToken)"/>; disposing it gives the connection back.</summary>
 internal sealed class ReaderLease(StoreReaders readers, ReaderPool.Reader reader) : IDisposable
 {
     /// <summary>Gets the leased reader.</summary>

@@ -34,12 +34,16 @@ internal sealed class StoreReaders : IDisposable
     /// until the lease is disposed. Dispose the lease to give the connection back (set <see cref="ReaderLease.Healthy"/>
     /// to false first when it failed in a way that may have left it unusable).
     /// </summary>
-    /// <remarks>
-    /// Only <see cref="AsOfQueries"/> passes <paramref name="asOf"/>: it gets a connection that may have the as-of views
-    /// installed. Every other lease gets one without them (a connection that had them has them dropped first), so that
-    /// its names resolve to the live tables.
-    /// </remarks>
-    public async ValueTask<ReaderLease> LeaseAsync(CancellationToken cancellationToken, bool asOf = false)
+    /// <remarks>The connection has no as-of views installed: its names resolve to the live tables.</remarks>
+    public ValueTask<ReaderLease> LeaseAsync(CancellationToken cancellationToken) => LeaseAsync(asOf: false, cancellationToken);
+
+    /// <summary>Takes a read-only connection, as <see cref="LeaseAsync(CancellationToken)"/> does, for an as-of query or not.</summary>
+    /// <param name="asOf">
+    /// True for an as-of query (<see cref="AsOfQueries"/>): the connection may have the as-of views installed. False for
+    /// any other use: a connection that had them has them dropped first.
+    /// </param>
+    /// <param name="cancellationToken">A token to cancel the wait for a connection.</param>
+    public async ValueTask<ReaderLease> LeaseAsync(bool asOf, CancellationToken cancellationToken)
     {
         if (_inMemory)
         {

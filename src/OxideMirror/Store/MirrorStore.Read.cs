@@ -113,7 +113,7 @@ public sealed partial class MirrorStore
     private Task<T> ReadAsync<T>(Func<Microsoft.Data.Sqlite.SqliteConnection, CancellationToken, Task<T>> read, CancellationToken cancellationToken) =>
         _readers.ReadAsync(read, cancellationToken);
 
-    /// <summary>Takes a read connection (<see cref="StoreReaders.LeaseAsync"/>).</summary>
+    /// <summary>Takes a read connection (<see cref="StoreReaders.LeaseAsync(CancellationToken)"/>).</summary>
     private ValueTask<ReaderLease> LeaseReaderAsync(CancellationToken cancellationToken)
     {
         ThrowIfDisposed();

@@ -8,7 +8,7 @@ namespace OxideMirror;
 /// sets the query's moment in their moment table, arms the guard to allow reads of the store's tables only through those
 /// views, and runs the query through the same <see cref="QueryRunner.Run{TResult}"/> as a live one (every limit and check
 /// of the live path). The views stay for the connection's next as-of query; any other use of the connection drops them
-/// first (<see cref="StoreReaders.LeaseAsync"/>).
+/// first (<see cref="StoreReaders.LeaseAsync(bool, CancellationToken)"/>).
 /// </summary>
 /// <remarks>Thread-safe: each query runs on its own leased reader, and the views live in that connection's temp schema.</remarks>
 internal sealed class AsOfQueries
