@@ -49,7 +49,7 @@ public sealed class PostgresSourceLease : IAsyncDisposable
         PgPageWriter.Check(deltas, strategy, cursor, passes);
         try
         {
-            return await _store.WritePageAsync(_connection, deltas, strategy, cursor, passes, cancellationToken).ConfigureAwait(false);
+            return (await _store.WritePageAsync(_connection, deltas, strategy, cursor, passes, cancellationToken).ConfigureAwait(false)).Results;
         }
         catch (Exception ex) when (ex is NpgsqlException and not PostgresException || ex is MirrorStorageException { InnerException: NpgsqlException and not PostgresException })
         {
