@@ -50,6 +50,53 @@ public sealed class SyncerTests(PostgresServer server)
     }
 
     [PostgresFact]
+    public async Task SyncAsync_ThroughALeasesWriter_HoldsTheLockForTheWholeSync_AndAnotherWorkersSyncIsRefused()
+    {
+        var (worker1, cs) = await Mirrors.OpenAsync(server, agentRole: false);
+        await using var _ = worker1;
+        await using var worker2 = await PostgresMirrorStore.OpenAsync(cs);
+        var refusal = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Between the lease's first and second page, the other worker tries the same source: it must be refused.
+        var source = new DelegateSource("crm", async cursor =>
+        {
+            if (cursor == "1")
+            {
+                var other = () => new Syncer(worker2.Writer).SyncAsync(StaticSource.FromDeltas("crm", [Delta.Upsert("customers", "intruder", new { name = "x" }, "crm")]));
+                refusal.SetResult(await Record.ExceptionAsync(other));
+            }
+
+            var page = cursor is null ? 1 : 2;
+            return new PullResult([Delta.Upsert("customers", $"c{page}", new { page }, "crm")], page.ToString(CultureInfo.InvariantCulture), HasMore: page < 2);
+        });
+
+        SyncReport report;
+        await using (var lease = await worker1.LockSourceAsync("crm"))
+        {
+            report = await new Syncer(lease.Writer).SyncAsync(source);
+        }
+
+        (report.Pages, report.FinalCursor).Should().Be((2, "2"));
+        (await refusal.Task).Should().BeOfType<SourceLockedException>().Which.SourceId.Should().Be("crm");
+        (await worker2.GetRecordAsync("customers", "intruder")).Should().BeNull();
+        (await worker2.GetCursorAsync("crm")).Should().Be("2");
+        var after = await new Syncer(worker2.Writer).SyncAsync(StaticSource.FromDeltas("billing", [Delta.Upsert("invoices", "i1", new { n = 1 }, "billing")]));
+        after.Succeeded.Should().BeTrue("the lease is released when disposed");
+    }
+
+    [PostgresFact]
+    public async Task LeaseWriter_PageOfAnotherSource_ThrowsArgumentExceptionNamingTheCursor()
+    {
+        var (store, _) = await Mirrors.OpenAsync(server, agentRole: false);
+        await using var __ = store;
+        await using var lease = await store.LockSourceAsync("crm");
+
+        var act = () => lease.Writer.ApplyPageAsync([], LastWriteWins.Instance, new CursorUpdate("billing", "p1"));
+
+        (await act.Should().ThrowAsync<ArgumentException>()).Which.ParamName.Should().Be("cursor");
+        (await store.GetCursorAsync("billing")).Should().BeNull();
+    }
+
+    [PostgresFact]
     public async Task SyncAsync_OverThePostgresWriter_RecordsPagesAndDeltasOnTheSharedMeter()
     {
         var (store, _) = await Mirrors.OpenAsync(server, agentRole: false);
@@ -88,6 +135,13 @@ public sealed class SyncerTests(PostgresServer server)
 
         Interlocked.Read(ref pages).Should().Be(3);
         Interlocked.Read(ref deltas).Should().Be(5);
+    }
+
+    private sealed class DelegateSource(string id, Func<string?, Task<PullResult>> pull) : ISyncSource
+    {
+        public string Id => id;
+
+        public Task<PullResult> PullAsync(string? cursor, CancellationToken cancellationToken = default) => pull(cursor);
     }
 
     /// <summary>
