@@ -41,6 +41,13 @@ public sealed partial class PostgresMirrorStore
     /// <exception cref="MirrorStorageException">PostgreSQL failed; nothing of the page was written.</exception>
     public async Task<IReadOnlyList<AppliedDelta>> ApplyPageAsync(IReadOnlyList<Delta> deltas, IConflictStrategy strategy, CursorUpdate? cursor = null, IReadOnlyList<CompletedPass>? passes = null, CancellationToken cancellationToken = default)
     {
+        var outcome = await WritePageAsync(deltas, strategy, cursor, passes, cancellationToken).ConfigureAwait(false);
+        return outcome.Results;
+    }
+
+    /// <summary>Checks a page, then writes it in one transaction on a pooled connection of its own.</summary>
+    internal async Task<PageOutcome> WritePageAsync(IReadOnlyList<Delta> deltas, IConflictStrategy strategy, CursorUpdate? cursor, IReadOnlyList<CompletedPass>? passes, CancellationToken cancellationToken)
+    {
         PgPageWriter.Check(deltas, strategy, cursor, passes);
         await using var connection = await OpenConnectionAsync(Doing(deltas, cursor), cancellationToken).ConfigureAwait(false);
         return await WritePageAsync(connection, deltas, strategy, cursor, passes, cancellationToken).ConfigureAwait(false);
@@ -91,15 +98,15 @@ public sealed partial class PostgresMirrorStore
     }
 
     /// <summary>Writes a checked page on <paramref name="connection"/> in one transaction.</summary>
-    internal async Task<IReadOnlyList<AppliedDelta>> WritePageAsync(NpgsqlConnection connection, IReadOnlyList<Delta> deltas, IConflictStrategy strategy, CursorUpdate? cursor, IReadOnlyList<CompletedPass>? passes, CancellationToken cancellationToken)
+    internal async Task<PageOutcome> WritePageAsync(NpgsqlConnection connection, IReadOnlyList<Delta> deltas, IConflictStrategy strategy, CursorUpdate? cursor, IReadOnlyList<CompletedPass>? passes, CancellationToken cancellationToken)
     {
         using var writer = new PgPageWriter(_options);
         try
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            var results = await writer.ApplyAsync(connection, transaction, deltas, strategy, cursor, passes, Now(), cancellationToken).ConfigureAwait(false);
+            var outcome = await writer.ApplyAsync(connection, transaction, deltas, strategy, cursor, passes, Now(), cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            return results;
+            return outcome;
         }
         catch (PostgresException ex) when (ex.SqlState != "57014")
         {

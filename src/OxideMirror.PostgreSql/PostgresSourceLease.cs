@@ -12,6 +12,7 @@ public sealed class PostgresSourceLease : IAsyncDisposable
 {
     private readonly PostgresMirrorStore _store;
     private readonly NpgsqlConnection _connection;
+    private readonly SemaphoreSlim _writing = new(1, 1);
     private int _disposed;
 
     internal PostgresSourceLease(PostgresMirrorStore store, NpgsqlConnection connection, string source)
@@ -19,10 +20,18 @@ public sealed class PostgresSourceLease : IAsyncDisposable
         _store = store;
         _connection = connection;
         Source = source;
+        Writer = new LeaseWriter(this);
     }
 
     /// <summary>Gets the source whose lock this lease holds.</summary>
     public string Source { get; }
+
+    /// <summary>
+    /// Gets the lease's writer side, for a <see cref="Syncer"/> that syncs the lease's source with its lock held for the
+    /// whole sync (<c>new Syncer(lease.Writer).SyncAsync(source)</c>): pages go through the lease's connection, cursors
+    /// are read from the store. Pages of another source are refused with an <see cref="ArgumentException"/>.
+    /// </summary>
+    public MirrorWriter Writer { get; }
 
     /// <summary>Gets the server's process id of the lease's connection (the session that holds the lock).</summary>
     public int ProcessId => _connection.ProcessID;
@@ -38,7 +47,11 @@ public sealed class PostgresSourceLease : IAsyncDisposable
     /// <exception cref="InvalidDeltaException">A delta is invalid; nothing was written.</exception>
     /// <exception cref="ObjectDisposedException">The lease was disposed.</exception>
     /// <exception cref="MirrorStorageException">PostgreSQL failed, or the lease's connection was lost (its lock with it); nothing was written.</exception>
-    public async Task<IReadOnlyList<AppliedDelta>> ApplyPageAsync(IReadOnlyList<Delta> deltas, IConflictStrategy strategy, CursorUpdate? cursor = null, IReadOnlyList<CompletedPass>? passes = null, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<AppliedDelta>> ApplyPageAsync(IReadOnlyList<Delta> deltas, IConflictStrategy strategy, CursorUpdate? cursor = null, IReadOnlyList<CompletedPass>? passes = null, CancellationToken cancellationToken = default) =>
+        (await WritePageAsync(deltas, strategy, cursor, passes, cancellationToken).ConfigureAwait(false)).Results;
+
+    /// <summary>Checks a page of the lease's source and writes it through the lease's connection.</summary>
+    private async Task<PageOutcome> WritePageAsync(IReadOnlyList<Delta> deltas, IConflictStrategy strategy, CursorUpdate? cursor, IReadOnlyList<CompletedPass>? passes, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (cursor is not null && !string.Equals(cursor.Source, Source, StringComparison.Ordinal))
@@ -68,5 +81,32 @@ public sealed class PostgresSourceLease : IAsyncDisposable
 
         // Closing the (unpooled) connection ends the session, and PostgreSQL releases its session locks with it.
         await _connection.DisposeAsync().ConfigureAwait(false);
+        _writing.Dispose();
+    }
+
+    /// <summary>
+    /// The lease's <see cref="MirrorWriter"/>: the store's cursors, and pages through the lease's connection, one at a
+    /// time (a connection runs one command at once), which makes it thread-safe as the contract asks.
+    /// </summary>
+    private sealed class LeaseWriter(PostgresSourceLease lease) : MirrorWriter
+    {
+        public override Task<string?> GetCursorAsync(string source, string resource = "*", CancellationToken cancellationToken = default) =>
+            lease._store.GetCursorAsync(source, resource, cancellationToken);
+
+        public override Task<PageOutcome> ApplyPageAsync(IReadOnlyList<Delta> deltas, IConflictStrategy strategy, CursorUpdate? cursor = null, IReadOnlyList<CompletedPass>? passes = null, CancellationToken cancellationToken = default) =>
+            WriteOneAtATimeAsync(deltas, strategy, cursor, passes, cancellationToken);
+
+        private async Task<PageOutcome> WriteOneAtATimeAsync(IReadOnlyList<Delta> deltas, IConflictStrategy strategy, CursorUpdate? cursor, IReadOnlyList<CompletedPass>? passes, CancellationToken cancellationToken)
+        {
+            await lease._writing.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await lease.WritePageAsync(deltas, strategy, cursor, passes, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                lease._writing.Release();
+            }
+        }
     }
 }

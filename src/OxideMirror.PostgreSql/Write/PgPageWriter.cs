@@ -57,7 +57,7 @@ internal sealed class PgPageWriter : IDisposable
     }
 
     /// <summary>Applies a checked page inside <paramref name="transaction"/>, which the caller commits.</summary>
-    public async Task<IReadOnlyList<AppliedDelta>> ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<Delta> deltas, IConflictStrategy strategy, CursorUpdate? cursor, IReadOnlyList<CompletedPass>? passes, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<PageOutcome> ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<Delta> deltas, IConflictStrategy strategy, CursorUpdate? cursor, IReadOnlyList<CompletedPass>? passes, DateTimeOffset now, CancellationToken cancellationToken)
     {
         _tables.Clear();
         _feeds.Clear();
@@ -82,6 +82,7 @@ internal sealed class PgPageWriter : IDisposable
         }
 
         var results = new List<AppliedDelta>(deltas.Count);
+        var missing = new List<Delta>();
         for (var i = 0; i < deltas.Count; i++)
         {
             results.Add(await ApplyOneAsync(connection, transaction, deltas[i], strategy, now, DeltaRules.PositionOf(i, deltas.Count, cursor), cancellationToken).ConfigureAwait(false));
@@ -94,6 +95,7 @@ internal sealed class PgPageWriter : IDisposable
                 foreach (var delete in await MissingAsync(connection, transaction, pass, cursor!.Source, deltas, now, cancellationToken).ConfigureAwait(false))
                 {
                     results.Add(await ApplyOneAsync(connection, transaction, delete, strategy, now, -1, cancellationToken).ConfigureAwait(false));
+                    missing.Add(delete);
                 }
             }
         }
@@ -112,7 +114,7 @@ internal sealed class PgPageWriter : IDisposable
                 cancellationToken, cursor.Source, cursor.Resource, new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)cursor.Cursor ?? DBNull.Value }, now).ConfigureAwait(false);
         }
 
-        return results;
+        return new PageOutcome(results, missing);
     }
 
     public void Dispose() => _rules.Dispose();

@@ -29,6 +29,7 @@ public sealed partial class MirrorStore : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Catalog _catalog;
+    private readonly MirrorWriter _writer;
 
     private MirrorStore(string? path, string name, StoreOpener.Opened opened, MirrorStoreOptions options)
     {
@@ -42,6 +43,7 @@ public sealed partial class MirrorStore : IAsyncDisposable
         _asOf = new AsOfQueries(opened.Catalog);
         Telemetry = new StoreTelemetry(name, options, () => _write.Records.LogPosition, opened.Catalog.SourcesSyncedAt());
         _queries = new AgentQueries(_readers, _write, opened.Catalog, options, _asOf, opened.Logger, Telemetry);
+        _writer = new SqliteWriter(this);
     }
 
     /// <summary>Gets the full path of the database file, or <see langword="null"/> for an in-memory store.</summary>

@@ -57,6 +57,25 @@ public sealed partial class Syncer
         }
     }
 
+    /// <summary>
+    /// Refuses an outcome a writer returned that does not hold one result per delta of the page plus one per delete of a
+    /// missing record: the report and the metrics would count the wrong deltas.
+    /// </summary>
+    /// <exception cref="MirrorException">The outcome is null or its results do not match the page.</exception>
+    private PageOutcome RequireWholeOutcome(IReadOnlyList<Delta> deltas, PageOutcome? outcome)
+    {
+        if (outcome is null || outcome.Results.Count != deltas.Count + outcome.Missing.Count)
+        {
+            throw new MirrorException(
+                MirrorErrorCodes.Internal,
+                outcome is null
+                    ? $"The writer {Writer.GetType().FullName} returned no page outcome (null) for a page of {deltas.Count} delta(s); the page may have committed, uncounted. Return a PageOutcome from ApplyPageAsync."
+                    : $"The writer {Writer.GetType().FullName} returned {outcome.Results.Count} result(s) for a page of {deltas.Count} delta(s) and {outcome.Missing.Count} delete(s) of missing records; the page committed, uncounted. Return one result per delta, then one per delete, from ApplyPageAsync.");
+        }
+
+        return outcome;
+    }
+
     /// <summary>Lists the resources a committed page held changes of, or completed a pass of, in the order they first appear.</summary>
     private static List<string> ResourcesOf(PullResult page)
     {
@@ -85,12 +104,12 @@ public sealed partial class Syncer
     {
         var started = _options.TimeProvider.GetTimestamp();
         SyncReport report = new(source.Id, null);
-        var telemetry = Store.Telemetry;
+        var telemetry = _instruments;
         using var activity = MirrorTelemetry.StartSync(source.Id);
         Activity? pageActivity = null;
         try
         {
-            var cursor = await Store.GetCursorAsync(source.Id, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var cursor = await Writer.GetCursorAsync(source.Id, cancellationToken: cancellationToken).ConfigureAwait(false);
             report = new SyncReport(source.Id, cursor);
             activity?.SetTag("oxidemirror.cursor.start", cursor);
             SyncLog.Started(_logger, source.Id, cursor);
@@ -122,12 +141,12 @@ public sealed partial class Syncer
 
                 RequireOwnProvenance(source, page.Deltas, cursor);
                 RequireUsablePasses(source, page.CompletedPasses, cursor);
-                var outcome = await Store.ApplyPageAsync(page.Deltas, Strategy, new CursorUpdate(source.Id, page.NextCursor), page.CompletedPasses, cancellationToken).ConfigureAwait(false);
+                var outcome = RequireWholeOutcome(page.Deltas, await Writer.ApplyPageAsync(page.Deltas, Strategy, new CursorUpdate(source.Id, page.NextCursor), page.CompletedPasses, cancellationToken).ConfigureAwait(false));
                 report.Count(page.Deltas, outcome);
                 report.Pages++;
                 report.FinalCursor = page.NextCursor;
                 cursor = page.NextCursor;
-                telemetry.Instruments.PageCommitted(source.Id, page.Deltas, outcome, pageActivity);
+                telemetry.PageCommitted(source.Id, page.Deltas, outcome, pageActivity);
                 pageActivity?.Dispose();
                 pageActivity = null;
                 SyncLog.PageCommitted(_logger, source.Id, report.Pages, page.Deltas.Count, cursor);
@@ -160,7 +179,7 @@ public sealed partial class Syncer
             report.Error = ex;
             MirrorTelemetry.Failed(pageActivity, ex);
             pageActivity?.Dispose();
-            telemetry.Instruments.SyncEnded(report, ex, activity);
+            telemetry.SyncEnded(report, ex, activity);
             var cancelled = ex is OperationCanceledException && cancellationToken.IsCancellationRequested;
             if (cancelled)
             {
@@ -180,8 +199,8 @@ public sealed partial class Syncer
         }
 
         report.Duration = _options.TimeProvider.GetElapsedTime(started);
-        telemetry.SyncSucceeded(source.Id);
-        telemetry.Instruments.SyncEnded(report, null, activity);
+        _storeTelemetry?.SyncSucceeded(source.Id);
+        telemetry.SyncEnded(report, null, activity);
         if (_logger.IsEnabled(LogLevel.Information))
         {
             var elapsed = report.Duration.TotalMilliseconds;

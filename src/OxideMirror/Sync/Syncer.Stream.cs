@@ -62,16 +62,16 @@ public sealed partial class Syncer
         }
 
         report.Duration = _options.TimeProvider.GetElapsedTime(started);
-        Store.Telemetry.Instruments.SyncEnded(report, null, activity: null);
+        _instruments.SyncEnded(report, null, activity: null);
         return report;
 
         async Task FlushAsync()
         {
             RequireOwnProvenance(source, batch, cursor);
-            var outcome = await Store.ApplyPageAsync(batch, Strategy, cursor: null, passes: null, cancellationToken).ConfigureAwait(false);
+            var outcome = RequireWholeOutcome(batch, await Writer.ApplyPageAsync(batch, Strategy, cursor: null, passes: null, cancellationToken).ConfigureAwait(false));
             report.Count(batch, outcome);
             report.Pages++;
-            Store.Telemetry.Instruments.PageCommitted(source.Id, batch, outcome, page: null);
+            _instruments.PageCommitted(source.Id, batch, outcome, page: null);
             batch.Clear();
         }
     }

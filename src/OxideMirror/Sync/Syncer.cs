@@ -4,39 +4,64 @@ using Microsoft.Extensions.Logging;
 namespace OxideMirror;
 
 /// <summary>
-/// Pulls pages of changes from sources and applies them to a <see cref="MirrorStore"/>: each page's changes and its
-/// cursor commit in one transaction, so a crash at any point leaves the mirror as of the last committed page, and the
-/// next sync resumes from there.
+/// Pulls pages of changes from sources and applies them through a <see cref="MirrorWriter"/> — a <see cref="MirrorStore"/>'s,
+/// or another store's such as OxideMirror.PostgreSql's: each page's changes and its cursor commit in one transaction, so
+/// a crash at any point leaves the mirror as of the last committed page, and the next sync resumes from there.
 /// </summary>
 /// <remarks>
-/// The syncer is thread-safe. Syncs of different sources may run at once (their writes take turns on the store's single
-/// writer); a sync of a source that is already syncing — through this syncer or any other on the same store — waits for
-/// the first to finish, then resumes from its cursor.
+/// The syncer is thread-safe. Syncs of different sources may run at once (on the SQLite store their writes take turns on
+/// its single writer); a sync of a source that is already syncing — through this syncer or any other on the same writer
+/// in this process — waits for the first to finish, then resumes from its cursor. Syncs in other processes are the
+/// store's to keep apart (the PostgreSQL store refuses a page of a source another worker holds locked).
 /// </remarks>
 public sealed partial class Syncer
 {
     private readonly ConcurrentDictionary<string, ISyncSource> _sources = new(StringComparer.Ordinal);
     private readonly SyncerOptions _options;
     private readonly ILogger _logger;
+    private readonly StoreTelemetry? _storeTelemetry;
+    private readonly MirrorTelemetry _instruments;
 
-    /// <summary>Initializes a new instance of the <see cref="Syncer"/> class.</summary>
-    /// <param name="store">The store to apply changes to.</param>
+    /// <summary>Initializes a new instance of the <see cref="Syncer"/> class that syncs into a SQLite store.</summary>
+    /// <param name="store">The store to apply changes to; the syncer writes through its <see cref="MirrorStore.Writer"/> and records on its meter.</param>
     /// <param name="strategy">The conflict strategy for every source, or <see langword="null"/> for <see cref="LastWriteWins"/>.</param>
     /// <param name="options">The syncer's options, or <see langword="null"/> for the defaults.</param>
     /// <exception cref="ArgumentNullException"><paramref name="store"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The two constructors differ in their first, required parameter (a store or a writer), so no call binds to both.")]
     public Syncer(MirrorStore store, IConflictStrategy? strategy = null, SyncerOptions? options = null)
+        : this((store ?? throw new ArgumentNullException(nameof(store))).Writer, strategy, options)
     {
-        ArgumentNullException.ThrowIfNull(store);
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="Syncer"/> class that syncs through a writer.</summary>
+    /// <param name="writer">
+    /// The writer to apply changes through. The SQLite store's writer records the syncs on that store's meter; any other
+    /// writer's syncs record on the shared <see cref="OxideMirrorTelemetry.MeterName"/> meter.
+    /// </param>
+    /// <param name="strategy">The conflict strategy for every source, or <see langword="null"/> for <see cref="LastWriteWins"/>.</param>
+    /// <param name="options">The syncer's options, or <see langword="null"/> for the defaults.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="writer"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The two constructors differ in their first, required parameter (a store or a writer), so no call binds to both.")]
+    public Syncer(MirrorWriter writer, IConflictStrategy? strategy = null, SyncerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
         _options = options ?? new SyncerOptions();
         _options.Validate();
-        Store = store;
+        Writer = writer;
+        Store = writer.SqliteStore;
+        _storeTelemetry = writer.Telemetry;
+        _instruments = _storeTelemetry?.Instruments ?? MirrorTelemetry.Shared;
         Strategy = strategy ?? LastWriteWins.Instance;
         _logger = _options.LoggerFactory.CreateLogger<Syncer>();
     }
 
-    /// <summary>Gets the store changes are applied to.</summary>
-    public MirrorStore Store { get; }
+    /// <summary>Gets the SQLite store changes are applied to, or <see langword="null"/> when the syncer writes through another store's <see cref="Writer"/>.</summary>
+    public MirrorStore? Store { get; }
+
+    /// <summary>Gets the writer changes are applied through.</summary>
+    public MirrorWriter Writer { get; }
 
     /// <summary>Gets the conflict strategy.</summary>
     public IConflictStrategy Strategy { get; }
@@ -170,7 +195,7 @@ public sealed partial class Syncer
 
     private async Task<SyncReport> SyncExclusiveAsync(ISyncSource source, IProgress<SyncProgress>? progress, bool throwOnError, CancellationToken cancellationToken)
     {
-        var gate = SourceLocks.For(Store, source.Id);
+        var gate = SourceLocks.For(Writer, source.Id);
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
