@@ -32,20 +32,10 @@ internal static class AgentSql
             var c = sql[i];
             var next = i + 1 < sql.Length ? sql[i + 1] : '\0';
             int end;
-            if (c == '-' && next == '-')
+            if (AfterComment(sql, i) is var afterComment and >= 0)
             {
-                end = sql.IndexOf('\n', i);
-                end = end < 0 ? sql.Length : end;
-                output.Append(sql, i, end - i);
-                i = end;
-                continue;
-            }
-
-            if (c == '/' && next == '*')
-            {
-                end = BlockCommentEnd(sql, i);
-                output.Append(sql, i, end - i);
-                i = end;
+                output.Append(sql, i, afterComment - i);
+                i = afterComment;
                 continue;
             }
 
@@ -145,14 +135,9 @@ internal static class AgentSql
             {
                 i++;
             }
-            else if (sql[i] == '-' && i + 1 < sql.Length && sql[i + 1] == '-')
+            else if (AfterComment(sql, i) is var next and >= 0)
             {
-                var end = sql.IndexOf('\n', i);
-                i = end < 0 ? sql.Length : end;
-            }
-            else if (sql[i] == '/' && i + 1 < sql.Length && sql[i + 1] == '*')
-            {
-                i = BlockCommentEnd(sql, i);
+                i = next;
             }
             else
             {
@@ -184,14 +169,9 @@ internal static class AgentSql
 
                 i++;
             }
-            else if (sql[i] == '-' && i + 1 < sql.Length && sql[i + 1] == '-')
+            else if (AfterComment(sql, i) is var next and >= 0)
             {
-                var end = sql.IndexOf('\n', i);
-                i = end < 0 ? sql.Length : end;
-            }
-            else if (sql[i] == '/' && i + 1 < sql.Length && sql[i + 1] == '*')
-            {
-                i = BlockCommentEnd(sql, i);
+                i = next;
             }
             else
             {
@@ -200,6 +180,18 @@ internal static class AgentSql
         }
 
         return true;
+    }
+
+    /// <summary>Returns the index just past the comment (<c>--</c> to the line's end, or a nested block) at <paramref name="i"/>, or -1 when none starts there.</summary>
+    private static int AfterComment(string sql, int i)
+    {
+        if (sql[i] == '-' && i + 1 < sql.Length && sql[i + 1] == '-')
+        {
+            var end = sql.IndexOf('\n', i);
+            return end < 0 ? sql.Length : end;
+        }
+
+        return sql[i] == '/' && i + 1 < sql.Length && sql[i + 1] == '*' ? BlockCommentEnd(sql, i) : -1;
     }
 
     private static int BlockCommentEnd(string sql, int start)

@@ -21,6 +21,26 @@ internal static class EventSourcingKit
         return text.ToString();
     }
 
+    /// <summary>Reads <c>mirror_records_history</c> and each resource table's history table, all columns, in replaced-seq order, as text.</summary>
+    public static string History(string path)
+    {
+        using var connection = Open(path, SqliteOpenMode.ReadOnly);
+        var text = new StringBuilder();
+        Dump(connection, "SELECT * FROM mirror_records_history ORDER BY replaced_seq", text);
+        foreach (var table in TableNames(connection))
+        {
+            using var exists = connection.CreateCommand();
+            exists.CommandText = "SELECT count(*) FROM sqlite_schema WHERE name = $name";
+            exists.Parameters.AddWithValue("$name", "mirror_history_" + table);
+            if ((long)exists.ExecuteScalar()! > 0)
+            {
+                Dump(connection, $"SELECT * FROM \"mirror_history_{table}\" ORDER BY 1", text);
+            }
+        }
+
+        return text.ToString();
+    }
+
     /// <summary>Wrecks the projections behind the store's back: empties the records table, drops or changes resource rows, adds a stray row.</summary>
     public static void Scramble(string path)
     {

@@ -27,7 +27,7 @@ public sealed partial class MigrationTests
         var written = dir.File("written.db");
         var seen = await WriteThreeBatchesAsync(written, clock, options);
 
-        var expectedHistory = History(written);
+        var expectedHistory = EventSourcingKit.History(written);
         expectedHistory.Should().Contain("replaced_seq=", "the feed replaced versions, so the write path kept history to compare with");
         var path = dir.File("version2.db");
         WriteVersion2(path, written);
@@ -51,7 +51,7 @@ public sealed partial class MigrationTests
         (await DumpAsync(upgraded, null)).Should().Be(seen[^1].Tables, "the upgrade changes no record");
 
         // The history is the log's: what the write path would have kept, index included, and what a rebuild writes.
-        History(path).Should().Be(expectedHistory, "script 0003 and opening fill the history from the log, as the write path would have kept it");
+        EventSourcingKit.History(path).Should().Be(expectedHistory, "script 0003 and opening fill the history from the log, as the write path would have kept it");
         Scalar(path, "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'mirror_history_customers' AND sql LIKE '%tier%'")
             .Should().Be(1L, "the history table gets the indexes of its resource table");
 
@@ -86,9 +86,9 @@ public sealed partial class MigrationTests
         (await DumpAsync(upgraded, upgradedAt)).Should().Be(seen[^1].Tables, "as of the upgrade, the version the new write replaced is still current");
         (await DumpAsync(upgraded, clock.GetUtcNow())).Should().Be(await DumpAsync(upgraded, null), "as of the new write, the mirror is the live one");
 
-        var afterWrite = History(path);
+        var afterWrite = EventSourcingKit.History(path);
         await upgraded.RebuildRecordsAsync();
-        History(path).Should().Be(afterWrite, "a rebuild of the upgraded store reproduces its history, the part written before the upgrade included");
+        EventSourcingKit.History(path).Should().Be(afterWrite, "a rebuild of the upgraded store reproduces its history, the part written before the upgrade included");
     }
 
     [Fact]
@@ -112,7 +112,7 @@ public sealed partial class MigrationTests
         await using var upgraded = await MirrorStore.OpenAsync(path, options);
 
         upgraded.SchemaVersion.Should().Be(3);
-        History(path).Should().Be(History(written), "the history 0003 fills from a compacted log is the history left after the same compaction");
+        EventSourcingKit.History(path).Should().Be(EventSourcingKit.History(written), "the history 0003 fills from a compacted log is the history left after the same compaction");
         foreach (var moment in seen.Select(s => s.Moment).Prepend(Version2Start.AddSeconds(-1)))
         {
             (await DumpAsync(upgraded, moment)).Should().Be(await DumpAsync(compacted, moment), $"as of {moment:O} the upgraded store answers as the compacted log says");
@@ -230,31 +230,6 @@ public sealed partial class MigrationTests
                             _ => Convert.ToString(value, CultureInfo.InvariantCulture),
                         }).Append(';');
                     }
-                }
-
-                text.Append('\n');
-            }
-        }
-
-        return text.ToString();
-    }
-
-    /// <summary>Reads every history table of the file, all columns, in replaced-seq order, as text.</summary>
-    private static string History(string path)
-    {
-        using var connection = EventSourcingKit.Open(path, SqliteOpenMode.ReadOnly);
-        var text = new StringBuilder();
-        foreach (var table in new[] { "mirror_records_history", "mirror_history_customers", "mirror_history_orders" })
-        {
-            using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT * FROM \"{table}\" ORDER BY 1";
-            using var reader = command.ExecuteReader();
-            text.Append("# ").Append(table).Append('\n');
-            while (reader.Read())
-            {
-                for (var i = 0; i < reader.FieldCount; i++)
-                {
-                    text.Append(reader.GetName(i)).Append('=').Append(reader.IsDBNull(i) ? "NULL" : Convert.ToString(reader.GetValue(i), CultureInfo.InvariantCulture)).Append(';');
                 }
 
                 text.Append('\n');

@@ -121,7 +121,7 @@ public sealed class AsOfHistoryPropertyTests
                 var clock = new FakeTimeProvider(Start);
                 await using var store = await MirrorStore.OpenAsync(path, new MirrorStoreOptions { TimeProvider = clock });
                 await ApplyCapturingAsync(store, clock, ops);
-                var live = History(path);
+                var live = EventSourcingKit.History(path);
 
                 EventSourcingKit.Execute(path, "DELETE FROM mirror_records_history WHERE replaced_seq % 2 = 0; UPDATE mirror_records_history SET version = -1; " +
                     "INSERT INTO mirror_records_history (replaced_seq, replaced_at, resource, record_id, source, last_synced_at, occurred_at, confidence, version) VALUES (999999, 't', 'alpha', 'x', 's', 't', 't', 1, 1)");
@@ -130,10 +130,10 @@ public sealed class AsOfHistoryPropertyTests
                     EventSourcingKit.Execute(path, $"DELETE FROM mirror_history_{table} WHERE \"~replaced_seq\" % 2 = 1; UPDATE mirror_history_{table} SET _version = -1");
                 }
 
-                History(path).Should().NotBe(live, "the scrambled history must differ, or the check below proves nothing");
+                EventSourcingKit.History(path).Should().NotBe(live, "the scrambled history must differ, or the check below proves nothing");
                 await store.RebuildRecordsAsync();
 
-                History(path).Should().Be(live);
+                EventSourcingKit.History(path).Should().Be(live);
             },
             iter: 40,
             threads: 2);
@@ -222,37 +222,6 @@ public sealed class AsOfHistoryPropertyTests
             new { at = Stamp(moment) },
             new QueryOptions { MaxRows = 100_000 },
             CancellationToken.None));
-
-    private static string History(string path)
-    {
-        using var connection = EventSourcingKit.Open(path, Microsoft.Data.Sqlite.SqliteOpenMode.ReadOnly);
-        var text = new System.Text.StringBuilder();
-        foreach (var table in new[] { "mirror_records_history", "mirror_history_alpha", "mirror_history_beta" })
-        {
-            using var exists = connection.CreateCommand();
-            exists.CommandText = $"SELECT count(*) FROM sqlite_schema WHERE name = '{table}'";
-            if ((long)exists.ExecuteScalar()! == 0)
-            {
-                continue;
-            }
-
-            using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT * FROM \"{table}\" ORDER BY 1";
-            using var reader = command.ExecuteReader();
-            text.Append("# ").Append(table).Append('\n');
-            while (reader.Read())
-            {
-                for (var i = 0; i < reader.FieldCount; i++)
-                {
-                    text.Append(reader.GetName(i)).Append('=').Append(reader.IsDBNull(i) ? "NULL" : Convert.ToString(reader.GetValue(i), CultureInfo.InvariantCulture)).Append(';');
-                }
-
-                text.Append('\n');
-            }
-        }
-
-        return text.ToString();
-    }
 
     private static string Stamp(DateTimeOffset at) => at.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
 
