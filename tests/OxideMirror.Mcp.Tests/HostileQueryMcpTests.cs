@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using OxideMirror.AI;
 using OxideMirror.Tests.Query;
+using OxideMirror.Contract.Tests;
 
 namespace OxideMirror.Mcp.Tests;
 
@@ -19,11 +20,11 @@ public sealed class HostileQueriesOverMcp
 [Collection(HostileQueriesOverMcp.Name)]
 public sealed class HostileQueryMcpTests(HostileStoreFixture fixture) : IClassFixture<HostileStoreFixture>
 {
-    public static TheoryData<string, HostileQueryTests.Outcome, string> Hostile() => HostileQueryTests.Hostile();
+    public static TheoryData<string, HostileOutcome, string> Hostile() => HostileQueryTests.Hostile();
 
     [Theory]
     [MemberData(nameof(Hostile))]
-    public async Task QueryTool_HostileQuery_IsRefusedOrBounded_AndChangesNothing(string name, HostileQueryTests.Outcome expected, string sql)
+    public async Task QueryTool_HostileQuery_IsRefusedOrBounded_AndChangesNothing(string name, HostileOutcome expected, string sql)
     {
         var resolved = fixture.Resolve(sql);
         var fingerprint = fixture.Fingerprint();
@@ -32,7 +33,7 @@ public sealed class HostileQueryMcpTests(HostileStoreFixture fixture) : IClassFi
 
         // Only the queries that must be stopped by the clock run under the store's short time limit; every other outcome
         // (a refusal, a cut answer) gets a long one, so that the guard or a cap decides and not a loaded machine's clock.
-        var patient = expected is not (HostileQueryTests.Outcome.TimedOut or HostileQueryTests.Outcome.Stopped);
+        var patient = expected is not (HostileOutcome.TimedOut or HostileOutcome.Stopped);
         var options = new MirrorToolOptions { QueryTimeout = patient ? TimeSpan.FromSeconds(20) : null, MaxQueryRows = 1_000 };
         await using (var session = await McpSession.StartAsync(b => b.WithMirrorTools(fixture.Store, options)))
         {
@@ -48,15 +49,15 @@ public sealed class HostileQueryMcpTests(HostileStoreFixture fixture) : IClassFi
         (await fixture.Store.RecordCountsAsync()).Should().Equal(counts);
     }
 
-    private static string[] Accepted(HostileQueryTests.Outcome expected) => expected switch
+    private static string[] Accepted(HostileOutcome expected) => expected switch
     {
-        HostileQueryTests.Outcome.NotReadOnly => [MirrorErrorCodes.QueryRefused],
-        HostileQueryTests.Outcome.Invalid => [MirrorErrorCodes.QueryFailed],
-        HostileQueryTests.Outcome.BadArgument => [MirrorErrorCodes.BadRequest],
-        HostileQueryTests.Outcome.TimedOut => [MirrorErrorCodes.QueryTimeout],
-        HostileQueryTests.Outcome.Truncated => ["truncated"],
-        HostileQueryTests.Outcome.Stopped => [MirrorErrorCodes.QueryTimeout, MirrorErrorCodes.QueryFailed],
-        HostileQueryTests.Outcome.NoOp => ["no-op"],
+        HostileOutcome.NotReadOnly => [MirrorErrorCodes.QueryRefused],
+        HostileOutcome.Invalid => [MirrorErrorCodes.QueryFailed],
+        HostileOutcome.BadArgument => [MirrorErrorCodes.BadRequest],
+        HostileOutcome.TimedOut => [MirrorErrorCodes.QueryTimeout],
+        HostileOutcome.Truncated => ["truncated"],
+        HostileOutcome.Stopped => [MirrorErrorCodes.QueryTimeout, MirrorErrorCodes.QueryFailed],
+        HostileOutcome.NoOp => ["no-op"],
         _ => throw new ArgumentOutOfRangeException(nameof(expected)),
     };
 

@@ -1,3 +1,4 @@
+using OxideMirror.Contract.Tests;
 namespace OxideMirror.Tests.Query.Plans;
 
 /// <summary>
@@ -10,14 +11,14 @@ public sealed class ExplainQueryTests(HostileStoreFixture fixture) : IClassFixtu
 {
     private const string Join = "SELECT a.record_id, b.record_id FROM invoices a JOIN invoices b ON b.customer_id = a.customer_id";
 
-    public static TheoryData<string, HostileQueryTests.Outcome, string> Refused()
+    public static TheoryData<string, HostileOutcome, string> Refused()
     {
-        var data = new TheoryData<string, HostileQueryTests.Outcome, string>();
+        var data = new TheoryData<string, HostileOutcome, string>();
         foreach (var row in HostileQueryTests.Hostile())
         {
-            if ((HostileQueryTests.Outcome)row[1] is HostileQueryTests.Outcome.NotReadOnly or HostileQueryTests.Outcome.BadArgument)
+            if ((HostileOutcome)row[1] is HostileOutcome.NotReadOnly or HostileOutcome.BadArgument)
             {
-                data.Add((string)row[0], (HostileQueryTests.Outcome)row[1], (string)row[2]);
+                data.Add((string)row[0], (HostileOutcome)row[1], (string)row[2]);
             }
         }
 
@@ -110,7 +111,7 @@ public sealed class ExplainQueryTests(HostileStoreFixture fixture) : IClassFixtu
 
     [Theory]
     [MemberData(nameof(Refused))]
-    public async Task ExplainQueryAsync_HostileQueryRefusedByQueryAsync_IsRefusedToo_AndChangesNothing(string name, HostileQueryTests.Outcome expected, string sql)
+    public async Task ExplainQueryAsync_HostileQueryRefusedByQueryAsync_IsRefusedToo_AndChangesNothing(string name, HostileOutcome expected, string sql)
     {
         var resolved = fixture.Resolve(sql);
         var fingerprint = fixture.Fingerprint();
@@ -118,7 +119,7 @@ public sealed class ExplainQueryTests(HostileStoreFixture fixture) : IClassFixtu
 
         var explain = () => fixture.Store.ExplainQueryAsync(resolved);
 
-        if (expected == HostileQueryTests.Outcome.BadArgument)
+        if (expected == HostileOutcome.BadArgument)
         {
             await explain.Should().ThrowAsync<ArgumentException>("query {0} is refused as an argument", name);
         }
