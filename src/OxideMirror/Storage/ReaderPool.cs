@@ -86,7 +86,7 @@ internal sealed class ReaderPool : IDisposable
         // an agent repeating a query skips the second compile that reading its program costs.
         private const int CostCapacity = 256;
         private const int LongestCachedSql = 4096;
-        private readonly Dictionary<string, (int Generation, int Steps)> _costs = new(StringComparer.Ordinal);
+        private readonly Dictionary<(string? Views, string Text), (int Generation, int Steps)> _costs = [];
 
         private Reader(SqliteConnection connection, QueryGuard guard)
         {
@@ -217,7 +217,7 @@ internal sealed class ReaderPool : IDisposable
         {
             // As of a moment the same text compiles through the as-of views, to another program: cached under the views'
             // nonce (the same views whatever the moment).
-            var key = Guard.AsOfViews is not null && AsOf is { } views ? string.Concat(views.Nonce, "\n", text) : text;
+            var key = (Guard.AsOfViews is not null ? AsOf?.Nonce : null, text);
             if (_costs.TryGetValue(key, out var known) && known.Generation == SchemaGeneration)
             {
                 return known.Steps;

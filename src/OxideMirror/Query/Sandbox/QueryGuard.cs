@@ -470,7 +470,7 @@ internal sealed class QueryGuard
         }
 
         // A column read names the schema it resolved to and the innermost view or CTE responsible: only the views' own
-        // readers (named with a nonce the query's SQL cannot know, so no CTE of it can take their name) read main.
+        // readers (named with a nonce that AsOfQueries refuses in a query's text, so no CTE of it can take their name) read main.
         return !string.Equals(dbName, "main", StringComparison.OrdinalIgnoreCase) || (trigger is not null && access.Readers.Contains(trigger));
     }
 
