@@ -21,6 +21,7 @@ internal static class QueryRunner
     private const int SqliteFloat = 2;
     private const int SqliteText = 3;
     private const int SqliteBlob = 4;
+    private const int StatusReprepare = 5; // SQLITE_STMTSTATUS_REPREPARE
     private static readonly System.Buffers.SearchValues<byte> Blank = System.Buffers.SearchValues.Create(" \t\r\n\f\v;"u8);
 
     /// <summary>The <see cref="Exception.Data"/> key under which an invalid <c>MATCH</c> expression's failure holds FTS5's own reason, for <see cref="MirrorStore.SearchAsync"/> to name its caller's text.</summary>
@@ -44,16 +45,28 @@ internal static class QueryRunner
         var db = reader.Connection.Handle!;
         var guard = reader.Guard;
         guard.Arm(db, request.Timeout, request.CancellationToken);
-        sqlite3_stmt? statement = null;
+        ReaderPool.KeptStatement? statement = null;
         try
         {
-            statement = PrepareChecked(reader, request.Sql);
+            statement = TakeKept(reader, request.Sql) ?? PrepareChecked(reader, request.Sql);
             guard.BeginRunning();
-            return answer(reader, statement, catalog, request);
+            var result = answer(reader, statement.Statement, catalog, request);
+
+            // Kept for the next run of the same text through the same views, unless SQLite had to prepare it again while it
+            // ran (another process changed the file's schema), with the authorizer seeing it as a running query's.
+            if (raw.sqlite3_stmt_status(statement.Statement, StatusReprepare, 0) == 0)
+            {
+                raw.sqlite3_reset(statement.Statement);
+                raw.sqlite3_clear_bindings(statement.Statement);
+                reader.Keep(request.Sql, statement);
+                statement = null;
+            }
+
+            return result;
         }
         finally
         {
-            statement?.Dispose();
+            statement?.Statement.Dispose();
             guard.Disarm(db);
         }
     }
@@ -100,9 +113,9 @@ internal static class QueryRunner
 
     /// <summary>
     /// Prepares <paramref name="sql"/> under the reader's guard and returns it once it is known to be one statement that
-    /// SQLite judges read-only, with the guard's value cap fitted to its program; the caller disposes it.
+    /// SQLite judges read-only, with the guard's value cap fitted to its program; the caller disposes it or keeps it.
     /// </summary>
-    private static sqlite3_stmt PrepareChecked(ReaderPool.Reader reader, string sql)
+    private static ReaderPool.KeptStatement PrepareChecked(ReaderPool.Reader reader, string sql)
     {
         var db = reader.Connection.Handle!;
         var guard = reader.Guard;
@@ -117,12 +130,50 @@ internal static class QueryRunner
                     $"The query was refused because SQLite judges it able to change the database: {Excerpt(sql)}. Agent queries may only read; send a SELECT (a WITH … SELECT is fine).");
             }
 
-            FitValueCap(reader, statement, bytes, sql);
-            return statement;
+            var steps = FitValueCap(reader, statement, bytes, sql);
+            return new ReaderPool.KeptStatement(statement, [.. guard.TablesRead], steps, reader.SchemaGeneration);
         }
         catch
         {
             statement.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Takes the statement <paramref name="reader"/> kept from an earlier run of <paramref name="sql"/>, and arms the guard
+    /// with what its first preparation found (the tables it reads, its value cap); or returns null. The authorizer ran when
+    /// it was prepared, through the same views at the same schema generation, and its decision depends on nothing else
+    /// (the SQL, the views, the schema and the search indexes, which move the generation); the limits of this request are
+    /// armed anew. SQLite prepares a statement again by itself only when the schema changed, which the store's own
+    /// changes rule out (the generation, and <see cref="ReaderPool.Reader.RunTrusted"/> for the temp schema).
+    /// </summary>
+    private static ReaderPool.KeptStatement? TakeKept(ReaderPool.Reader reader, string sql)
+    {
+        if (!reader.TryTake(sql, out var kept))
+        {
+            return null;
+        }
+
+        if (kept.Generation != reader.SchemaGeneration)
+        {
+            kept.Statement.Dispose();
+            return null;
+        }
+
+        try
+        {
+            reader.Guard.TablesRead.UnionWith(kept.TablesRead);
+            if (kept.ValueSteps is { } steps)
+            {
+                reader.Guard.Fit(reader.Connection.Handle!, steps, sql);
+            }
+
+            return kept;
+        }
+        catch
+        {
+            kept.Statement.Dispose();
             throw;
         }
     }
@@ -174,24 +225,30 @@ internal static class QueryRunner
             string.Create(CultureInfo.InvariantCulture, $"The query ran past its time limit of {timeout.TotalMilliseconds:0} ms and was stopped: {Excerpt(sql)}. Narrow it: filter with WHERE on indexed columns, add LIMIT, aggregate before joining, or avoid joining large resources on unindexed fields."),
             timeout);
 
-    /// <summary>Sizes the armed query's value cap from its program (an EXPLAIN computes nothing, so it keeps the store's cap).</summary>
-    private static void FitValueCap(ReaderPool.Reader reader, sqlite3_stmt statement, ReadOnlySpan<byte> sql, string text)
+    /// <summary>
+    /// Sizes the armed query's value cap from its program and returns the program's value-touching steps, or null for an
+    /// <c>EXPLAIN</c> (it computes nothing, so it keeps the store's cap).
+    /// </summary>
+    private static int? FitValueCap(ReaderPool.Reader reader, sqlite3_stmt statement, ReadOnlySpan<byte> sql, string text)
     {
-        if (raw.sqlite3_stmt_isexplain(statement) == 0)
+        if (raw.sqlite3_stmt_isexplain(statement) != 0)
         {
-            int steps;
-            try
-            {
-                steps = reader.ProgramSteps(text, sql);
-            }
-            catch (MirrorException) when (reader.Guard.Stopped)
-            {
-                // Reading the program allocates too: past the deadline, cancelled or out of the pool, the guard refused it.
-                throw Map(raw.SQLITE_NOMEM, "out of memory", reader.Guard, text, preparing: true, reader.Guard.Timeout, inner: null, reader.Guard.CancellationToken);
-            }
-
-            reader.Guard.Fit(reader.Connection.Handle!, steps, text);
+            return null;
         }
+
+        int steps;
+        try
+        {
+            steps = ProgramCost.Measure(reader.Connection.Handle!, sql);
+        }
+        catch (MirrorException) when (reader.Guard.Stopped)
+        {
+            // Reading the program allocates too: past the deadline, cancelled or out of the pool, the guard refused it.
+            throw Map(raw.SQLITE_NOMEM, "out of memory", reader.Guard, text, preparing: true, reader.Guard.Timeout, inner: null, reader.Guard.CancellationToken);
+        }
+
+        reader.Guard.Fit(reader.Connection.Handle!, steps, text);
+        return steps;
     }
 
     private static sqlite3_stmt Prepare(sqlite3 db, QueryGuard guard, ReadOnlySpan<byte> sql, string text, out ReadOnlySpan<byte> tail)

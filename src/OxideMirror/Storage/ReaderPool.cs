@@ -13,9 +13,11 @@ internal sealed class ReaderPool : IDisposable
     private readonly int _maxValueBytes;
     private readonly QueryMemoryPool _memory;
     private readonly SemaphoreSlim _slots;
+    private readonly int _maxReaders;
     private readonly ConcurrentBag<Reader> _idle = [];
     private readonly ConcurrentBag<Reader> _idleAsOf = [];
     private volatile bool _disposed;
+    private int _open;
 
     public ReaderPool(string connectionString, int maxReaders, int maxValueBytes, QueryMemoryPool memory)
     {
@@ -23,6 +25,7 @@ internal sealed class ReaderPool : IDisposable
         _maxValueBytes = maxValueBytes;
         _memory = memory;
         _slots = new SemaphoreSlim(maxReaders, maxReaders);
+        _maxReaders = maxReaders;
     }
 
     /// <summary>Gets the connection string the readers open (its data source is the store's file or memdb URI).</summary>
@@ -33,8 +36,10 @@ internal sealed class ReaderPool : IDisposable
 
     /// <summary>
     /// Takes an idle reader, or opens one when none is idle and a slot is free. <paramref name="asOf"/> says what the
-    /// caller will do: an as-of query takes a reader that has the as-of views installed (<see cref="Reader.AsOf"/>) when
-    /// one is idle, any other use one without them, so that neither has to make or drop them where it can be helped.
+    /// caller will do: an as-of query takes a reader that has the as-of views installed (<see cref="Reader.AsOf"/>), any
+    /// other use one without them, so that neither has to make or drop them (which also throws away the statements the
+    /// reader kept). When none of that kind is idle, a new reader is opened while fewer than the pool's maximum are open,
+    /// and only then is one of the other kind taken.
     /// </summary>
     public async ValueTask<Reader> RentAsync(bool asOf, CancellationToken cancellationToken)
     {
@@ -43,12 +48,32 @@ internal sealed class ReaderPool : IDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, typeof(MirrorStore));
             var (preferred, other) = asOf ? (_idleAsOf, _idle) : (_idle, _idleAsOf);
-            if (preferred.TryTake(out var reader) || other.TryTake(out reader))
+            if (preferred.TryTake(out var reader))
             {
                 return reader;
             }
 
-            return Reader.Open(_connectionString, _maxValueBytes, _memory);
+            // Holding a slot, this caller finds a reader idle whenever the maximum is open.
+            if (Interlocked.Increment(ref _open) > _maxReaders)
+            {
+                Interlocked.Decrement(ref _open);
+                if (other.TryTake(out reader) || preferred.TryTake(out reader))
+                {
+                    return reader;
+                }
+
+                Interlocked.Increment(ref _open);
+            }
+
+            try
+            {
+                return Reader.Open(_connectionString, _maxValueBytes, _memory);
+            }
+            catch
+            {
+                Interlocked.Decrement(ref _open);
+                throw;
+            }
         }
         catch
         {
@@ -62,6 +87,7 @@ internal sealed class ReaderPool : IDisposable
         if (_disposed || !healthy)
         {
             reader.Dispose();
+            Interlocked.Decrement(ref _open);
         }
         else
         {
@@ -82,11 +108,14 @@ internal sealed class ReaderPool : IDisposable
 
     internal sealed class Reader : IDisposable
     {
-        // Counts of value-touching program steps (ProgramCost) by SQL text, with the schema generation they were read at:
-        // an agent repeating a query skips the second compile that reading its program costs.
-        private const int CostCapacity = 256;
-        private const int LongestCachedSql = 4096;
-        private readonly Dictionary<(string? Views, string Text), (int Generation, int Steps)> _costs = [];
+        // Agent statements this connection keeps prepared after they ran, by text. Preparing is most of a small query's
+        // cost, and through the as-of views it is most of the cost of being as of a moment; a statement accepted once is
+        // accepted again (see QueryRunner.Run). They are disposed whenever the temp schema changes (RunTrusted), so all
+        // of them were prepared through the views the connection holds now, or all against the live tables. Each holds a
+        // few kilobytes, charged to the query memory pool while it is kept.
+        private const int KeptCapacity = 32;
+        private const int LongestKeptSql = 4096;
+        private readonly Dictionary<string, KeptStatement> _kept = new(StringComparer.Ordinal);
 
         private Reader(SqliteConnection connection, QueryGuard guard)
         {
@@ -114,24 +143,20 @@ internal sealed class ReaderPool : IDisposable
             if (AsOf is { } views)
             {
                 AsOf = null;
-                RunTrusted(views.Drop, at: null);
+                RunTrusted(views.Drop);
             }
         }
 
         /// <summary>
         /// Runs the store's own statements on this query connection: lets them past the authorizer and <c>query_only</c>
-        /// (which also covers the temp schema), and puts both back whatever happens. <paramref name="at"/>, when given, is
-        /// bound as <c>$at</c>.
+        /// (which also covers the temp schema), and puts both back whatever happens. They change the temp schema, so the
+        /// kept statements are disposed first: none is ever prepared again by SQLite while a query runs it.
         /// </summary>
         /// <exception cref="MirrorException">A statement failed; retire the connection.</exception>
-        public void RunTrusted(IReadOnlyList<string> statements, string? at)
+        public void RunTrusted(IReadOnlyList<string> statements)
         {
+            Forget();
             using var command = Connection.CreateCommand();
-            if (at is not null)
-            {
-                command.Parameters.AddWithValue("$at", at);
-            }
-
             Guard.Trusted = true;
             try
             {
@@ -151,7 +176,6 @@ internal sealed class ReaderPool : IDisposable
             {
                 try
                 {
-                    command.Parameters.Clear();
                     command.CommandText = "PRAGMA query_only = 1";
                     command.ExecuteNonQuery();
                 }
@@ -179,6 +203,7 @@ internal sealed class ReaderPool : IDisposable
             command.CommandText = "SELECT count(*) FROM sqlite_schema";
             command.ExecuteScalar();
             SchemaGeneration = generation;
+            Forget();
         }
 
         /// <summary>
@@ -198,7 +223,9 @@ internal sealed class ReaderPool : IDisposable
             {
                 connection.Open();
                 var guard = QueryGuard.Install(connection.Handle!, maxValueBytes, memory);
-                return new Reader(connection, guard);
+                var reader = new Reader(connection, guard);
+                AsOfViews.RegisterMoment(connection.Handle!, () => reader.AsOf?.Moment);
+                return reader;
             }
             catch
             {
@@ -208,35 +235,62 @@ internal sealed class ReaderPool : IDisposable
         }
 
         /// <summary>
-        /// Returns how many steps of <paramref name="text"/>'s program can touch a value of any size, from this reader's
-        /// cache when it was counted at the current schema generation. A schema change made by another process on the
-        /// same file does not move the generation; a query that read it through <c>SELECT *</c> is then short by the new
-        /// columns until this store changes its own schema.
+        /// Takes the statement this connection kept for <paramref name="text"/>, prepared through the views it holds now (or
+        /// against the live tables when it holds none); the caller runs it, and keeps or disposes it.
         /// </summary>
-        public int ProgramSteps(string text, ReadOnlySpan<byte> utf8)
+        public bool TryTake(string text, out KeptStatement kept)
         {
-            // As of a moment the same text compiles through the as-of views, to another program: cached under the views'
-            // nonce (the same views whatever the moment).
-            var key = (Guard.AsOfViews is not null ? AsOf?.Nonce : null, text);
-            if (_costs.TryGetValue(key, out var known) && known.Generation == SchemaGeneration)
+            if (_kept.Remove(text, out kept!))
             {
-                return known.Steps;
+                return true;
             }
 
-            var steps = ProgramCost.Measure(Connection.Handle!, utf8);
-            if (text.Length <= LongestCachedSql)
-            {
-                if (_costs.Count >= CostCapacity)
-                {
-                    _costs.Clear();
-                }
-
-                _costs[key] = (SchemaGeneration, steps);
-            }
-
-            return steps;
+            kept = null!;
+            return false;
         }
 
-        public void Dispose() => Connection.Dispose();
+        /// <summary>
+        /// Keeps <paramref name="kept"/> for the next run of its text on this connection, unless the text is long or the
+        /// statement was prepared at an older schema generation; otherwise disposes it.
+        /// </summary>
+        public void Keep(string text, KeptStatement kept)
+        {
+            if (text.Length > LongestKeptSql || kept.Generation != SchemaGeneration)
+            {
+                kept.Statement.Dispose();
+                return;
+            }
+
+            if (_kept.Count >= KeptCapacity)
+            {
+                Forget();
+            }
+
+            _kept[text] = kept;
+        }
+
+        public void Dispose()
+        {
+            Forget();
+            Connection.Dispose();
+        }
+
+        /// <summary>Disposes the kept statements.</summary>
+        private void Forget()
+        {
+            foreach (var kept in _kept.Values)
+            {
+                kept.Statement.Dispose();
+            }
+
+            _kept.Clear();
+        }
     }
+
+    /// <summary>
+    /// An agent statement a <see cref="Reader"/> keeps prepared: what its first preparation found (the tables the
+    /// authorizer saw it read, and its value-touching steps, or null for an <c>EXPLAIN</c>) and the schema generation it
+    /// was prepared at.
+    /// </summary>
+    internal sealed record KeptStatement(SQLitePCL.sqlite3_stmt Statement, string[] TablesRead, int? ValueSteps, int Generation);
 }

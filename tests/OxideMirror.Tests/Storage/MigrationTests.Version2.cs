@@ -37,9 +37,9 @@ public sealed partial class MigrationTests
 
         await using var upgraded = await MirrorStore.OpenAsync(path, options);
 
-        upgraded.SchemaVersion.Should().Be(3);
+        upgraded.SchemaVersion.Should().Be(Migrator.LatestVersion);
         var migrations = await upgraded.QueryAsync("SELECT version, name, applied_at FROM mirror_schema_migrations ORDER BY version");
-        migrations.Rows.Select(r => r["version"]).Should().Equal(1L, 2L, 3L);
+        migrations.Rows.Select(r => r["version"]).Should().Equal(1L, 2L, 3L, 4L);
         migrations.Rows[2]["name"].Should().Be("record_history");
         migrations.Rows[2]["applied_at"].Should().Be(Stamp(upgradedAt));
 
@@ -111,7 +111,7 @@ public sealed partial class MigrationTests
 
         await using var upgraded = await MirrorStore.OpenAsync(path, options);
 
-        upgraded.SchemaVersion.Should().Be(3);
+        upgraded.SchemaVersion.Should().Be(Migrator.LatestVersion);
         EventSourcingKit.History(path).Should().Be(EventSourcingKit.History(written), "the history 0003 fills from a compacted log is the history left after the same compaction");
         foreach (var moment in seen.Select(s => s.Moment).Prepend(Version2Start.AddSeconds(-1)))
         {

@@ -5,7 +5,7 @@ namespace OxideMirror;
 /// <summary>
 /// Runs agent queries as of a moment for <see cref="AgentQueries"/>: on the leased store reader itself, the store's own
 /// code installs the as-of views (<see cref="AsOfViews"/>) with the guard disarmed, once per connection, mode and schema,
-/// sets the query's moment in their moment table, arms the guard to allow reads of the store's tables only through those
+/// points them at the query's moment, arms the guard to allow reads of the store's tables only through those
 /// views, and runs the query through the same <see cref="QueryRunner.Run{TResult}"/> as a live one (every limit and check
 /// of the live path). The views stay for the connection's next as-of query; any other use of the connection drops them
 /// first (<see cref="StoreReaders.LeaseAsync(bool, CancellationToken)"/>).
@@ -33,13 +33,7 @@ internal sealed class AsOfQueries
             throw new QueryException("The query was refused: it names one of the store's own as-of views. Query the resource tables and mirror_records by their names.");
         }
 
-        var moment = Timestamps.Write(asOf);
-        if (!string.Equals(views.Moment, moment, StringComparison.Ordinal))
-        {
-            views.Moment = null;
-            reader.RunTrusted([views.SetMoment], moment);
-            views.Moment = moment;
-        }
+        views.Moment = Timestamps.Write(asOf);
         QueryException failed;
         try
         {
@@ -79,7 +73,7 @@ internal sealed class AsOfQueries
         var views = AsOfViews.Build(reader.Connection, mode, reader.SchemaGeneration);
         try
         {
-            reader.RunTrusted(views.Create, at: null);
+            reader.RunTrusted(views.Create);
         }
         catch (MirrorException)
         {

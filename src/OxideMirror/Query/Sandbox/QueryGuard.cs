@@ -404,6 +404,13 @@ internal sealed class QueryGuard
                     return Ok;
                 }
 
+                // The as-of views' own filter (the moment they show); no query's SQL may call it.
+                if (AsOfViews is { } access && trigger is not null && access.Readers.Contains(trigger)
+                    && string.Equals(param1, OxideMirror.AsOfViews.MomentFunction, StringComparison.OrdinalIgnoreCase))
+                {
+                    return Ok;
+                }
+
                 Denied ??= $"the function {param1}() is not allowed in agent queries";
                 return Deny;
             case Pragma:

@@ -92,32 +92,5 @@ public sealed class ProgramCostTests : IAsyncLifetime, IDisposable
         SQLitePCL.raw.sqlite3_limit(_connection.Handle!, SQLitePCL.raw.SQLITE_LIMIT_SQL_LENGTH, -1).Should().Be(1000, "the limit is put back");
     }
 
-    [Fact]
-    public async Task ProgramSteps_IsCachedPerSqlText_UntilTheSchemaGenerationMoves()
-    {
-        using var directory = new TempDirectory();
-        await using var store = await TwoServiceMirror.OpenAsync(directory.File());
-        using var memory = new QueryMemoryPool(256L * 1024 * 1024);
-        using var reader = ReaderPool.Reader.Open(new SqliteConnectionStringBuilder { DataSource = directory.File(), Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString(), 8 * 1024 * 1024, memory);
-        const string Sql = "SELECT * FROM customers";
-        var utf8 = Encoding.UTF8.GetBytes(Sql);
-        var before = reader.ProgramSteps(Sql, utf8);
-
-        // A new key adds a column, so SELECT * reads one more value.
-        await store.ApplyAsync(Delta.Upsert("customers", "c99", new { name = "New", loyalty = 3 }, "crm"), LastWriteWins.Instance);
-        using (var command = reader.Connection.CreateCommand())
-        {
-            command.CommandText = "SELECT count(*) FROM sqlite_schema";
-            command.ExecuteScalar();
-        }
-
-        var cached = reader.ProgramSteps(Sql, utf8);
-        reader.SchemaGeneration++;
-        var recounted = reader.ProgramSteps(Sql, utf8);
-
-        cached.Should().Be(before, "the schema generation has not moved");
-        recounted.Should().BeGreaterThan(before, "the new column is one more value to read");
-    }
-
     private int Measure(string sql) => ProgramCost.Measure(_connection.Handle!, Encoding.UTF8.GetBytes(sql));
 }
