@@ -29,8 +29,13 @@ internal sealed class PgLogListener(PostgresMirrorStore store, NpgsqlDataSource 
             connection = await store.OpenOnAsync(source, "listening for the log's commits", cancellationToken).ConfigureAwait(false);
             await PgSql.ExecuteAsync(connection, null, "LISTEN " + PgNames.Quote(channel), cancellationToken).ConfigureAwait(false);
             _connection = connection;
+            connection = null;
         }
         catch (Exception ex) when (ex is MirrorStorageException or NpgsqlException && !cancellationToken.IsCancellationRequested)
+        {
+            // Not listening: the watch polls until the next attempt.
+        }
+        finally
         {
             if (connection is not null)
             {
