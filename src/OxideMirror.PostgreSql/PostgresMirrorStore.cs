@@ -19,19 +19,26 @@ public sealed partial class PostgresMirrorStore : IAsyncDisposable
     private readonly NpgsqlDataSource _data;
     private readonly NpgsqlDataSource _agent;
     private readonly NpgsqlDataSource _leases;
+    private readonly NpgsqlDataSource _listen;
+    private readonly CancellationTokenSource _closing = new();
     private readonly PostgresMirrorStoreOptions _options;
     private readonly string _q;
+    private readonly string _channel;
+    private readonly PgEventLog _log;
     private readonly object _clock = new();
     private DateTimeOffset _lastAppliedAt;
     private int _disposed;
 
-    private PostgresMirrorStore(NpgsqlDataSource data, NpgsqlDataSource agent, NpgsqlDataSource leases, PostgresMirrorStoreOptions options)
+    private PostgresMirrorStore(NpgsqlDataSource data, NpgsqlDataSource agent, NpgsqlDataSource leases, NpgsqlDataSource listen, PostgresMirrorStoreOptions options)
     {
         _data = data;
         _agent = agent;
         _leases = leases;
+        _listen = listen;
         _options = options;
         _q = PgNames.Quote(options.Schema);
+        _channel = PgLogPositions.Channel(options.Schema);
+        _log = new PgEventLog(_q);
     }
 
     /// <summary>Gets the schema that holds the mirror.</summary>
@@ -79,7 +86,14 @@ public sealed partial class PostgresMirrorStore : IAsyncDisposable
         var agent = NpgsqlDataSource.Create(agentConnection);
         // A lease's session lock must die with its connection, not idle on in a pool: leases connect unpooled.
         var leases = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(builder.ConnectionString) { Pooling = false }.ConnectionString);
-        var store = new PostgresMirrorStore(data, agent, leases, options);
+        // A watch listens on a connection of its own for as long as it runs: unpooled, named, kept alive.
+        var listen = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(builder.ConnectionString)
+        {
+            Pooling = false,
+            ApplicationName = "oxidemirror-watch",
+            KeepAlive = builder.KeepAlive > 0 ? builder.KeepAlive : 30,
+        }.ConnectionString);
+        var store = new PostgresMirrorStore(data, agent, leases, listen, options);
         try
         {
             await using var connection = await store.OpenConnectionAsync("opening the mirror", cancellationToken).ConfigureAwait(false);
@@ -109,9 +123,13 @@ public sealed partial class PostgresMirrorStore : IAsyncDisposable
             return;
         }
 
+        // Ends the watches: each one's wait is cancelled, and it throws ObjectDisposedException.
+        await _closing.CancelAsync().ConfigureAwait(false);
         await _data.DisposeAsync().ConfigureAwait(false);
         await _agent.DisposeAsync().ConfigureAwait(false);
         await _leases.DisposeAsync().ConfigureAwait(false);
+        await _listen.DisposeAsync().ConfigureAwait(false);
+        _closing.Dispose();
     }
 
     /// <summary>Gets the time a page writes at: the clock, but never earlier than the last page this store wrote.</summary>

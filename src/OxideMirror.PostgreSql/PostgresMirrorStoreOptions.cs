@@ -25,6 +25,13 @@ public sealed partial class PostgresMirrorStoreOptions
     /// <value>The default is 5 seconds.</value>
     public TimeSpan QueryTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Gets or sets how long <see cref="PostgresMirrorStore.WatchAsync"/> waits for a commit's notification before it
+    /// reads the log anyway: the fallback for a notification lost with a dropped listening connection.
+    /// </summary>
+    /// <value>The default is 5 seconds; at least 10 milliseconds and at most one hour.</value>
+    public TimeSpan WatchPollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Gets or sets how many rows an agent query's result holds at most.</summary>
     /// <value>The default is 1,000.</value>
     public int MaxQueryRows { get; set; } = 1000;
@@ -68,6 +75,11 @@ public sealed partial class PostgresMirrorStoreOptions
         if (QueryTimeout <= TimeSpan.Zero || QueryTimeout > TimeSpan.FromHours(1))
         {
             throw new ArgumentOutOfRangeException(nameof(QueryTimeout), QueryTimeout, "PostgresMirrorStoreOptions.QueryTimeout must be more than zero and at most one hour.");
+        }
+
+        if (WatchPollInterval < TimeSpan.FromMilliseconds(10) || WatchPollInterval > TimeSpan.FromHours(1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(WatchPollInterval), WatchPollInterval, "PostgresMirrorStoreOptions.WatchPollInterval must be at least 10 milliseconds and at most one hour.");
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxQueryRows, 1, nameof(MaxQueryRows));

@@ -25,10 +25,13 @@ internal static class Mirrors
         AgentPassword = "agent-secret",
     };
 
-    /// <summary>Runs a query as the superuser (the test's own view of the database, not the agent's).</summary>
+    /// <summary>
+    /// Runs a query as the superuser (the test's own view of the database, not the agent's), on an unpooled connection:
+    /// a pool per test database would keep its idle connection open long after the test, and the server's slots are few.
+    /// </summary>
     public static async Task<object?> ScalarAsync(string connectionString, string sql)
     {
-        await using var connection = new NpgsqlConnection(connectionString);
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         var value = await command.ExecuteScalarAsync();
