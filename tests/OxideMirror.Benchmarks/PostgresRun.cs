@@ -80,19 +80,23 @@ internal static class PostgresRun
         }
     }
 
-    /// <summary>The child process's job (<c>--postgres-worker CS SOURCES START_MS</c>): sync the sources one after the other from the agreed start, print the window.</summary>
-    public static async Task<int> WorkerAsync(string connectionString, string sources, long startAtMs)
+    /// <summary>
+    /// The child process's job (<c>--postgres-worker CS SOURCES BARRIER</c>): warm up, say so (<c>BARRIER.ready.SOURCES</c>),
+    /// wait for the parent's go (<c>BARRIER.go</c>), then sync the sources one after the other and print the window.
+    /// </summary>
+    public static async Task<int> WorkerAsync(string connectionString, string sources, string barrier)
     {
         await using var store = await PostgresMirrorStore.OpenAsync(connectionString);
         var ids = sources.Split(',');
         await new Syncer(store.Writer).SyncAsync(new WorkerSource("warm-" + ids[0], seed: 99, pages: 2, WorkerPageSize)); // JIT and pool
-        var wait = startAtMs - DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        if (wait > 0)
+        await File.WriteAllTextAsync(barrier + ".ready." + sources, "ready");
+        while (!File.Exists(barrier + ".go"))
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(wait));
+            await Task.Delay(5);
         }
 
         var start = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var cpu = Environment.CpuUsage.TotalTime;
         long events = 0;
         foreach (var (id, i) in ids.Select((id, i) => (id, i)))
         {
@@ -100,7 +104,8 @@ internal static class PostgresRun
         }
 
         var end = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"events={events} start_ms={start} end_ms={end}"));
+        var cpuMs = (Environment.CpuUsage.TotalTime - cpu).TotalMilliseconds;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"events={events} start_ms={start} end_ms={end} cpu_ms={cpuMs:0}"));
         return 0;
     }
 
@@ -140,10 +145,26 @@ internal static class PostgresRun
     {
         var cs = await server.CreateDatabaseAsync();
         await (await PostgresMirrorStore.OpenAsync(cs)).DisposeAsync();
-        var startAt = DateTimeOffset.UtcNow.AddSeconds(6).ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+        var barrier = Path.Combine(Path.GetTempPath(), "oxidemirror-pgbench-" + Guid.NewGuid().ToString("N"));
         var jobs = workers == 1 ? new[] { "crm,billing" } : ["crm", "billing"];
-        var children = jobs.Select(sources => Task.Run(() => Child(["--postgres-worker", cs, sources, startAt]))).ToList();
+        var children = jobs.Select(sources => Task.Run(() => Child(["--postgres-worker", cs, sources, barrier]))).ToList();
+        while (!jobs.All(j => File.Exists(barrier + ".ready." + j)) && !children.Any(c => c.IsCompleted))
+        {
+            await Task.Delay(5);
+        }
+
+        await File.WriteAllTextAsync(barrier + ".go", "go");
         var results = await Task.WhenAll(children);
+        foreach (var file in Directory.GetFiles(Path.GetTempPath(), Path.GetFileName(barrier) + ".*"))
+        {
+            File.Delete(file);
+        }
+
+        foreach (var (r, i) in results.Select((r, i) => (r, i)))
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  worker {i + 1} of {workers} ({jobs[i]}): {r["events"]} events in {long.Parse(r["end_ms"], CultureInfo.InvariantCulture) - long.Parse(r["start_ms"], CultureInfo.InvariantCulture)} ms, {r["cpu_ms"]} ms of the worker's CPU"));
+        }
+
         var events = results.Sum(r => long.Parse(r["events"], CultureInfo.InvariantCulture));
         var start = results.Min(r => long.Parse(r["start_ms"], CultureInfo.InvariantCulture));
         var end = results.Max(r => long.Parse(r["end_ms"], CultureInfo.InvariantCulture));
@@ -158,10 +179,10 @@ internal static class PostgresRun
         await using var store = await PostgresMirrorStore.OpenAsync(cs, options);
         await store.EnsureAgentRoleAsync();
         var orders = Workload.OrdersOnly(seed: 3);
-        var orderPages = Enumerable.Range(0, AggregateRecords / WorkerPageSize).Select(i => new PullResult(orders.Next(WorkerPageSize), (i + 1).ToString(CultureInfo.InvariantCulture), true)).ToList();
+        var orderPages = Enumerable.Range(0, AggregateRecords / WorkerPageSize).Select(i => new PullResult(Own(orders.Next(WorkerPageSize), "shop"), (i + 1).ToString(CultureInfo.InvariantCulture), true)).ToList();
         await new Syncer(store.Writer).SyncAsync(new StaticSource("shop", orderPages));
         var customers = new Workload(seed: 5, updateShare: 0, only: 0);
-        var customerPages = Enumerable.Range(0, Customers / WorkerPageSize).Select(i => new PullResult(customers.Next(WorkerPageSize), (i + 1).ToString(CultureInfo.InvariantCulture), true)).ToList();
+        var customerPages = Enumerable.Range(0, Customers / WorkerPageSize).Select(i => new PullResult(Own(customers.Next(WorkerPageSize), "crm"), (i + 1).ToString(CultureInfo.InvariantCulture), true)).ToList();
         await new Syncer(store.Writer).SyncAsync(new StaticSource("crm", customerPages));
 
         await using var plain = new NpgsqlConnection(cs);
@@ -172,11 +193,16 @@ internal static class PostgresRun
             "ALTER TABLE oxidemirror.orders_typed ADD PRIMARY KEY (record_id); " +
             "CREATE TABLE oxidemirror.customers_typed AS SELECT record_id, name, email, country, tier::int AS tier, balance::float8 AS balance, active, notes FROM oxidemirror.customers; " +
             "ALTER TABLE oxidemirror.customers_typed ADD PRIMARY KEY (record_id); CREATE INDEX ON oxidemirror.customers_typed (email); " +
-            $"GRANT SELECT ON oxidemirror.orders_typed, oxidemirror.customers_typed TO \"{options.AgentRole}\"; " +
-            "VACUUM ANALYZE oxidemirror.orders; VACUUM ANALYZE oxidemirror.customers; VACUUM ANALYZE oxidemirror.orders_typed; VACUUM ANALYZE oxidemirror.customers_typed",
+            $"GRANT SELECT ON oxidemirror.orders_typed, oxidemirror.customers_typed TO \"{options.AgentRole}\"",
             plain))
         {
             await setup.ExecuteNonQueryAsync();
+        }
+
+        foreach (var table in new[] { "orders", "customers", "orders_typed", "customers_typed" })
+        {
+            await using var vacuum = new NpgsqlCommand($"VACUUM ANALYZE oxidemirror.{table}", plain);
+            await vacuum.ExecuteNonQueryAsync();
         }
 
         var emails = new List<string>();
@@ -289,6 +315,8 @@ internal static class PostgresRun
 
         return child.ExitCode == 0 && values.ContainsKey("events") ? values : throw new InvalidOperationException($"The worker child ({arguments[2]}) exited with {child.ExitCode} and printed: {output}");
     }
+
+    private static List<Delta> Own(List<Delta> deltas, string source) => deltas.Select(d => d with { Provenance = new Provenance(source, d.Provenance.Confidence) }).ToList();
 
     private static async Task<object?> ScalarAsync(string connectionString, string sql)
     {

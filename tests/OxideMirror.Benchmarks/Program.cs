@@ -39,7 +39,7 @@ if (args.Length > 0 && args[0] == "--postgres")
 
 if (args.Length > 3 && args[0] == "--postgres-worker")
 {
-    return await PostgresRun.WorkerAsync(args[1], args[2], long.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture));
+    return await PostgresRun.WorkerAsync(args[1], args[2], args[3]);
 }
 
 if (args.Length > 0 && args[0] == "--scale")
