@@ -24,8 +24,9 @@ internal static class PostgresRun
     private const int AggregateRecords = 200_000;
     private const int Customers = 50_000;
 
-    public static async Task<int> RunAsync()
+    public static async Task<int> RunAsync(string[] args)
     {
+        var only = Array.IndexOf(args, "--only") is var at and >= 0 && at + 1 < args.Length ? args[at + 1] : null; // "--only workers", for tuning that part
         var c = CultureInfo.InvariantCulture;
         if (PostgresBinaries.BinDir is null)
         {
@@ -39,6 +40,14 @@ internal static class PostgresRun
         {
             var version = await ScalarAsync(server.AdminConnectionString, "SHOW server_version");
             Console.WriteLine(string.Create(c, $"machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}, PostgreSQL {version} ({PostgresBinaries.BinDir}; fsync=off, synchronous_commit=off)"));
+
+            if (only is "workers")
+            {
+                var w1 = await WorkersAsync(server, workers: 1);
+                var w2 = await WorkersAsync(server, workers: 2);
+                Console.WriteLine(string.Create(c, $"workers: one {w1:0} events/s, two {w2:0} events/s, two/one = {w2 / w1:0.00}"));
+                return 0;
+            }
 
             // 1. Apply through the Syncer against the raw floor.
             var batches = Workload.Batches(seed: 1, Deltas, PageSize);
@@ -154,7 +163,9 @@ internal static class PostgresRun
         }
 
         await File.WriteAllTextAsync(barrier + ".go", "go");
+        var waits = await SampleWaitsAsync(cs, Task.WhenAll(children));
         var results = await Task.WhenAll(children);
+        Console.WriteLine("  the workers' backends, sampled every 20 ms: " + string.Join(", ", waits.OrderByDescending(w => w.Value).Select(w => w.Key + " " + w.Value.ToString(CultureInfo.InvariantCulture))));
         foreach (var file in Directory.GetFiles(Path.GetTempPath(), Path.GetFileName(barrier) + ".*"))
         {
             File.Delete(file);
@@ -169,6 +180,31 @@ internal static class PostgresRun
         var start = results.Min(r => long.Parse(r["start_ms"], CultureInfo.InvariantCulture));
         var end = results.Max(r => long.Parse(r["end_ms"], CultureInfo.InvariantCulture));
         return events / ((end - start) / 1000.0);
+    }
+
+    /// <summary>Counts what the database's client backends are doing (active on CPU, or their wait event) until <paramref name="done"/> completes.</summary>
+    private static async Task<Dictionary<string, int>> SampleWaitsAsync(string connectionString, Task done)
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        await using var sample = new NpgsqlCommand(
+            "SELECT coalesce(wait_event_type || ':' || wait_event, 'cpu') FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'", connection);
+        while (!done.IsCompleted)
+        {
+            await using (var reader = await sample.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    var key = reader.GetString(0);
+                    counts[key] = counts.GetValueOrDefault(key) + 1;
+                }
+            }
+
+            await Task.WhenAny(done, Task.Delay(20));
+        }
+
+        return counts;
     }
 
     private static async Task<(double PointUs, double PointRawUs, double AggMs, double AggTypedMs, double AggQueryTypedMs)> QueriesAsync(PostgresServer server)

@@ -34,7 +34,7 @@ if (args.Length > 1 && args[0] == "--sync-million")
 
 if (args.Length > 0 && args[0] == "--postgres")
 {
-    return await PostgresRun.RunAsync();
+    return await PostgresRun.RunAsync(args);
 }
 
 if (args.Length > 3 && args[0] == "--postgres-worker")
