@@ -23,6 +23,7 @@ internal sealed class PgPageWriter : IDisposable
     private readonly HashSet<(string Source, string DeltaId)> _seenDeltaIds = [];
     private readonly List<PendingEvent> _events = [];
     private readonly Dictionary<(string Resource, string RecordId), PendingRecord> _recordWrites = [];
+    private readonly Dictionary<(string Resource, string RecordId), PendingRecord> _written = [];
     private string? _strategyLabel;
 
     public PgPageWriter(PostgresMirrorStoreOptions options)
@@ -76,6 +77,7 @@ internal sealed class PgPageWriter : IDisposable
         _seenDeltaIds.Clear();
         _events.Clear();
         _recordWrites.Clear();
+        _written.Clear();
         _strategyLabel = strategy.Label;
         var sources = new SortedSet<string>(StringComparer.Ordinal);
         if (cursor is not null)
@@ -263,7 +265,7 @@ internal sealed class PgPageWriter : IDisposable
     {
         var source = delta.Provenance.Source;
         var key = (delta.Resource, delta.RecordId);
-        var existing = _records[key];
+        var existing = _written.Remove(key, out var written) ? _records[key] = Materialize(written, now) : _records[key];
         if (delta.DeltaId is { } deltaId && !_seenDeltaIds.Add((source, deltaId)))
         {
             return new AppliedDelta(false, ApplyDecision.Duplicate, existing?.Version ?? 0);
@@ -287,25 +289,8 @@ internal sealed class PgPageWriter : IDisposable
         _events.Add(new PendingEvent(delta, decision));
         if (decision.Applied)
         {
-            JsonElement payload = default;
-            if (!decision.Deletes && decision.RecordPayload is { } recordPayload)
-            {
-                using var document = JsonDocument.Parse(recordPayload);
-                payload = document.RootElement.Clone();
-            }
-
-            _records[key] = new MirroredRecord
-            {
-                Resource = delta.Resource,
-                RecordId = delta.RecordId,
-                Payload = payload,
-                Source = source,
-                LastSyncedAt = now,
-                OccurredAt = delta.OccurredAt,
-                Confidence = delta.Provenance.Confidence,
-                Version = decision.Version,
-                IsDeleted = decision.Deletes,
-            };
+            // The record's new state: made into a MirroredRecord (its payload parsed) only if a later delta of the page meets it.
+            _written[key] = new PendingRecord(delta, decision.RecordPayload, decision.Version, decision.Deletes);
             _recordWrites[key] = new PendingRecord(delta, decision.RecordPayload, decision.Version, decision.Deletes);
             if (decision.Deletes)
             {
@@ -318,6 +303,30 @@ internal sealed class PgPageWriter : IDisposable
         }
 
         return new AppliedDelta(decision.Applied, decision.Decision, decision.Version);
+    }
+
+    /// <summary>Makes the record a delta of this page left, as <c>mirror_records</c> will hold it, for a later delta of the page.</summary>
+    private static MirroredRecord Materialize(PendingRecord written, DateTimeOffset now)
+    {
+        JsonElement payload = default;
+        if (!written.Deletes && written.Payload is { } text)
+        {
+            using var document = JsonDocument.Parse(text);
+            payload = document.RootElement.Clone();
+        }
+
+        return new MirroredRecord
+        {
+            Resource = written.Delta.Resource,
+            RecordId = written.Delta.RecordId,
+            Payload = payload,
+            Source = written.Delta.Provenance.Source,
+            LastSyncedAt = now,
+            OccurredAt = written.Delta.OccurredAt,
+            Confidence = written.Delta.Provenance.Confidence,
+            Version = written.Version,
+            IsDeleted = written.Deletes,
+        };
     }
 
     /// <summary>Sends the queued events, records and resource rows as one batch.</summary>
