@@ -1,40 +1,66 @@
 using System.Text.Json;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace OxideMirror.PostgreSql;
 
-/// <summary>Reads one record of <c>mirror_records</c>, live or a tombstone, as the write path and the store's readers see it.</summary>
+/// <summary>Reads records of <c>mirror_records</c>, live or tombstones, as the write path and the store's readers see them.</summary>
 internal static class PgRecords
 {
+    private const string Columns = "resource, record_id, payload::text, source, last_synced_at, occurred_at, confidence, version, deleted_at IS NOT NULL";
+
     public static async Task<MirroredRecord?> FindAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string quotedSchema, string resource, string recordId, bool forUpdate, CancellationToken cancellationToken)
     {
         await using var command = PgSql.Command(connection, transaction,
-            $"SELECT payload::text, source, last_synced_at, occurred_at, confidence, version, deleted_at IS NOT NULL FROM {quotedSchema}.mirror_records WHERE resource = $1 AND record_id = $2" + (forUpdate ? " FOR UPDATE" : string.Empty),
+            $"SELECT {Columns} FROM {quotedSchema}.mirror_records WHERE resource = $1 AND record_id = $2" + (forUpdate ? " FOR UPDATE" : string.Empty),
             resource, recordId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            return null;
-        }
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader) : null;
+    }
 
-        var deleted = reader.GetBoolean(6);
-        JsonElement payload = default;
-        if (!deleted && !reader.IsDBNull(0))
+    /// <summary>
+    /// Adds to <paramref name="batch"/> the query that reads (and locks, <c>FOR UPDATE</c>, in key order) the records of
+    /// <paramref name="keys"/> that exist; <see cref="ReadAllAsync"/> reads its rows.
+    /// </summary>
+    public static void AddFindMany(NpgsqlBatch batch, string quotedSchema, IReadOnlyCollection<(string Resource, string RecordId)> keys)
+    {
+        var command = new NpgsqlBatchCommand(
+            $"SELECT {Columns} FROM {quotedSchema}.mirror_records WHERE (resource, record_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY resource, record_id FOR UPDATE");
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = keys.Select(k => k.Resource).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = keys.Select(k => k.RecordId).ToArray() });
+        batch.BatchCommands.Add(command);
+    }
+
+    /// <summary>Reads the rows of the current result set of <paramref name="reader"/> into <paramref name="found"/>.</summary>
+    public static async Task ReadAllAsync(NpgsqlDataReader reader, Dictionary<(string Resource, string RecordId), MirroredRecord?> found, CancellationToken cancellationToken)
+    {
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            using var document = JsonDocument.Parse(reader.GetString(0));
+            var record = Read(reader);
+            found[(record.Resource, record.RecordId)] = record;
+        }
+    }
+
+    private static MirroredRecord Read(NpgsqlDataReader reader)
+    {
+        var deleted = reader.GetBoolean(8);
+        JsonElement payload = default;
+        if (!deleted && !reader.IsDBNull(2))
+        {
+            using var document = JsonDocument.Parse(reader.GetString(2));
             payload = document.RootElement.Clone();
         }
 
         return new MirroredRecord
         {
-            Resource = resource,
-            RecordId = recordId,
+            Resource = reader.GetString(0),
+            RecordId = reader.GetString(1),
             Payload = payload,
-            Source = reader.GetString(1),
-            LastSyncedAt = reader.GetFieldValue<DateTimeOffset>(2),
-            OccurredAt = reader.GetFieldValue<DateTimeOffset>(3),
-            Confidence = reader.GetDouble(4),
-            Version = reader.GetInt64(5),
+            Source = reader.GetString(3),
+            LastSyncedAt = reader.GetFieldValue<DateTimeOffset>(4),
+            OccurredAt = reader.GetFieldValue<DateTimeOffset>(5),
+            Confidence = reader.GetDouble(6),
+            Version = reader.GetInt64(7),
             IsDeleted = deleted,
         };
     }

@@ -26,6 +26,7 @@ internal sealed class PgResourceTable
     private readonly string _schema;
     private readonly Dictionary<string, (string Column, string Type)> _columns = new(StringComparer.Ordinal);
     private readonly List<string> _order = [];
+    private readonly Dictionary<string, Row> _pending = new(StringComparer.Ordinal);
 
     private PgResourceTable(string schema, string resource, string tableName)
     {
@@ -81,8 +82,27 @@ internal sealed class PgResourceTable
         return table;
     }
 
-    /// <summary>Writes a live record's row: every known column, payload keys given, creating or widening columns as needed.</summary>
-    public async Task UpsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string recordId, JsonElement payload, string source, double confidence, long version, DateTimeOffset syncedAt, DateTimeOffset occurredAt, CancellationToken cancellationToken)
+    /// <summary>Gets whether writing <paramref name="payload"/> needs a column added or widened first (<see cref="EnsureColumnsAsync"/>).</summary>
+    public bool NeedsColumns(JsonElement payload)
+    {
+        foreach (var property in payload.EnumerateObject())
+        {
+            if (TypeOf(property.Value.ValueKind) is not { } type)
+            {
+                continue;
+            }
+
+            if (_columns.TryGetValue(property.Name, out var column) ? column.Type != type && column.Type != "text" : _columns.Count < MaxPayloadColumns)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Adds and widens the columns <paramref name="payload"/> needs; the caller writes the rows it queued before first.</summary>
+    public async Task EnsureColumnsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, JsonElement payload, CancellationToken cancellationToken)
     {
         foreach (var property in payload.EnumerateObject())
         {
@@ -104,6 +124,78 @@ internal sealed class PgResourceTable
                 await WidenAsync(connection, transaction, property.Name, cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>Queues a live record's row: every known column, from the payload's keys (null for a key it lacks). A later write of the record replaces it.</summary>
+    public void QueueUpsert(string recordId, JsonElement payload, string source, double confidence, long version, DateTimeOffset occurredAt)
+    {
+        var values = new string?[_order.Count];
+        for (var i = 0; i < _order.Count; i++)
+        {
+            values[i] = payload.TryGetProperty(_order[i], out var value) ? TextOf(value) : null;
+        }
+
+        _pending[recordId] = new Row(source, confidence, version, occurredAt, values);
+    }
+
+    /// <summary>Queues the removal of a deleted record's row. A later write of the record replaces it.</summary>
+    public void QueueDelete(string recordId) => _pending[recordId] = default;
+
+    /// <summary>
+    /// Adds the queued rows to <paramref name="batch"/> — one multi-row upsert (<c>unnest</c> of one array per column)
+    /// and one delete — and forgets them. Every queued row has the columns known now: the page writes the queue before
+    /// any column changes.
+    /// </summary>
+    public void AddPendingWrites(NpgsqlBatch batch, DateTimeOffset syncedAt)
+    {
+        if (_pending.Count == 0)
+        {
+            return;
+        }
+
+        var deletes = new List<string>();
+        var ids = new List<string>(_pending.Count);
+        var sources = new List<string>(_pending.Count);
+        var confidences = new List<double>(_pending.Count);
+        var versions = new List<long>(_pending.Count);
+        var occurred = new List<DateTime>(_pending.Count);
+        var columns = new List<string?>[_order.Count];
+        for (var c = 0; c < columns.Length; c++)
+        {
+            columns[c] = new List<string?>(_pending.Count);
+        }
+
+        foreach (var (recordId, row) in _pending)
+        {
+            if (row.Values is null)
+            {
+                deletes.Add(recordId);
+                continue;
+            }
+
+            ids.Add(recordId);
+            sources.Add(row.Source);
+            confidences.Add(row.Confidence);
+            versions.Add(row.Version);
+            occurred.Add(row.OccurredAt.UtcDateTime);
+            for (var c = 0; c < columns.Length; c++)
+            {
+                columns[c].Add(row.Values[c]);
+            }
+        }
+
+        _pending.Clear();
+        if (deletes.Count > 0)
+        {
+            var delete = new NpgsqlBatchCommand($"DELETE FROM {Qualified} WHERE record_id = ANY($1::text[])");
+            delete.Parameters.Add(PgArrays.Text(deletes));
+            batch.BatchCommands.Add(delete);
+        }
+
+        if (ids.Count == 0)
+        {
+            return;
+        }
 
         var sql = new StringBuilder("INSERT INTO ").Append(Qualified).Append(" (record_id, _source, _confidence, _version, _synced_at, _occurred_at");
         foreach (var key in _order)
@@ -111,10 +203,22 @@ internal sealed class PgResourceTable
             sql.Append(", ").Append(PgNames.Quote(_columns[key].Column));
         }
 
-        sql.Append(") VALUES ($1, $2, $3, $4, $5, $6");
+        sql.Append(") SELECT u.c0, u.c1, u.c2, u.c3, $5, u.c4");
         for (var i = 0; i < _order.Count; i++)
         {
-            sql.Append(CultureInfo.InvariantCulture, $", CAST(${i + 7} AS {_columns[_order[i]].Type})");
+            sql.Append(CultureInfo.InvariantCulture, $", CAST(u.v{i} AS {_columns[_order[i]].Type})");
+        }
+
+        sql.Append(" FROM unnest($1::text[], $2::text[], $3::float8[], $4::int8[], $6::timestamptz[]");
+        for (var i = 0; i < _order.Count; i++)
+        {
+            sql.Append(CultureInfo.InvariantCulture, $", ${i + 7}::text[]");
+        }
+
+        sql.Append(") AS u(c0, c1, c2, c3, c4");
+        for (var i = 0; i < _order.Count; i++)
+        {
+            sql.Append(CultureInfo.InvariantCulture, $", v{i}");
         }
 
         sql.Append(") ON CONFLICT (record_id) DO UPDATE SET _source = EXCLUDED._source, _confidence = EXCLUDED._confidence, _version = EXCLUDED._version, _synced_at = EXCLUDED._synced_at, _occurred_at = EXCLUDED._occurred_at");
@@ -124,19 +228,20 @@ internal sealed class PgResourceTable
             sql.Append(", ").Append(name).Append(" = EXCLUDED.").Append(name);
         }
 
-        await using var command = PgSql.Command(connection, transaction, sql.ToString(), recordId, source, confidence, version, syncedAt, occurredAt);
-        foreach (var key in _order)
+        var upsert = new NpgsqlBatchCommand(sql.ToString());
+        upsert.Parameters.Add(PgArrays.Text(ids));
+        upsert.Parameters.Add(PgArrays.Text(sources));
+        upsert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Double, Value = confidences.ToArray() });
+        upsert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint, Value = versions.ToArray() });
+        upsert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = syncedAt });
+        upsert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, Value = occurred.ToArray() });
+        foreach (var column in columns)
         {
-            var text = payload.TryGetProperty(key, out var value) ? TextOf(value) : null;
-            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)text ?? DBNull.Value });
+            upsert.Parameters.Add(PgArrays.Text(column));
         }
 
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        batch.BatchCommands.Add(upsert);
     }
-
-    /// <summary>Removes a deleted record's row.</summary>
-    public Task DeleteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string recordId, CancellationToken cancellationToken) =>
-        PgSql.ExecuteAsync(connection, transaction, $"DELETE FROM {Qualified} WHERE record_id = $1", cancellationToken, recordId);
 
     private static async Task<PgResourceTable?> LoadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string schema, string resource, CancellationToken cancellationToken)
     {
@@ -228,4 +333,7 @@ internal sealed class PgResourceTable
         JsonValueKind.False => "false",
         _ => value.GetRawText().Replace("\\u0000", "\\ufffd", StringComparison.OrdinalIgnoreCase),
     };
+
+    /// <summary>A queued row: <see cref="Values"/> (aligned with the known columns) null for a delete.</summary>
+    private readonly record struct Row(string Source, double Confidence, long Version, DateTimeOffset OccurredAt, string?[]? Values);
 }
