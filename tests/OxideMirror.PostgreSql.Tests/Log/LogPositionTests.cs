@@ -14,26 +14,50 @@ public sealed class LogPositionTests(PostgresServer server)
         var (store, cs) = await Mirrors.OpenAsync(server, agentRole: false);
         await using var _ = store;
         await using var other = await PostgresMirrorStore.OpenAsync(cs, Mirrors.Options(cs));
-        using var inside = new SemaphoreSlim(0);
-        using var release = new SemaphoreSlim(0);
-        await store.ApplyPageAsync([Item("a", "seed")], LastWriteWins.Instance); // creates the table both pages write
+        await store.ApplyPageAsync([Item("a", "seed"), Delta.Upsert("items", "a1", new { id = "a1", n = 1 }, "a").At(T0)], LastWriteWins.Instance); // creates the table both pages write
         var seeded = await store.GetPositionAsync();
 
-        // Page "a" writes its first event, then waits inside its transaction while page "b" inserts and commits.
-        var late = Task.Run(() => store.ApplyPageAsync([Item("a", "a1"), Item("a", "a2")], new GateStrategy("a2", inside, release)));
-        await inside.WaitAsync(TimeSpan.FromSeconds(30));
+        // Page "a" inserts its events, then waits inside its transaction for the resource row of a1, which this test holds
+        // locked, while page "b" inserts and commits.
+        await using var holder = new NpgsqlConnection(cs);
+        await holder.OpenAsync();
+        await using var hold = await holder.BeginTransactionAsync();
+        await new NpgsqlCommand("SELECT 1 FROM oxidemirror.items WHERE record_id = 'a1' FOR UPDATE", holder, hold).ExecuteScalarAsync();
+        var late = Task.Run(() => store.ApplyPageAsync([Delta.Upsert("items", "a1", new { id = "a1", n = 2 }, "a").At(T0.AddSeconds(1)), Item("a", "a2")], LastWriteWins.Instance));
+        await WaitForALockWaitAsync(cs, late);
         await other.ApplyPageAsync([Item("b", "b1")], LastWriteWins.Instance);
         var first = await store.GetChangesAsync(seeded);
-        release.Release();
+        await hold.CommitAsync();
         await late;
         var second = await store.GetChangesAsync(first.Position);
 
+        (await Mirrors.ScalarAsync(cs, $"SELECT string_agg(record_id, ',' ORDER BY seq) FROM oxidemirror.mirror_events WHERE position > {seeded}")).Should().Be("a1,a2,b1", "page a's events were inserted before b1's");
         first.Changes.Select(c => c.RecordId).Should().Equal("b1");
         second.Changes.Select(c => c.RecordId).Should().Equal("a1", "a2");
         second.Changes[0].LastPosition.Should().BeGreaterThan(first.Position, "a page's positions are handed out when it commits");
-        (await Mirrors.ScalarAsync(cs, "SELECT string_agg(record_id, ',' ORDER BY seq) FROM oxidemirror.mirror_events")).Should().Be("seed,a1,b1,a2", "a1 was inserted before b1");
-        (await Mirrors.ScalarAsync(cs, "SELECT string_agg(record_id, ',' ORDER BY position) FROM oxidemirror.mirror_events")).Should().Be("seed,b1,a1,a2");
-        (await store.GetPositionAsync()).Should().Be(4);
+        (await Mirrors.ScalarAsync(cs, $"SELECT string_agg(record_id, ',' ORDER BY position) FROM oxidemirror.mirror_events WHERE position > {seeded}")).Should().Be("b1,a1,a2");
+        (await store.GetPositionAsync()).Should().Be(seeded + 3);
+    }
+
+    /// <summary>Waits until a session of the test's database waits for a lock, failing if <paramref name="page"/> ends first.</summary>
+    private static async Task WaitForALockWaitAsync(string cs, Task page)
+    {
+        for (var i = 0; i < 600; i++)
+        {
+            if (page.IsCompleted)
+            {
+                await page;
+                throw new InvalidOperationException("The page committed without waiting for the row this test holds.");
+            }
+            if (Convert.ToInt64(await Mirrors.ScalarAsync(cs, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"), System.Globalization.CultureInfo.InvariantCulture) > 0)
+            {
+                return;
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException("The page never waited for the locked row.");
     }
 
     [PostgresFact]
