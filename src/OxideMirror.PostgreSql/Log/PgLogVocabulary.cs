@@ -8,26 +8,9 @@ internal static class PgLogVocabulary
 {
     public const string DeleteOp = "delete";
 
-    public static ApplyDecision Decision(string text) => text switch
-    {
-        "insert" => ApplyDecision.Inserted,
-        "update" => ApplyDecision.Updated,
-        "merge" => ApplyDecision.Merged,
-        "delete" => ApplyDecision.Deleted,
-        "skip" => ApplyDecision.Skipped,
-        "unchanged" => ApplyDecision.Unchanged,
-        "snapshot" => ApplyDecision.Snapshot,
-        "duplicate" => ApplyDecision.Duplicate,
-        _ => throw new MirrorException($"The event log holds the decision '{text}', which this version of OxideMirror does not know. Open the mirror with the version that wrote it."),
-    };
+    public static ApplyDecision Decision(string text) => DeltaRules.DecisionOf(text);
 
-    public static ChangeOp Op(string text) => text switch
-    {
-        "upsert" => ChangeOp.Upsert,
-        DeleteOp => ChangeOp.Delete,
-        "snapshot" => ChangeOp.Snapshot,
-        _ => throw new MirrorException($"The event log holds the op '{text}', which this version of OxideMirror does not know. Open the mirror with the version that wrote it."),
-    };
+    public static ChangeOp Op(string text) => DeltaRules.OpOf(text);
 
     /// <summary>
     /// Tells from the decision of a record's first event in a range whether it was live before: <see langword="null"/>

@@ -150,6 +150,18 @@ public sealed class DeltaRules : IDisposable
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="decision"/> is not an <see cref="ApplyDecision"/>.</exception>
     public static string DecisionText(ApplyDecision decision) => LogVocabulary.Text(decision);
 
+    /// <summary>Reads an op the event log stores (<see cref="OpText"/>, or <c>snapshot</c> for compaction's snapshots) back.</summary>
+    /// <param name="text">The stored text.</param>
+    /// <returns>The op.</returns>
+    /// <exception cref="MirrorException"><paramref name="text"/> is not one this version writes (the log was written by a newer one).</exception>
+    public static ChangeOp OpOf(string text) => LogVocabulary.Op(text);
+
+    /// <summary>Reads a decision the event log stores (<see cref="DecisionText"/>) back.</summary>
+    /// <param name="text">The stored text.</param>
+    /// <returns>The decision.</returns>
+    /// <exception cref="MirrorException"><paramref name="text"/> is not one this version writes (the log was written by a newer one).</exception>
+    public static ApplyDecision DecisionOf(string text) => LogVocabulary.Decision(text);
+
     /// <summary>
     /// Maps a resource name to the table name agents query it by, by the rule docs/querying.md states, avoiding
     /// <paramref name="taken"/> and the SQL dialect's own <paramref name="reservedWords"/> on top of the SQLite store's.

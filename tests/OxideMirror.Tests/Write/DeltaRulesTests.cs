@@ -118,6 +118,21 @@ public sealed class DeltaRulesTests
         DeltaRules.DecisionText(ApplyDecision.Skipped).Should().Be("skip");
     }
 
+    [Fact]
+    public void LogText_ReadsBackToWhatWasWritten_AndAnUnknownWordIsAClearError()
+    {
+        foreach (var decision in Enum.GetValues<ApplyDecision>())
+        {
+            DeltaRules.DecisionOf(DeltaRules.DecisionText(decision)).Should().Be(decision);
+        }
+
+        DeltaRules.OpOf(DeltaRules.OpText(DeltaOp.Upsert)).Should().Be(ChangeOp.Upsert);
+        DeltaRules.OpOf(DeltaRules.OpText(DeltaOp.Delete)).Should().Be(ChangeOp.Delete);
+        DeltaRules.OpOf("snapshot").Should().Be(ChangeOp.Snapshot);
+        var unknown = () => DeltaRules.DecisionOf("teleport");
+        unknown.Should().Throw<MirrorException>().WithMessage("*decision 'teleport'*Open the mirror with the version that wrote it*");
+    }
+
     private static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement.Clone();
 
     private sealed class Unlabelled : IConflictStrategy
