@@ -180,24 +180,24 @@ async Task<int> RunAsync(string connectionString)
         }
     }
 
-    // The agent's question, as read-only SQL across both services' tables; before a table exists it is "not yet".
+    // The agent's question, as read-only SQL across both services' tables, once both are mirrored (mirror_resources
+    // lists the resources the mirror has seen).
     async Task<string> AskAsync()
     {
-        try
-        {
-            var result = await store.QueryAsync(
-                """
-                SELECT (SELECT count(*) FROM customers) AS customers,
-                       (SELECT count(*) FROM invoices) AS invoices,
-                       (SELECT count(*) FROM invoices i JOIN customers c ON c.record_id = i.customer_id) AS matched
-                """);
-            var row = result.Rows[0];
-            return $"{row["customers"]} customers, {row["invoices"]} invoices, {row["matched"]} invoices matched to a customer";
-        }
-        catch (MirrorException e) when (e.Message.Contains("does not exist", StringComparison.Ordinal))
+        var mirrored = await store.QueryAsync("SELECT count(*) AS n FROM mirror_resources WHERE name IN ('customers', 'invoices')");
+        if (Convert.ToInt64(mirrored.Rows[0]["n"], System.Globalization.CultureInfo.InvariantCulture) < 2)
         {
             return "customers and invoices are not both mirrored yet";
         }
+
+        var result = await store.QueryAsync(
+            """
+            SELECT (SELECT count(*) FROM customers) AS customers,
+                   (SELECT count(*) FROM invoices) AS invoices,
+                   (SELECT count(*) FROM invoices i JOIN customers c ON c.record_id = i.customer_id) AS matched
+            """);
+        var row = result.Rows[0];
+        return $"{row["customers"]} customers, {row["invoices"]} invoices, {row["matched"]} invoices matched to a customer";
     }
 }
 
