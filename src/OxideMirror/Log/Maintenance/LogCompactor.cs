@@ -87,7 +87,8 @@ internal sealed class LogCompactor : IDisposable
                         if (policy.ReclaimSpace)
                         {
                             var rowids = SearchIndexes.RowidMarks(connection);
-                            Vacuum(connection, writer.IsFile);
+                            Vacuum(connection);
+                            writer.TruncateWal();
                             SearchIndexes.RebuildIfRenumbered(connection, rowids);
                         }
 
@@ -200,17 +201,12 @@ internal sealed class LogCompactor : IDisposable
         return removed;
     }
 
-    /// <summary>Rewrites the database without its free pages, then (for a file) checkpoints the WAL and truncates it.</summary>
-    public static void Vacuum(SqliteConnection connection, bool file)
+    /// <summary>Rewrites the database without its free pages.</summary>
+    public static void Vacuum(SqliteConnection connection)
     {
         using var command = connection.CreateCommand();
         command.CommandText = "VACUUM";
         command.ExecuteNonQuery();
-        if (file)
-        {
-            command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
-            command.ExecuteNonQuery();
-        }
     }
 
     public void Dispose()
