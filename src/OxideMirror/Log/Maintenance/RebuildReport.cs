@@ -6,7 +6,11 @@ namespace OxideMirror;
 /// </summary>
 public sealed class RebuildReport
 {
-    internal RebuildReport(long recordsRebuilt, long eventsRead, TimeSpan duration)
+    /// <summary>Initializes a new instance of the <see cref="RebuildReport"/> class: for a store's rebuild to report what it did.</summary>
+    /// <param name="recordsRebuilt">The number of records (tombstones included) written back.</param>
+    /// <param name="eventsRead">The number of applied events read from the log.</param>
+    /// <param name="duration">How long the rebuild took.</param>
+    public RebuildReport(long recordsRebuilt, long eventsRead, TimeSpan duration)
     {
         RecordsRebuilt = recordsRebuilt;
         EventsRead = eventsRead;
