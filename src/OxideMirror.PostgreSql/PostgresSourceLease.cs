@@ -8,7 +8,7 @@ namespace OxideMirror.PostgreSql;
 /// PostgreSQL when the connection ends, so a crashed worker never blocks the source.
 /// </summary>
 /// <remarks>Not thread-safe: one sync writes through a lease, page after page.</remarks>
-public sealed class PostgresSourceLease : IAsyncDisposable
+public sealed class PostgresSourceLease : SourceLease
 {
     private readonly PostgresMirrorStore _store;
     private readonly NpgsqlConnection _connection;
@@ -16,22 +16,19 @@ public sealed class PostgresSourceLease : IAsyncDisposable
     private int _disposed;
 
     internal PostgresSourceLease(PostgresMirrorStore store, NpgsqlConnection connection, string source)
+        : base(source)
     {
         _store = store;
         _connection = connection;
-        Source = source;
         Writer = new LeaseWriter(this);
     }
-
-    /// <summary>Gets the source whose lock this lease holds.</summary>
-    public string Source { get; }
 
     /// <summary>
     /// Gets the lease's writer side, for a <see cref="Syncer"/> that syncs the lease's source with its lock held for the
     /// whole sync (<c>new Syncer(lease.Writer).SyncAsync(source)</c>): pages go through the lease's connection, cursors
     /// are read from the store. Pages of another source are refused with an <see cref="ArgumentException"/>.
     /// </summary>
-    public MirrorWriter Writer { get; }
+    public override MirrorWriter Writer { get; }
 
     /// <summary>Gets the server's process id of the lease's connection (the session that holds the lock).</summary>
     public int ProcessId => _connection.ProcessID;
@@ -72,7 +69,7 @@ public sealed class PostgresSourceLease : IAsyncDisposable
 
     /// <summary>Releases the lock and closes the lease's connection.</summary>
     /// <returns>A task that completes when the lock is released.</returns>
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
@@ -92,6 +89,15 @@ public sealed class PostgresSourceLease : IAsyncDisposable
     {
         public override Task<string?> GetCursorAsync(string source, string resource = "*", CancellationToken cancellationToken = default) =>
             lease._store.GetCursorAsync(source, resource, cancellationToken);
+
+        /// <summary>Needs no further lock for the lease's own source (the lease holds it); refuses another source.</summary>
+        public override Task<SourceLease?> LockSourceAsync(string source, CancellationToken cancellationToken = default)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(source);
+            return string.Equals(source, lease.Source, StringComparison.Ordinal)
+                ? Task.FromResult<SourceLease?>(null)
+                : throw new ArgumentException($"The lease holds source '{lease.Source}', not '{source}'. Sync each source through its own lease, or through the store's Writer, which takes the lease itself.", nameof(source));
+        }
 
         public override Task<PageOutcome> ApplyPageAsync(IReadOnlyList<Delta> deltas, IConflictStrategy strategy, CursorUpdate? cursor = null, IReadOnlyList<CompletedPass>? passes = null, CancellationToken cancellationToken = default) =>
             WriteOneAtATimeAsync(deltas, strategy, cursor, passes, cancellationToken);

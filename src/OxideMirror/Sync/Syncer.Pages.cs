@@ -109,7 +109,10 @@ public sealed partial class Syncer
         Activity? pageActivity = null;
         try
         {
-            var cursor = await Writer.GetCursorAsync(source.Id, cancellationToken: cancellationToken).ConfigureAwait(false);
+            // A store many processes write locks the source for the whole sync, and the sync writes through the lease.
+            await using var lease = await Writer.LockSourceAsync(source.Id, cancellationToken).ConfigureAwait(false);
+            var writer = lease?.Writer ?? Writer;
+            var cursor = await writer.GetCursorAsync(source.Id, cancellationToken: cancellationToken).ConfigureAwait(false);
             report = new SyncReport(source.Id, cursor);
             activity?.SetTag("oxidemirror.cursor.start", cursor);
             SyncLog.Started(_logger, source.Id, cursor);
@@ -141,7 +144,7 @@ public sealed partial class Syncer
 
                 RequireOwnProvenance(source, page.Deltas, cursor);
                 RequireUsablePasses(source, page.CompletedPasses, cursor);
-                var outcome = RequireWholeOutcome(page.Deltas, await Writer.ApplyPageAsync(page.Deltas, Strategy, new CursorUpdate(source.Id, page.NextCursor), page.CompletedPasses, cancellationToken).ConfigureAwait(false));
+                var outcome = RequireWholeOutcome(page.Deltas, await writer.ApplyPageAsync(page.Deltas, Strategy, new CursorUpdate(source.Id, page.NextCursor), page.CompletedPasses, cancellationToken).ConfigureAwait(false));
                 report.Count(page.Deltas, outcome);
                 report.Pages++;
                 report.FinalCursor = page.NextCursor;

@@ -31,6 +31,24 @@ public abstract class MirrorWriter
     /// <summary>Gets the SQLite store this writer writes, or <see langword="null"/> for another store's writer.</summary>
     internal virtual MirrorStore? SqliteStore => null;
 
+    /// <summary>
+    /// Takes the lock of a source's whole sync, where the store keeps one across processes; the <see cref="Syncer"/> calls
+    /// it before it reads the source's cursor, writes the sync's pages through the lease's <see cref="SourceLease.Writer"/>,
+    /// and disposes it when the sync ends. The default returns <see langword="null"/>: the store needs no lease, and the
+    /// syncer's in-process lock per writer and source is all that keeps a source's syncs apart (the SQLite store, which
+    /// one process writes at a time; two processes syncing one source into one file are not kept apart).
+    /// </summary>
+    /// <param name="source">The source's id.</param>
+    /// <param name="cancellationToken">A token to cancel.</param>
+    /// <returns>The lease, or <see langword="null"/> when the store needs none.</returns>
+    /// <exception cref="ArgumentException"><paramref name="source"/> is null, empty or white space.</exception>
+    /// <exception cref="MirrorException">Another worker holds the source's lock (a store-specific subtype names it), or the store cannot be reached.</exception>
+    public virtual Task<SourceLease?> LockSourceAsync(string source, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(source);
+        return Task.FromResult<SourceLease?>(null);
+    }
+
     /// <summary>Gets a source's stored cursor: where its next sync resumes.</summary>
     /// <param name="source">The source's id.</param>
     /// <param name="resource">The resource the cursor belongs to, or <c>"*"</c> (the default) for the whole source.</param>

@@ -84,6 +84,43 @@ public sealed class SyncerTests(PostgresServer server)
     }
 
     [PostgresFact]
+    public async Task SyncAsync_TwoWorkersOnOneSource_BothThroughTheStoresWriter_NeverBothApplyAPage_AndTheSecondIsTold()
+    {
+        var (worker1, cs) = await Mirrors.OpenAsync(server, agentRole: false);
+        await using var _ = worker1;
+        await using var worker2 = await PostgresMirrorStore.OpenAsync(cs);
+        var refusal = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Between worker 1's first and second page, worker 2 syncs the same source through its store's writer: with a lock
+        // per page only, it would read cursor "1" and apply page 2 as well.
+        var second = new DelegateSource("crm", cursor =>
+        {
+            var page = cursor is null ? 1 : int.Parse(cursor, CultureInfo.InvariantCulture) + 1;
+            return Task.FromResult(new PullResult([Delta.Upsert("customers", $"c{page}", new { page, by = 2 }, "crm")], page.ToString(CultureInfo.InvariantCulture), HasMore: page < 3));
+        });
+        var first = new DelegateSource("crm", async cursor =>
+        {
+            if (cursor == "1")
+            {
+                refusal.SetResult(await Record.ExceptionAsync(() => new Syncer(worker2.Writer).SyncAsync(second)));
+            }
+
+            var page = cursor is null ? 1 : int.Parse(cursor, CultureInfo.InvariantCulture) + 1;
+            return new PullResult([Delta.Upsert("customers", $"c{page}", new { page, by = 1 }, "crm")], page.ToString(CultureInfo.InvariantCulture), HasMore: page < 3);
+        });
+
+        var report = await new Syncer(worker1.Writer).SyncAsync(first);
+
+        (report.Pages, report.FinalCursor).Should().Be((3, "3"));
+        var refused = (await refusal.Task).Should().BeOfType<SourceLockedException>().Which;
+        refused.SourceId.Should().Be("crm");
+        refused.Message.Should().Contain("'crm'");
+        (await Mirrors.CountAsync(cs, "mirror_events")).Should().Be(3, "only worker 1 applied pages");
+        (await Mirrors.ScalarAsync(cs, "SELECT count(*) FROM oxidemirror.mirror_records WHERE payload->>'by' = '2'")).Should().Be(0L);
+        var after = await new Syncer(worker2.Writer).SyncAsync(second);
+        after.Pages.Should().Be(1, "worker 1's lease ended with its sync, and worker 2 resumes from cursor 3");
+    }
+
+    [PostgresFact]
     public async Task LeaseWriter_PageOfAnotherSource_ThrowsArgumentExceptionNamingTheCursor()
     {
         var (store, _) = await Mirrors.OpenAsync(server, agentRole: false);
