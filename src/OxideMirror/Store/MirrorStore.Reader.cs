@@ -4,7 +4,7 @@ public sealed partial class MirrorStore
 {
     /// <summary>
     /// Gets the store's reader side, which the agent tools read through (<c>store.Reader.CreateAITools()</c>); always the
-    /// same instance. Each member calls the store's method of the same name, so it behaves exactly as that method does;
+    /// same instance. Each member calls the store's method of the same name, so it behaves exactly as that method does (a blank resource or record id is refused with an <see cref="ArgumentException"/>, as every reader refuses it);
     /// the reader serves every <see cref="MirrorReaderCapabilities"/>.
     /// </summary>
     public MirrorReader Reader => _reader;
@@ -27,11 +27,19 @@ public sealed partial class MirrorStore
 
         public override Task<long> GetPositionAsync(CancellationToken cancellationToken = default) => store.GetPositionAsync(cancellationToken);
 
-        public override Task<MirroredRecord?> GetRecordAsync(string resource, string recordId, CancellationToken cancellationToken = default) =>
-            store.GetRecordAsync(resource, recordId, cancellationToken);
+        public override Task<MirroredRecord?> GetRecordAsync(string resource, string recordId, CancellationToken cancellationToken = default)
+        {
+            Ids.ThrowIfBlank(resource);
+            Ids.ThrowIfBlank(recordId);
+            return store.GetRecordAsync(resource, recordId, cancellationToken);
+        }
 
-        public override Task<Tombstone?> GetTombstoneAsync(string resource, string recordId, CancellationToken cancellationToken = default) =>
-            store.GetTombstoneAsync(resource, recordId, cancellationToken);
+        public override Task<Tombstone?> GetTombstoneAsync(string resource, string recordId, CancellationToken cancellationToken = default)
+        {
+            Ids.ThrowIfBlank(resource);
+            Ids.ThrowIfBlank(recordId);
+            return store.GetTombstoneAsync(resource, recordId, cancellationToken);
+        }
 
         public override Task<IReadOnlyList<RecordChange>> GetHistoryAsync(string resource, string recordId, CancellationToken cancellationToken = default) =>
             store.GetHistoryAsync(resource, recordId, cancellationToken);
