@@ -214,7 +214,7 @@ internal static class PgDescriber
                         var sql = seek
                             ? $"SELECT count(DISTINCT {quoted}) FROM {table} WHERE {quoted} = ANY($1::text[])"
                             : string.Create(CultureInfo.InvariantCulture, $"SELECT count(DISTINCT v) FROM (SELECT {quoted}::text AS v FROM {table} LIMIT {UnindexedTargetRows}) s WHERE v = ANY($1::text[])");
-                        var found = Convert.ToInt64(await PgSql.ScalarAsync(connection, transaction, sql, cancellationToken, values).ConfigureAwait(false), CultureInfo.InvariantCulture);
+                        var found = Convert.ToInt64(await PgSql.ScalarAsync(connection, transaction, sql, cancellationToken, (object)values).ConfigureAwait(false), CultureInfo.InvariantCulture);
                         var rate = Math.Round((double)found / values.Length, 3);
                         if (rate >= 0.5)
                         {
