@@ -48,8 +48,11 @@ public sealed partial class PostgresMirrorStore
     /// all of the target column when it is <c>record_id</c> or an indexed text column, else in its first 20,000 rows.
     /// </para>
     /// </remarks>
-    public Task<MirrorDescription> DescribeAsync(CancellationToken cancellationToken = default) =>
-        ReadLogAsync("describing the mirror", (connection, transaction, token) => PgDescriber.DescribeAsync(connection, transaction!, _options, token), cancellationToken);
+    public Task<MirrorDescription> DescribeAsync(CancellationToken cancellationToken = default) => DescribeAsync(PgDescriber.ExactCountRows, cancellationToken);
+
+    /// <summary>Describes the mirror, counting tables exactly up to <paramref name="exactCountRows"/> rows (tests lower the bound).</summary>
+    internal Task<MirrorDescription> DescribeAsync(int exactCountRows, CancellationToken cancellationToken) =>
+        ReadLogAsync("describing the mirror", (connection, transaction, token) => PgDescriber.DescribeAsync(connection, transaction!, _options, token, exactCountRows), cancellationToken);
 
     /// <summary>The PostgreSQL store's <see cref="MirrorReader"/>: its query, describe, record and log reads.</summary>
     private sealed class PgReader(PostgresMirrorStore store) : MirrorReader

@@ -35,7 +35,7 @@ internal static class PgDescriber
 
     private static readonly HashSet<string> UnjoinableTypes = new(StringComparer.Ordinal) { "jsonb", "json", "boolean", "double precision", "real", "bytea" };
 
-    public static async Task<MirrorDescription> DescribeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, PostgresMirrorStoreOptions options, CancellationToken cancellationToken)
+    public static async Task<MirrorDescription> DescribeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, PostgresMirrorStoreOptions options, CancellationToken cancellationToken, int exactCountRows = ExactCountRows)
     {
         var schema = options.Schema;
         var q = PgNames.Quote(schema);
@@ -100,7 +100,7 @@ internal static class PgDescriber
             }
 
             var qualified = q + "." + PgNames.Quote(table);
-            var (count, estimated) = await CountAsync(connection, transaction, qualified, relTuples, relPages, pages, cancellationToken).ConfigureAwait(false);
+            var (count, estimated) = await CountAsync(connection, transaction, qualified, relTuples, relPages, pages, exactCountRows, cancellationToken).ConfigureAwait(false);
             var sample = await SampleAsync(connection, transaction, qualified, columnTypes.Count, cancellationToken).ConfigureAwait(false);
             var indexedColumns = indexed.TryGetValue(table, out var ix) ? ix.Select(p => p.Name).ToHashSet(StringComparer.Ordinal) : [];
             var keyOf = keys.TryGetValue(name, out var k) ? k.ToDictionary(p => p.Name, p => p.Value, StringComparer.Ordinal) : [];
@@ -132,12 +132,12 @@ internal static class PgDescriber
     }
 
     /// <summary>Counts a table exactly up to <see cref="ExactCountRows"/> rows; past that, returns the planner's estimate when the table was analyzed, else counts it all.</summary>
-    private static async Task<(long Count, bool Estimated)> CountAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string qualified, double relTuples, long relPages, long pages, CancellationToken cancellationToken)
+    private static async Task<(long Count, bool Estimated)> CountAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string qualified, double relTuples, long relPages, long pages, int exactCountRows, CancellationToken cancellationToken)
     {
         var bounded = Convert.ToInt64(
-            await PgSql.ScalarAsync(connection, transaction, string.Create(CultureInfo.InvariantCulture, $"SELECT count(*) FROM (SELECT 1 FROM {qualified} LIMIT {ExactCountRows + 1}) s"), cancellationToken).ConfigureAwait(false),
+            await PgSql.ScalarAsync(connection, transaction, string.Create(CultureInfo.InvariantCulture, $"SELECT count(*) FROM (SELECT 1 FROM {qualified} LIMIT {exactCountRows + 1}) s"), cancellationToken).ConfigureAwait(false),
             CultureInfo.InvariantCulture);
-        if (bounded <= ExactCountRows)
+        if (bounded <= exactCountRows)
         {
             return (bounded, false);
         }
