@@ -283,7 +283,7 @@ public abstract class MirrorReaderContractTests
             var thrown = (await plan.Should().ThrowAsync<MirrorNotSupportedException>()).Which;
             thrown.Capability.Should().Be(MirrorReaderCapabilities.QueryPlans);
             thrown.Code.Should().Be(MirrorErrorCodes.NotSupported);
-            thrown.Message.Should().Contain(reader.Dialect.ToString()).And.Contain("query plans").And.Contain("QueryAsync");
+            thrown.Message.Should().Contain(reader.Dialect == QueryDialect.PostgreSql ? "PostgreSQL store" : "SQLite store").And.Contain("query plans").And.Contain("without QueryPlans").And.Contain("QueryAsync");
         }
 
         if (reader.Capabilities.HasFlag(MirrorReaderCapabilities.Search))

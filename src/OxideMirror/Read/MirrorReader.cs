@@ -198,5 +198,5 @@ public abstract class MirrorReader
     /// <param name="instead">A sentence on what to do instead, without the final full stop.</param>
     /// <returns>The exception to throw.</returns>
     protected MirrorNotSupportedException NotSupported(MirrorReaderCapabilities capability, string read, string instead) =>
-        new(capability, $"The {Dialect} store behind this {GetType().Name} does not serve {read} (MirrorReader.Capabilities is {Capabilities}). {instead}.");
+        new(capability, $"The {(Dialect == QueryDialect.PostgreSql ? "PostgreSQL" : "SQLite")} store's reader ({GetType().Name}) does not serve {read}: its MirrorReader.Capabilities are {Capabilities}, without {capability}. {instead}.");
 }
