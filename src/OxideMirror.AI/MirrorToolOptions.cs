@@ -47,7 +47,8 @@ public sealed class MirrorToolOptions
 
     /// <summary>
     /// Gets or sets the syncer the <c>sync</c> tool uses. Required with <see cref="EnableSync"/> for tools over a
-    /// <see cref="MirrorStore"/> (its <see cref="Syncer.Store"/> must be that store); tools over an
+    /// <see cref="MirrorStore"/> or a <see cref="MirrorReader"/> (it must sync that store: for the SQLite store its
+    /// <see cref="Syncer.Store"/> must be that store; for another store, a syncer over that store's writer); tools over an
     /// <see cref="Hosting.IMirrorStoreProvider"/> take the provider's syncer when it is not set.
     /// </summary>
     /// <value>The default is <see langword="null"/>.</value>

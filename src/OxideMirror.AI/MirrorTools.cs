@@ -7,7 +7,7 @@ namespace OxideMirror.AI;
 /// Creates the mirror's agent tools as <see cref="AIFunction"/>s for a chat client (<c>ChatOptions.Tools</c>) or an MCP
 /// server: <c>mirror_overview</c>, <c>describe_resources</c>, <c>query</c>, <c>explain_query</c>, <c>search</c>, <c>get_record</c>,
 /// <c>record_history</c>, <c>explain_record</c>, <c>changes_since</c>, and <c>sync</c> when enabled
-/// (<see cref="MirrorToolNames"/>). Each tool reads through the store's public API under the same sandbox and limits as
+/// (<see cref="MirrorToolNames"/>). Each tool reads through a <see cref="MirrorReader"/> (the SQLite store's or the PostgreSQL store's) under the same sandbox and limits as
 /// <see cref="MirrorStore.QueryAsync(string, object?, QueryOptions?, CancellationToken)"/>, answers with compact JSON no
 /// larger than <see cref="MirrorToolOptions.MaxAnswerBytes"/>, and answers a failure as
 /// <c>{"error":{"code":"query_refused","message":"…"}}</c>, with the <see cref="MirrorErrorCodes"/> code.
@@ -23,7 +23,7 @@ public static class MirrorTools
     /// <exception cref="ArgumentNullException"><paramref name="store"/> is null.</exception>
     public static IList<AITool> CreateAITools(this MirrorStore store) => CreateAITools(store, null);
 
-    /// <summary>Creates the agent tools over <paramref name="store"/>.</summary>
+    /// <summary>Creates the agent tools over <paramref name="store"/>, through its <see cref="MirrorStore.Reader"/>.</summary>
     /// <param name="store">The mirror the tools read.</param>
     /// <param name="options">The host's ceilings and whether <c>sync</c> is offered; <see langword="null"/> for the defaults (read-only tools, 32 KiB answers).</param>
     /// <returns>The tools, in the order a model should meet them; <c>sync</c>, when enabled, is last and requires approval.</returns>
@@ -34,21 +34,55 @@ public static class MirrorTools
     public static IList<AITool> CreateAITools(this MirrorStore store, MirrorToolOptions? options)
     {
         ArgumentNullException.ThrowIfNull(store);
+        return CreateAITools(store.Reader, options);
+    }
+
+    /// <summary>
+    /// Creates the read-only agent tools, with the default ceilings (100 rows, 32 KiB answers), over <paramref name="reader"/>,
+    /// as <see cref="CreateAITools(MirrorReader, MirrorToolOptions?)"/> does without options.
+    /// </summary>
+    /// <param name="reader">The reader side of the mirror the tools read: <c>MirrorStore.Reader</c> or <c>PostgresMirrorStore.Reader</c>.</param>
+    /// <returns>The read-only tools the reader can serve, in the order a model should meet them.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="reader"/> is null.</exception>
+    public static IList<AITool> CreateAITools(this MirrorReader reader) => CreateAITools(reader, null);
+
+    /// <summary>
+    /// Creates the agent tools over <paramref name="reader"/>, whichever store is behind it (<c>store.Reader.CreateAITools()</c>).
+    /// A tool that needs a read the reader does not serve (<see cref="MirrorReader.Capabilities"/>) is left out —
+    /// <c>explain_query</c> without <see cref="MirrorReaderCapabilities.QueryPlans"/>, <c>search</c> without
+    /// <see cref="MirrorReaderCapabilities.Search"/> — and <c>query</c> offers <c>as_of</c> only with
+    /// <see cref="MirrorReaderCapabilities.TimeTravel"/>; the descriptions name the reader's SQL dialect.
+    /// </summary>
+    /// <param name="reader">The reader side of the mirror the tools read.</param>
+    /// <param name="options">The host's ceilings and whether <c>sync</c> is offered; <see langword="null"/> for the defaults (read-only tools, 32 KiB answers).</param>
+    /// <returns>The tools, in the order a model should meet them; <c>sync</c>, when enabled, is last and requires approval.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="reader"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A limit in <paramref name="options"/> is out of range.</exception>
+    /// <exception cref="ArgumentException">
+    /// <see cref="MirrorToolOptions.EnableSync"/> is set without a <see cref="MirrorToolOptions.Syncer"/>, a syncer is given
+    /// without <see cref="MirrorToolOptions.EnableSync"/>, or the syncer writes a SQLite store other than the reader's (or
+    /// writes another kind of store than the reader's). A syncer of the right kind of store is trusted to write the reader's mirror.
+    /// </exception>
+    /// <remarks>The tools are thread-safe, as readers are; one set may serve many conversations at once.</remarks>
+    public static IList<AITool> CreateAITools(this MirrorReader reader, MirrorToolOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
         options ??= new MirrorToolOptions();
         Validate(options);
         Func<CancellationToken, ValueTask<Syncer>>? syncer = null;
         if (options.EnableSync)
         {
             var given = options.Syncer ?? throw new ArgumentException("MirrorToolOptions.EnableSync is set, but MirrorToolOptions.Syncer is not: set it to the Syncer that syncs this store, or leave EnableSync false for read-only tools.", nameof(options));
-            if (!ReferenceEquals(given.Store, store))
+            var sqlite = reader.Dialect == QueryDialect.Sqlite;
+            if ((given.Store is { } written && !ReferenceEquals(written.Reader, reader)) || (given.Store is null && sqlite))
             {
-                throw new ArgumentException("MirrorToolOptions.Syncer syncs another store than the one the tools read. Pass the Syncer created over this store.", nameof(options));
+                throw new ArgumentException("MirrorToolOptions.Syncer syncs another store than the one the tools read. Pass the Syncer created over this store (new Syncer(store.Writer)).", nameof(options));
             }
 
             syncer = _ => ValueTask.FromResult(given);
         }
 
-        return Build(new ToolContext(_ => ValueTask.FromResult(store), syncer, options));
+        return Build(new ToolContext(_ => ValueTask.FromResult(reader), reader.Dialect, reader.Capabilities, syncer, options));
     }
 
     /// <summary>
@@ -83,7 +117,13 @@ public static class MirrorTools
             syncer = given is null ? provider.GetSyncerAsync : _ => ValueTask.FromResult(given);
         }
 
-        return Build(new ToolContext(provider.GetStoreAsync, syncer, options));
+        // A provider's store is the SQLite store, with every capability; it opens on the first call.
+        return Build(new ToolContext(
+            async ct => (await provider.GetStoreAsync(ct).ConfigureAwait(false)).Reader,
+            QueryDialect.Sqlite,
+            MirrorReaderCapabilities.QueryPlans | MirrorReaderCapabilities.Search | MirrorReaderCapabilities.TimeTravel,
+            syncer,
+            options));
     }
 
     private static List<AITool> Build(ToolContext context)
@@ -93,13 +133,21 @@ public static class MirrorTools
             SchemaTools.Overview(context),
             SchemaTools.Describe(context),
             QueryTools.Query(context),
-            QueryTools.ExplainQuery(context),
-            SearchTools.Search(context),
-            RecordTools.GetRecord(context),
-            RecordTools.History(context),
-            RecordTools.Explain(context),
-            ChangeTools.ChangesSince(context),
         };
+        if (context.Capabilities.HasFlag(MirrorReaderCapabilities.QueryPlans))
+        {
+            tools.Add(QueryTools.ExplainQuery(context));
+        }
+
+        if (context.Capabilities.HasFlag(MirrorReaderCapabilities.Search))
+        {
+            tools.Add(SearchTools.Search(context));
+        }
+
+        tools.Add(RecordTools.GetRecord(context));
+        tools.Add(RecordTools.History(context));
+        tools.Add(RecordTools.Explain(context));
+        tools.Add(ChangeTools.ChangesSince(context));
         if (context.Syncer is not null)
         {
             tools.Add(new ApprovalRequiredAIFunction(SyncTools.Sync(context)));

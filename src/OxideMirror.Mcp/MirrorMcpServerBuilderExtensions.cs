@@ -67,17 +67,44 @@ public static class MirrorMcpServerBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(store);
-        builder.WithTools(MirrorMcpTools.Create(store.CreateAITools(options)));
-        return AddInstructions(builder);
+        return WithMirrorTools(builder, store.Reader, options);
     }
 
-    private static IMcpServerBuilder AddInstructions(IMcpServerBuilder builder)
+    /// <summary>Adds the read-only mirror tools over <paramref name="reader"/> (<c>MirrorStore.Reader</c> or <c>PostgresMirrorStore.Reader</c>), with the default ceilings, and the server instructions.</summary>
+    /// <param name="builder">The MCP server's builder.</param>
+    /// <param name="reader">The reader side of the mirror the tools read.</param>
+    /// <returns>The same builder, to chain calls.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> or <paramref name="reader"/> is null.</exception>
+    public static IMcpServerBuilder WithMirrorTools(this IMcpServerBuilder builder, MirrorReader reader) => WithMirrorTools(builder, reader, null);
+
+    /// <summary>
+    /// Adds the mirror tools over <paramref name="reader"/>, whichever store is behind it, and the server instructions in
+    /// the reader's SQL dialect; a tool the reader cannot serve (<see cref="MirrorReader.Capabilities"/>) is left out, as
+    /// <see cref="MirrorTools.CreateAITools(MirrorReader, MirrorToolOptions?)"/> leaves it out.
+    /// </summary>
+    /// <param name="builder">The MCP server's builder.</param>
+    /// <param name="reader">The reader side of the mirror the tools read.</param>
+    /// <param name="options">The host's ceilings and whether <c>sync</c> is offered; <see langword="null"/> for the defaults (read-only tools, 32 KiB answers).</param>
+    /// <returns>The same builder, to chain calls.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> or <paramref name="reader"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A limit in <paramref name="options"/> is out of range.</exception>
+    /// <exception cref="ArgumentException"><see cref="MirrorToolOptions.EnableSync"/> is set without a syncer of this store, or a syncer is given without it.</exception>
+    public static IMcpServerBuilder WithMirrorTools(this IMcpServerBuilder builder, MirrorReader reader, MirrorToolOptions? options)
     {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(reader);
+        builder.WithTools(MirrorMcpTools.Create(reader.CreateAITools(options)));
+        return AddInstructions(builder, MirrorMcpTools.InstructionsFor(reader));
+    }
+
+    private static IMcpServerBuilder AddInstructions(IMcpServerBuilder builder, string? instructions = null)
+    {
+        instructions ??= MirrorMcpTools.Instructions;
         builder.Services.Configure<McpServerOptions>(o =>
         {
-            if (o.ServerInstructions is null || !o.ServerInstructions.Contains(MirrorMcpTools.Instructions, StringComparison.Ordinal))
+            if (o.ServerInstructions is null || !o.ServerInstructions.Contains(instructions, StringComparison.Ordinal))
             {
-                o.ServerInstructions = string.IsNullOrWhiteSpace(o.ServerInstructions) ? MirrorMcpTools.Instructions : o.ServerInstructions + "\n\n" + MirrorMcpTools.Instructions;
+                o.ServerInstructions = string.IsNullOrWhiteSpace(o.ServerInstructions) ? instructions : o.ServerInstructions + "\n\n" + instructions;
             }
         });
         return builder;

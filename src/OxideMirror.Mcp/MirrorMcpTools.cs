@@ -25,6 +25,28 @@ public static class MirrorMcpTools
         + "Use search to find records by the words they hold (resources that mirror_overview lists with search_fields), explain_query when a query is slow, get_record / record_history / explain_record for one record and its provenance, and changes_since for what changed. "
         + "Errors come back as {\"error\":{\"code\",\"message\"}}: the message says what to fix.";
 
+    /// <summary>Gets the instructions for a server over <paramref name="reader"/>: <see cref="Instructions"/> in the reader's dialect, naming only the tools it serves.</summary>
+    internal static string InstructionsFor(MirrorReader reader)
+    {
+        if (reader.Dialect == QueryDialect.Sqlite && reader.Capabilities.HasFlag(MirrorReaderCapabilities.QueryPlans | MirrorReaderCapabilities.Search))
+        {
+            return Instructions;
+        }
+
+        var text = Instructions.Replace("a local, read-only SQLite mirror", reader.Dialect == QueryDialect.PostgreSql ? "a read-only PostgreSQL mirror" : "a local, read-only SQLite mirror", StringComparison.Ordinal);
+        if (!reader.Capabilities.HasFlag(MirrorReaderCapabilities.Search))
+        {
+            text = text.Replace("Use search to find records by the words they hold (resources that mirror_overview lists with search_fields), ", "Use ", StringComparison.Ordinal);
+        }
+
+        if (!reader.Capabilities.HasFlag(MirrorReaderCapabilities.QueryPlans))
+        {
+            text = text.Replace("explain_query when a query is slow, ", string.Empty, StringComparison.Ordinal);
+        }
+
+        return text;
+    }
+
     /// <summary>Creates the MCP server tools for <paramref name="tools"/>, as made by <see cref="MirrorTools.CreateAITools(MirrorStore, MirrorToolOptions?)"/>.</summary>
     /// <param name="tools">The mirror's agent tools.</param>
     /// <returns>One MCP server tool per agent tool, in the same order.</returns>

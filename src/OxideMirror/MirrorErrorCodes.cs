@@ -64,6 +64,9 @@ public static class MirrorErrorCodes
     /// <summary>The module was stopped before the command finished.</summary>
     public const string Cancelled = "cancelled";
 
+    /// <summary>The store behind a reader does not serve this read (a query plan or a word search); the message says what to use instead.</summary>
+    public const string NotSupported = "not_supported";
+
     /// <summary>An unexpected failure inside the mirror; the message names the exception, and the module keeps serving.</summary>
     public const string Internal = "internal";
 }

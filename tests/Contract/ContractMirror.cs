@@ -1,8 +1,8 @@
 namespace OxideMirror.Contract.Tests;
 
 /// <summary>
-/// A store under the writer contract: its <see cref="MirrorWriter"/>, and the two record reads every store has (the
-/// reader side is not a contract yet), so the suite checks what a page left behind.
+/// A store under the writer contract: its <see cref="MirrorWriter"/>, and the two record reads every store has (also on
+/// its <see cref="MirrorReader"/>; <see cref="ContractReader"/> is that contract's), so the suite checks what a page left behind.
 /// </summary>
 public sealed class ContractMirror(
     MirrorWriter writer,

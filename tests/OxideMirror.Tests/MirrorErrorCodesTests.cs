@@ -34,6 +34,7 @@ public sealed class MirrorErrorCodesTests
             ["SyncFailed"] = "sync_failed",
             ["CommandTimeout"] = "command_timeout",
             ["Cancelled"] = "cancelled",
+            ["NotSupported"] = "not_supported",
             ["Internal"] = "internal",
         });
         codes.Values.Should().OnlyHaveUniqueItems();

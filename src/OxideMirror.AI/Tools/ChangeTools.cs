@@ -37,7 +37,7 @@ internal static class ChangeTools
                 throw new ToolArgumentException("Send exactly one of 'position' (0 for everything, or the position of a previous answer) or 'since' (an ISO 8601 moment). (changes_since)");
             }
 
-            var store = await context.Store(ct).ConfigureAwait(false);
+            var store = await context.Reader(ct).ConfigureAwait(false);
             var from = position ?? (await store.GetChangesAsync(since!.Value, resource, ct).ConfigureAwait(false)).FromPosition;
 
             // A page is cut by events, not bytes: ask for fewer events until the page's changes fit one answer. One

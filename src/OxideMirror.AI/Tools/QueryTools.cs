@@ -11,20 +11,19 @@ internal static class QueryTools
 
     public static MirrorFunction Query(ToolContext context) => new(
         MirrorToolNames.Query,
-        "Runs one read-only SQLite SELECT (or WITH ... SELECT) over the mirror and returns columns, rows (objects keyed by column), row_count, "
-        + "truncated, and freshness (when each source of the tables read last synced). Joins, GROUP BY, window functions and json_extract all work; "
+        "Runs one read-only " + context.DialectName + " SELECT (or WITH ... SELECT) over the mirror and returns columns, rows (objects keyed by column), row_count, "
+        + "truncated, and freshness (when each source of the tables read last synced). Joins, GROUP BY, window functions and " + (context.Postgres ? "jsonb operators (->, ->>)" : "json_extract") + " all work; "
         + "only one statement per call, nothing can write. Pass values as @name parameters in params. "
         + string.Create(CultureInfo.InvariantCulture, $"At most max_rows rows (default {context.DefaultQueryRows}, up to {context.MaxQueryRows}) and max_bytes of answer (default and most {context.MaxAnswerBytes}); ")
         + "a cut answer has truncated=true and a note on how to get the rest — prefer aggregates and LIMIT over listing rows. "
-        + "as_of (ISO 8601) queries the mirror as it was at that moment. Use describe_resources first for table and column names.",
+        + (TimeTravel(context) ? "as_of (ISO 8601) queries the mirror as it was at that moment. " : string.Empty)
+        + "Use describe_resources first for table and column names.",
         string.Create(CultureInfo.InvariantCulture, $$"""
         {"type":"object","properties":{
-        "sql":{"type":"string","description":"One SELECT statement, SQLite dialect; parameters as @name."},
+        "sql":{"type":"string","description":"One SELECT statement, {{context.DialectName}} dialect; parameters as @name."},
         "params":{"type":"object","description":"Values for the @name parameters, for example {\"tier\": \"enterprise\"}.","additionalProperties":{"type":["string","number","boolean","null"]} },
         "max_rows":{"type":"integer","minimum":1,"maximum":{{context.MaxQueryRows}},"default":{{context.DefaultQueryRows}},"description":"The most rows to return."},
-        "max_bytes":{"type":"integer","minimum":{{MinBytes}},"maximum":{{context.MaxAnswerBytes}},"default":{{context.MaxAnswerBytes}},"description":"The most bytes of JSON answer."},
-        "as_of":{"type":"string","format":"date-time","description":"Query the mirror as it was at this moment (ISO 8601); leave out for now."},
-        "as_of_mode":{"type":"string","enum":["applied","occurred"],"default":"applied","description":"With as_of: \"applied\" (as the mirror held it then) or \"occurred\" (as the sources say it was)."}
+        "max_bytes":{"type":"integer","minimum":{{MinBytes}},"maximum":{{context.MaxAnswerBytes}},"default":{{context.MaxAnswerBytes}},"description":"The most bytes of JSON answer."}{{(TimeTravel(context) ? AsOfProperties : string.Empty)}}
         },"required":["sql"],"additionalProperties":false}
         """),
         ["sql", "params", "max_rows", "max_bytes", "as_of", "as_of_mode"],
@@ -49,6 +48,11 @@ internal static class QueryTools
             }
 
             var asOf = args.OptionalMoment("as_of");
+            if (asOf is not null && !TimeTravel(context))
+            {
+                throw new ToolArgumentException($"The argument 'as_of' asks for the mirror as it was at a past moment, but this {context.DialectName} mirror does not keep past versions for queries. Leave out as_of to query the mirror as it is now, or read one record's past with record_history. (query)");
+            }
+
             var mode = args.OptionalString("as_of_mode");
             var asOfMode = mode switch
             {
@@ -61,7 +65,7 @@ internal static class QueryTools
                 throw new ToolArgumentException("The argument 'as_of_mode' needs 'as_of', the moment to query at. (query)");
             }
 
-            var store = await context.Store(ct).ConfigureAwait(false);
+            var store = await context.Reader(ct).ConfigureAwait(false);
             var options = new QueryOptions
             {
                 MaxRows = maxRows,
@@ -96,6 +100,15 @@ internal static class QueryTools
             return answer;
         });
 
+    /// <summary>The <c>as_of</c> arguments, offered only over a reader that can travel in time.</summary>
+    private const string AsOfProperties = """
+        ,
+        "as_of":{"type":"string","format":"date-time","description":"Query the mirror as it was at this moment (ISO 8601); leave out for now."},
+        "as_of_mode":{"type":"string","enum":["applied","occurred"],"default":"applied","description":"With as_of: \"applied\" (as the mirror held it then) or \"occurred\" (as the sources say it was)."}
+        """;
+
+    private static bool TimeTravel(ToolContext context) => context.Capabilities.HasFlag(MirrorReaderCapabilities.TimeTravel);
+
     public static MirrorFunction ExplainQuery(ToolContext context) => new(
         MirrorToolNames.ExplainQuery,
         "Shows how SQLite would run a query, without running it: the plan's steps (SCAN reads a whole table, SEARCH uses an index, "
@@ -111,7 +124,7 @@ internal static class QueryTools
         async (args, ct) =>
         {
             var sql = args.RequiredString("sql");
-            var store = await context.Store(ct).ConfigureAwait(false);
+            var store = await context.Reader(ct).ConfigureAwait(false);
             var plan = await store.ExplainQueryAsync(sql, ct).ConfigureAwait(false);
             var steps = new JsonArray();
             var hints = new JsonArray();

@@ -29,7 +29,7 @@ internal static class RecordTools
         async (args, ct) =>
         {
             var (resource, id) = (args.RequiredString("resource"), args.RequiredString("id"));
-            var store = await context.Store(ct).ConfigureAwait(false);
+            var store = await context.Reader(ct).ConfigureAwait(false);
             var record = await store.GetRecordAsync(resource, id, ct).ConfigureAwait(false);
             if (record is null)
             {
@@ -68,7 +68,9 @@ internal static class RecordTools
             if (omitted is not null)
             {
                 found["omitted_fields"] = omitted;
-                found["note"] = "Fields in omitted_fields were too large for this answer: read one with query, for example SELECT substr(json_extract(payload, '$.field'), 1, 2000) FROM mirror_records WHERE resource = @resource AND record_id = @id.";
+                found["note"] = context.Postgres
+                    ? "Fields in omitted_fields were too large for this answer: read one with query, for example SELECT substr(payload->>'field', 1, 2000) FROM mirror_records WHERE resource = @resource AND record_id = @id."
+                    : "Fields in omitted_fields were too large for this answer: read one with query, for example SELECT substr(json_extract(payload, '$.field'), 1, 2000) FROM mirror_records WHERE resource = @resource AND record_id = @id.";
             }
 
             return found;
@@ -90,7 +92,7 @@ internal static class RecordTools
             var (resource, id) = (args.RequiredString("resource"), args.RequiredString("id"));
             var limit = (int)(args.OptionalInteger("limit", 1, MaxHistoryEvents) ?? DefaultHistoryEvents);
             var before = args.OptionalInteger("before_position", 1, long.MaxValue) ?? long.MaxValue;
-            var store = await context.Store(ct).ConfigureAwait(false);
+            var store = await context.Reader(ct).ConfigureAwait(false);
             var history = await store.GetHistoryAsync(resource, id, ct).ConfigureAwait(false);
             var events = new JsonArray();
             var answer = new JsonObject
@@ -148,7 +150,7 @@ internal static class RecordTools
         async (args, ct) =>
         {
             var (resource, id) = (args.RequiredString("resource"), args.RequiredString("id"));
-            var store = await context.Store(ct).ConfigureAwait(false);
+            var store = await context.Reader(ct).ConfigureAwait(false);
             var explanation = await store.ExplainAsync(resource, id, ct).ConfigureAwait(false);
             if (explanation is null)
             {

@@ -10,7 +10,7 @@ internal static class SchemaTools
 
     public static MirrorFunction Overview(ToolContext context) => new(
         MirrorToolNames.Overview,
-        "Start here. Lists every resource (table) in the local SQLite mirror of remote API data with its row count, number of columns, "
+        "Start here. Lists every resource (table) in the " + (context.Postgres ? "shared PostgreSQL" : "local SQLite") + " mirror of remote API data with its row count, number of columns, "
         + "the sources that feed it and when each source last synced (last_synced_at, UTC), plus the limits of the query tool. "
         + "Freshness is when a source last committed a sync page; the mirror does not store sync errors, so a failing source shows only as an old last_synced_at "
         + "(the sync tool, where offered, reports errors). A resource with search_fields can be searched by words with the search tool. "
@@ -20,7 +20,7 @@ internal static class SchemaTools
         context,
         async (_, ct) =>
         {
-            var store = await context.Store(ct).ConfigureAwait(false);
+            var store = await context.Reader(ct).ConfigureAwait(false);
             var description = await store.DescribeAsync(ct).ConfigureAwait(false);
             var position = await store.GetPositionAsync(ct).ConfigureAwait(false);
             var resources = new JsonArray();
@@ -34,7 +34,7 @@ internal static class SchemaTools
                     ["default_rows"] = context.DefaultQueryRows,
                     ["max_rows"] = context.MaxQueryRows,
                     ["max_bytes"] = context.MaxAnswerBytes,
-                    ["timeout_ms"] = (long)(context.QueryTimeout ?? store.Options.QueryTimeout).TotalMilliseconds,
+                    ["timeout_ms"] = (long)(context.QueryTimeout ?? store.QueryTimeout).TotalMilliseconds,
                 },
                 ["resources"] = resources,
             };
@@ -49,6 +49,11 @@ internal static class SchemaTools
                 }
 
                 item["rows"] = resource.RowCount;
+                if (resource.RowCountEstimated)
+                {
+                    item["rows_estimated"] = true;
+                }
+
                 item["columns"] = resource.Columns.Count(c => c.Key is not null);
                 item["sources"] = Freshness(resource.Freshness);
                 if (searchable.TryGetValue(resource.Name, out var fields))
@@ -83,7 +88,7 @@ internal static class SchemaTools
         "Describes resource tables so you can write SQL: for each, its columns with inferred types (integer, real, text, json, ...), "
         + "and at detail \"full\" also null %, up to three example values, which columns are indexed, and likely join keys between tables. "
         + "Pass the resources you need (names from mirror_overview); detail is \"names\", \"summary\" (the default: columns and types) or \"full\". "
-        + "Every table also has record_id (primary key) and " + SystemColumns + "; nested objects and arrays are JSON text (json_extract, json_each). "
+        + "Every table also has record_id (primary key) and " + SystemColumns + "; " + (context.Postgres ? "nested objects and arrays are jsonb (->, ->>, jsonb_array_elements). " : "nested objects and arrays are JSON text (json_extract, json_each). ")
         + "Long answers are cut: offset pages through the resources.",
         """
         {"type":"object","properties":{
@@ -104,7 +109,7 @@ internal static class SchemaTools
             }
 
             var offset = (int)(args.OptionalInteger("offset", 0, int.MaxValue) ?? 0);
-            var store = await context.Store(ct).ConfigureAwait(false);
+            var store = await context.Reader(ct).ConfigureAwait(false);
             var description = await store.DescribeAsync(ct).ConfigureAwait(false);
             var unknown = new JsonArray();
             var matching = Match(description.Resources, wanted, unknown);
@@ -119,14 +124,16 @@ internal static class SchemaTools
             if (detail == "full")
             {
                 answer["system_columns"] = "record_id (primary key) and " + SystemColumns + " on every table; deleted records are absent";
-                answer["json"] = "Nested objects and arrays are JSON text: json_extract(col, '$.path'), col ->> '$.path', json_each(col).";
+                answer["json"] = context.Postgres
+                    ? "Nested objects and arrays are jsonb: col -> 'key', col ->> 'key', jsonb_array_elements(col)."
+                    : "Nested objects and arrays are JSON text: json_extract(col, '$.path'), col ->> '$.path', json_each(col).";
             }
 
             var budget = new AnswerBudget(context.MaxAnswerBytes, answer);
             var next = offset;
             foreach (var resource in matching.Skip(offset))
             {
-                var item = Resource(resource, detail, budget, first: next == offset, out var cut);
+                var item = Resource(context, resource, detail, budget, first: next == offset, out var cut);
                 if (!budget.TryAdd(resources, item))
                 {
                     break;
@@ -202,7 +209,7 @@ internal static class SchemaTools
     /// columns alone would pass the budget they are cut (and <paramref name="cut"/> says so), so that a table of 1,000
     /// columns still gets an answer.
     /// </summary>
-    private static JsonObject Resource(ResourceDescription resource, string detail, AnswerBudget budget, bool first, out bool cut)
+    private static JsonObject Resource(ToolContext context, ResourceDescription resource, string detail, AnswerBudget budget, bool first, out bool cut)
     {
         cut = false;
         var item = new JsonObject { ["name"] = resource.Name };
@@ -212,6 +219,11 @@ internal static class SchemaTools
         }
 
         item["rows"] = resource.RowCount;
+        if (resource.RowCountEstimated)
+        {
+            item["rows_estimated"] = true;
+        }
+
         if (detail == "names")
         {
             return item;
@@ -221,7 +233,7 @@ internal static class SchemaTools
         var payloadColumns = resource.Columns.Where(c => c.Key is not null).ToList();
         if (payloadColumns.Count >= 1_000)
         {
-            item["at_column_limit"] = "Keys first seen after the first 1,000 have no column: read them with json_extract(payload, '$.key') FROM mirror_records WHERE resource = '" + resource.Name.Replace("'", "''", StringComparison.Ordinal) + "'.";
+            item["at_column_limit"] = "Keys first seen after the first 1,000 have no column: read them with " + context.PayloadKey + " FROM mirror_records WHERE resource = '" + resource.Name.Replace("'", "''", StringComparison.Ordinal) + "'.";
         }
 
         var room = first ? budget.Remaining - ToolJson.Size(item) - 400 : long.MaxValue;
@@ -282,7 +294,9 @@ internal static class SchemaTools
         {
             cut = true;
             item["columns_omitted"] = payloadColumns.Count - shown;
-            item["columns_note"] = "Too many columns for one answer: read the rest with query: SELECT name, type FROM pragma_table_info('" + resource.Table + "').";
+            item["columns_note"] = context.Postgres
+                ? "Too many columns for one answer: read the rest with query: SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '" + resource.Table.Replace("'", "''", StringComparison.Ordinal) + "'."
+                : "Too many columns for one answer: read the rest with query: SELECT name, type FROM pragma_table_info('" + resource.Table + "').";
         }
 
         return item;

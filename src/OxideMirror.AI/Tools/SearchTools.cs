@@ -45,7 +45,7 @@ internal static class SearchTools
                 limit = MaxHits;
             }
 
-            var store = await context.Store(ct).ConfigureAwait(false);
+            var store = await context.Reader(ct).ConfigureAwait(false);
             var result = await store.SearchAsync(
                 resource,
                 text,

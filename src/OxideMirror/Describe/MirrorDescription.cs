@@ -4,13 +4,32 @@ using System.Text;
 namespace OxideMirror;
 
 /// <summary>
-/// Describes the mirror's agent-facing schema: what <see cref="MirrorStore.DescribeAsync"/> returns.
+/// Describes the mirror's agent-facing schema: what <see cref="MirrorReader.DescribeAsync"/> (and <see cref="MirrorStore.DescribeAsync"/>) returns.
 /// </summary>
 public sealed class MirrorDescription
 {
     internal MirrorDescription(IReadOnlyList<ResourceDescription> resources, IReadOnlyList<JoinKey> joinKeys, IReadOnlyDictionary<string, string> internalTables, TimeSpan queryTimeout, int maxRows, long maxBytes, IReadOnlyList<SearchIndex> searchIndexes)
+        : this(QueryDialect.Sqlite, resources, joinKeys, internalTables, queryTimeout, maxRows, maxBytes, searchIndexes)
     {
-        SearchIndexes = searchIndexes;
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="MirrorDescription"/> class: what a store's <see cref="MirrorReader.DescribeAsync"/> builds.</summary>
+    /// <param name="dialect">The SQL dialect the described tables are queried in.</param>
+    /// <param name="resources">Every resource, in name order.</param>
+    /// <param name="joinKeys">The likely join keys, best first.</param>
+    /// <param name="internalTables">The internal tables worth knowing, each with what it holds.</param>
+    /// <param name="queryTimeout">The time limit of one query.</param>
+    /// <param name="maxRows">The row cap of one query.</param>
+    /// <param name="maxBytes">The byte cap of one query's result.</param>
+    /// <param name="searchIndexes">The full-text search indexes, or <see langword="null"/> for none.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="resources"/>, <paramref name="joinKeys"/> or <paramref name="internalTables"/> is null.</exception>
+    public MirrorDescription(QueryDialect dialect, IReadOnlyList<ResourceDescription> resources, IReadOnlyList<JoinKey> joinKeys, IReadOnlyDictionary<string, string> internalTables, TimeSpan queryTimeout, int maxRows, long maxBytes, IReadOnlyList<SearchIndex>? searchIndexes = null)
+    {
+        ArgumentNullException.ThrowIfNull(resources);
+        ArgumentNullException.ThrowIfNull(joinKeys);
+        ArgumentNullException.ThrowIfNull(internalTables);
+        Dialect = dialect;
+        SearchIndexes = searchIndexes ?? [];
         Resources = resources;
         JoinKeys = joinKeys;
         InternalTables = internalTables;
@@ -18,6 +37,9 @@ public sealed class MirrorDescription
         MaxRows = maxRows;
         MaxBytes = maxBytes;
     }
+
+    /// <summary>Gets the SQL dialect the described tables are queried in.</summary>
+    public QueryDialect Dialect { get; }
 
     /// <summary>Gets every resource, in name order.</summary>
     public IReadOnlyList<ResourceDescription> Resources { get; }
@@ -46,14 +68,19 @@ public sealed class MirrorDescription
     {
         var md = new StringBuilder();
         var c = CultureInfo.InvariantCulture;
-        md.AppendLine("# Mirror schema (SQLite)");
+        var postgres = Dialect == QueryDialect.PostgreSql;
+        md.AppendLine(postgres ? "# Mirror schema (PostgreSQL)" : "# Mirror schema (SQLite)");
         md.Append(c, $"Read-only SQL, one statement per call, parameters as @name. Limits per query: {QueryTimeout.TotalSeconds:0.###} s, {MaxRows} rows, {MaxBytes / 1024} KiB; a cut result says truncated. The more values one row computes or reads, the smaller each may be: read large values in narrow queries.").AppendLine();
-        md.AppendLine("Nested objects and arrays are JSON text: use json_extract(col, '$.path') or json_each(col).");
-        md.AppendLine("Every table also has _source, _confidence (0-1), _version, _synced_at and _occurred_at (UTC ISO-8601 text); deleted records are absent.");
+        md.AppendLine(postgres
+            ? "Nested objects and arrays are jsonb: use col->'key', col->>'key' or jsonb_array_elements(col)."
+            : "Nested objects and arrays are JSON text: use json_extract(col, '$.path') or json_each(col).");
+        md.AppendLine(postgres
+            ? "Every table also has _source, _confidence (0-1), _version, _synced_at and _occurred_at (timestamptz); deleted records are absent."
+            : "Every table also has _source, _confidence (0-1), _version, _synced_at and _occurred_at (UTC ISO-8601 text); deleted records are absent.");
         foreach (var resource in Resources)
         {
             md.AppendLine();
-            md.Append(c, $"## {resource.Table} ({resource.RowCount} rows)");
+            md.Append(c, $"## {resource.Table} ({(resource.RowCountEstimated ? "about " : string.Empty)}{resource.RowCount} rows)");
             if (!string.Equals(resource.Table, resource.Name, StringComparison.Ordinal))
             {
                 md.Append(c, $" — resource \"{resource.Name}\"");
@@ -67,7 +94,7 @@ public sealed class MirrorDescription
             md.AppendLine();
             if (resource.Columns.Count(column => column.Key is not null) >= ResourceTable.MaxPayloadColumns)
             {
-                md.Append(c, $"At its limit of {ResourceTable.MaxPayloadColumns} payload columns: keys first seen after that are only in mirror_records.payload (json_extract(payload, '$.key') WHERE resource = '{resource.Name.Replace("'", "''", StringComparison.Ordinal)}').").AppendLine();
+                md.Append(c, $"At its limit of {ResourceTable.MaxPayloadColumns} payload columns: keys first seen after that are only in mirror_records.payload ({(postgres ? "payload->>'key'" : "json_extract(payload, '$.key')")} WHERE resource = '{resource.Name.Replace("'", "''", StringComparison.Ordinal)}').").AppendLine();
             }
 
             md.AppendLine("| column | type | null % | examples |");

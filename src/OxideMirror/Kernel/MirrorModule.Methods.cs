@@ -28,7 +28,7 @@ public sealed partial class MirrorModule
         MirrorErrorCodes.QueryTimeout, MirrorErrorCodes.QueryFailed, MirrorErrorCodes.SyncFailed, MirrorErrorCodes.CommandTimeout, MirrorErrorCodes.Cancelled,
         MirrorErrorCodes.InvalidDelta, MirrorErrorCodes.InvalidPage, MirrorErrorCodes.SourceFailed, MirrorErrorCodes.SourceLocked, MirrorErrorCodes.SchemaIncompatible,
         MirrorErrorCodes.StorageReadOnly, MirrorErrorCodes.StorageDiskFull, MirrorErrorCodes.StorageBusy, MirrorErrorCodes.StorageFailed,
-        MirrorErrorCodes.Failed, MirrorErrorCodes.Internal,
+        MirrorErrorCodes.NotSupported, MirrorErrorCodes.Failed, MirrorErrorCodes.Internal,
     ];
 
     private Task<JsonElement> DispatchAsync(BusCommand command, CancellationToken token)

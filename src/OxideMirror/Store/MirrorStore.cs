@@ -30,6 +30,7 @@ public sealed partial class MirrorStore : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Catalog _catalog;
     private readonly MirrorWriter _writer;
+    private readonly MirrorReader _reader;
 
     private MirrorStore(string? path, string name, StoreOpener.Opened opened, MirrorStoreOptions options)
     {
@@ -44,6 +45,7 @@ public sealed partial class MirrorStore : IAsyncDisposable
         Telemetry = new StoreTelemetry(name, options, () => _write.Records.LogPosition, opened.Catalog.SourcesSyncedAt());
         _queries = new AgentQueries(_readers, _write, opened.Catalog, options, _asOf, opened.Logger, Telemetry);
         _writer = new SqliteWriter(this);
+        _reader = new SqliteReader(this);
     }
 
     /// <summary>Gets the full path of the database file, or <see langword="null"/> for an in-memory store.</summary>
