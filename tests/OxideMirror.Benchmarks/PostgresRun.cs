@@ -97,7 +97,10 @@ internal static class PostgresRun
     {
         await using var store = await PostgresMirrorStore.OpenAsync(connectionString);
         var ids = sources.Split(',');
-        await new Syncer(store.Writer).SyncAsync(new WorkerSource("warm-" + ids[0], seed: 99, pages: 2, WorkerPageSize)); // JIT and pool
+        // Warm up to the steady state the window measures (the parent starts the child without tiered compilation, so
+        // every method is compiled once, optimised, here): pool, JIT, every path of a page.
+        await new Syncer(store.Writer).SyncAsync(new WorkerSource("warm-" + ids[0], seed: 99, pages: 40, pageSize: 50));
+        await JitSettledAsync();
         await File.WriteAllTextAsync(barrier + ".ready." + sources, "ready");
         while (!File.Exists(barrier + ".go"))
         {
@@ -106,6 +109,8 @@ internal static class PostgresRun
 
         var start = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var cpu = Environment.CpuUsage.TotalTime;
+        var jitted = System.Runtime.JitInfo.GetCompiledMethodCount();
+        var jitTime = System.Runtime.JitInfo.GetCompilationTime();
         long events = 0;
         foreach (var (id, i) in ids.Select((id, i) => (id, i)))
         {
@@ -114,8 +119,27 @@ internal static class PostgresRun
 
         var end = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var cpuMs = (Environment.CpuUsage.TotalTime - cpu).TotalMilliseconds;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"events={events} start_ms={start} end_ms={end} cpu_ms={cpuMs:0}"));
+        var jitMs = (System.Runtime.JitInfo.GetCompilationTime() - jitTime).TotalMilliseconds;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"events={events} start_ms={start} end_ms={end} cpu_ms={cpuMs:0} jit_methods={System.Runtime.JitInfo.GetCompiledMethodCount() - jitted} jit_ms={jitMs:0}"));
         return 0;
+    }
+
+    /// <summary>Waits until the JIT compiled no method for half a second (at most 10 s): the background tier-1 recompiles are done.</summary>
+    private static async Task JitSettledAsync()
+    {
+        var watch = Stopwatch.StartNew();
+        var count = System.Runtime.JitInfo.GetCompiledMethodCount();
+        while (watch.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(500);
+            var now = System.Runtime.JitInfo.GetCompiledMethodCount();
+            if (now == count)
+            {
+                return;
+            }
+
+            count = now;
+        }
     }
 
     private static async Task<double> ApplyAsync(PostgresServer server, List<List<Delta>> batches)
@@ -173,7 +197,7 @@ internal static class PostgresRun
 
         foreach (var (r, i) in results.Select((r, i) => (r, i)))
         {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  worker {i + 1} of {workers} ({jobs[i]}): {r["events"]} events in {long.Parse(r["end_ms"], CultureInfo.InvariantCulture) - long.Parse(r["start_ms"], CultureInfo.InvariantCulture)} ms, {r["cpu_ms"]} ms of the worker's CPU"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  worker {i + 1} of {workers} ({jobs[i]}): {r["events"]} events in {long.Parse(r["end_ms"], CultureInfo.InvariantCulture) - long.Parse(r["start_ms"], CultureInfo.InvariantCulture)} ms, {r["cpu_ms"]} ms of the worker's CPU ({r["jit_methods"]} methods JIT-compiled in {r["jit_ms"]} ms)"));
         }
 
         var events = results.Sum(r => long.Parse(r["events"], CultureInfo.InvariantCulture));
@@ -326,6 +350,12 @@ internal static class PostgresRun
     private static Dictionary<string, string> Child(string[] arguments)
     {
         var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, UseShellExecute = false };
+
+        // A worker runs for hours and reaches its tier-1 code; a child measured for seconds would spend most of its CPU
+        // in the JIT's background recompiles instead (with default tiering, 1,000–2,700 methods and 1–3 s of JIT inside
+        // a 60,000-event window, after any warm-up tried), and two children pay that twice on two cores. Without tiered
+        // compilation every method is compiled optimised once, in the warm-up; the child prints what the window JIT-compiled.
+        start.Environment["DOTNET_TieredCompilation"] = Environment.GetEnvironmentVariable("OXIDEMIRROR_BENCH_TIERED") is "1" ? "1" : "0";
         if (Path.GetFileName(Environment.ProcessPath!) is "dotnet" or "dotnet.exe")
         {
             start.ArgumentList.Add(typeof(PostgresRun).Assembly.Location);
