@@ -187,7 +187,7 @@ internal static class PostgresRun
         }
 
         await File.WriteAllTextAsync(barrier + ".go", "go");
-        var waits = await SampleWaitsAsync(cs, Task.WhenAll(children));
+        var (waits, backendCpuMs) = await SampleWaitsAsync(cs, Task.WhenAll(children));
         var results = await Task.WhenAll(children);
         Console.WriteLine("  the workers' backends, sampled every 20 ms: " + string.Join(", ", waits.OrderByDescending(w => w.Value).Select(w => w.Key + " " + w.Value.ToString(CultureInfo.InvariantCulture))));
         foreach (var file in Directory.GetFiles(Path.GetTempPath(), Path.GetFileName(barrier) + ".*"))
@@ -203,32 +203,79 @@ internal static class PostgresRun
         var events = results.Sum(r => long.Parse(r["events"], CultureInfo.InvariantCulture));
         var start = results.Min(r => long.Parse(r["start_ms"], CultureInfo.InvariantCulture));
         var end = results.Max(r => long.Parse(r["end_ms"], CultureInfo.InvariantCulture));
+        var clientMs = results.Sum(r => double.Parse(r["cpu_ms"], CultureInfo.InvariantCulture));
+        var clientUs = clientMs * 1000 / events;
+        var serverUs = backendCpuMs * 1000 / events;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  CPU per event: client {clientUs:0} us, server backends {serverUs:0} us; {(clientMs + backendCpuMs) / (end - start):0.00} of {Environment.ProcessorCount} cores used over the window; all cores busy with nothing else would allow {Environment.ProcessorCount * 1_000_000 / (clientUs + serverUs):0} events/s"));
         return events / ((end - start) / 1000.0);
     }
 
-    /// <summary>Counts what the database's client backends are doing (active on CPU, or their wait event) until <paramref name="done"/> completes.</summary>
-    private static async Task<Dictionary<string, int>> SampleWaitsAsync(string connectionString, Task done)
+    /// <summary>
+    /// Counts what the database's client backends are doing (active on CPU or waiting for a core, or their wait event)
+    /// until <paramref name="done"/> completes, and how much CPU they used meanwhile (user + system time from
+    /// <c>/proc/PID/stat</c>, the server running on this machine): the time of those seen at the first sample counts from
+    /// there, of those that start later from their start.
+    /// </summary>
+    private static async Task<(Dictionary<string, int> Waits, double BackendCpuMs)> SampleWaitsAsync(string connectionString, Task done)
     {
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var first = new Dictionary<int, long>();
+        var last = new Dictionary<int, long>();
+        var firstSample = true;
         await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
         await connection.OpenAsync();
         await using var sample = new NpgsqlCommand(
-            "SELECT coalesce(wait_event_type || ':' || wait_event, 'cpu') FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'", connection);
+            "SELECT pid, CASE WHEN state = 'active' THEN coalesce(wait_event_type || ':' || wait_event, 'cpu') END FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'", connection);
         while (!done.IsCompleted)
         {
             await using (var reader = await sample.ExecuteReaderAsync())
             {
                 while (await reader.ReadAsync())
                 {
-                    var key = reader.GetString(0);
-                    counts[key] = counts.GetValueOrDefault(key) + 1;
+                    var pid = reader.GetInt32(0);
+                    if (CpuTicks(pid) is { } ticks)
+                    {
+                        if (!first.ContainsKey(pid))
+                        {
+                            first[pid] = firstSample ? ticks : 0;
+                        }
+
+                        last[pid] = ticks;
+                    }
+
+                    if (!reader.IsDBNull(1))
+                    {
+                        var key = reader.GetString(1);
+                        counts[key] = counts.GetValueOrDefault(key) + 1;
+                    }
                 }
             }
 
+            firstSample = false;
             await Task.WhenAny(done, Task.Delay(20));
         }
 
-        return counts;
+        return (counts, last.Sum(p => p.Value - first[p.Key]) * 10.0); // USER_HZ is 100 on Linux
+    }
+
+    /// <summary>Gets a local process's user + system CPU time in clock ticks, or null when it is gone (or not local).</summary>
+    private static long? CpuTicks(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture); // utime, stime (fields 14 and 15)
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     private static async Task<(double PointUs, double PointRawUs, double AggMs, double AggTypedMs, double AggQueryTypedMs)> QueriesAsync(PostgresServer server)
