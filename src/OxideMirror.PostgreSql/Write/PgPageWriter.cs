@@ -279,7 +279,7 @@ internal sealed partial class PgPageWriter : IDisposable
 
         if (!_tables.TryGetValue(delta.Resource, out var table))
         {
-            table = await PgResourceTable.LoadOrCreateAsync(connection, transaction, _schema, _agentRole, delta.Resource, now, cancellationToken).ConfigureAwait(false);
+            table = await PgResourceTable.LoadOrCreateAsync(connection, transaction, _schema, _agentRole, delta.Resource, delta.Op == DeltaOp.Upsert ? delta.Payload : default, now, cancellationToken).ConfigureAwait(false);
             _tables[delta.Resource] = table;
         }
 

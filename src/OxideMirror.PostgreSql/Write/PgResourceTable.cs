@@ -43,8 +43,13 @@ internal sealed class PgResourceTable
 
     private string Qualified => PgNames.Quote(_schema) + "." + PgNames.Quote(TableName);
 
-    /// <summary>Loads the table of a resource, creating it (under the schema lock) when the resource is new.</summary>
-    public static async Task<PgResourceTable> LoadOrCreateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string schema, string agentRole, string resource, DateTimeOffset at, CancellationToken cancellationToken)
+    /// <summary>
+    /// Loads the table of a resource, creating it (under the schema lock) when the resource is new: <c>record_id</c>, a
+    /// column for each key of <paramref name="firstPayload"/> (the payload of the delta that meets the resource first,
+    /// if it has one) with a non-null value, then the system columns. A grouped query over payload columns then reads
+    /// past no system column to reach them; keys seen later are added after the system columns.
+    /// </summary>
+    public static async Task<PgResourceTable> LoadOrCreateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string schema, string agentRole, string resource, JsonElement firstPayload, DateTimeOffset at, CancellationToken cancellationToken)
     {
         if (await LoadAsync(connection, transaction, schema, resource, cancellationToken).ConfigureAwait(false) is { } found)
         {
@@ -70,12 +75,42 @@ internal sealed class PgResourceTable
 
         var tableName = DeltaRules.TableName(resource, taken, PgNames.Reserved);
         var table = new PgResourceTable(schema, resource, tableName);
+        var columnNames = new List<string>(SystemColumns);
+        var definitions = new StringBuilder();
+        if (firstPayload.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in firstPayload.EnumerateObject())
+            {
+                if (TypeOf(property.Value) is not { } type || table._columns.ContainsKey(property.Name) || table._columns.Count >= MaxPayloadColumns)
+                {
+                    continue;
+                }
+
+                var column = DeltaRules.ColumnName(property.Name, columnNames, PgNames.Reserved);
+                columnNames.Add(column);
+                table._columns[property.Name] = (column, type);
+                table._order.Add(property.Name);
+                definitions.Append(", ").Append(PgNames.Quote(column)).Append(' ').Append(type);
+            }
+        }
+
         await PgSql.ExecuteAsync(connection, transaction,
-            $"CREATE TABLE {table.Qualified} (record_id text PRIMARY KEY, _source text NOT NULL, _confidence double precision NOT NULL, _version bigint NOT NULL, _synced_at timestamptz NOT NULL, _occurred_at timestamptz NOT NULL)",
+            $"CREATE TABLE {table.Qualified} (record_id text PRIMARY KEY{definitions}, _source text NOT NULL, _confidence double precision NOT NULL, _version bigint NOT NULL, _synced_at timestamptz NOT NULL, _occurred_at timestamptz NOT NULL)",
             cancellationToken).ConfigureAwait(false);
         await PgSql.ExecuteAsync(connection, transaction,
             $"INSERT INTO {PgNames.Quote(schema)}.mirror_resources (name, table_name, first_seen_at) VALUES ($1, $2, $3)",
             cancellationToken, resource, tableName, at).ConfigureAwait(false);
+        if (table._order.Count > 0)
+        {
+            await PgSql.ExecuteAsync(connection, transaction,
+                $"INSERT INTO {PgNames.Quote(schema)}.mirror_columns (resource, key, column_name, column_type, position) SELECT $1, u.key, u.column_name, u.column_type, u.ord - 1 FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS u(key, column_name, column_type, ord)",
+                cancellationToken,
+                resource,
+                PgArrays.Text(table._order),
+                PgArrays.Text(table._order.Select(k => table._columns[k].Column).ToList()),
+                PgArrays.Text(table._order.Select(k => table._columns[k].Type).ToList())).ConfigureAwait(false);
+        }
+
         if (await PgSql.ScalarAsync(connection, transaction, "SELECT 1 FROM pg_roles WHERE rolname = $1", cancellationToken, agentRole).ConfigureAwait(false) is not null)
         {
             await PgSql.ExecuteAsync(connection, transaction, $"GRANT SELECT ON {table.Qualified} TO {PgNames.Quote(agentRole)}", cancellationToken).ConfigureAwait(false);

@@ -111,6 +111,28 @@ public sealed class ColumnTypeTests(PostgresServer server)
     }
 
     [PostgresFact]
+    public async Task ApplyPageAsync_NewResource_PutsTheFirstPayloadsColumnsBeforeTheSystemColumns_AndLaterKeysAfterThem()
+    {
+        var (store, cs) = await Mirrors.OpenAsync(server);
+        await using var _ = store;
+        await store.ApplyPageAsync(
+            [
+                Delta.Upsert("orders", "o1", Json("{\"status\": \"paid\", \"note\": null, \"items\": 2, \"user\": \"u1\"}"), "shop"),
+                Delta.Upsert("orders", "o2", Json("{\"status\": \"open\", \"gift\": true}"), "shop"),
+                Delta.Delete("orders", "o0", "shop"),
+            ],
+            LastWriteWins.Instance,
+            new CursorUpdate("shop", "p1"));
+
+        (await Mirrors.ScalarAsync(cs, "SELECT string_agg(column_name || ':' || data_type, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_schema = 'oxidemirror' AND table_name = 'orders'"))
+            .Should().Be("record_id:text,status:text,items:bigint,f_user:text,_source:text,_confidence:double precision,_version:bigint,_synced_at:timestamp with time zone,_occurred_at:timestamp with time zone,gift:boolean");
+        (await Mirrors.ScalarAsync(cs, "SELECT string_agg(key || '>' || column_name || ':' || column_type || '@' || position, ',' ORDER BY position) FROM oxidemirror.mirror_columns WHERE resource = 'orders'"))
+            .Should().Be("status>status:text@0,items>items:bigint@1,user>f_user:text@2,gift>gift:boolean@3");
+        (await Mirrors.ScalarAsync(cs, "SELECT string_agg(concat_ws('|', record_id, status, items, f_user, gift, _source), ',' ORDER BY record_id) FROM oxidemirror.orders"))
+            .Should().Be("o1|paid|2|u1|shop,o2|open|t|shop");
+    }
+
+    [PostgresFact]
     public async Task QueryAsync_BigintAndNumericColumns_AnswerWithTheNumbersTheRecordsHold()
     {
         var (store, _) = await Mirrors.OpenAsync(server);
