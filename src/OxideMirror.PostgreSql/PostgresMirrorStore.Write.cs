@@ -104,9 +104,8 @@ public sealed partial class PostgresMirrorStore
         try
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            // The page ends with its tail (commit-ordered log positions and the watchers' NOTIFY, delivered by the commit).
             var outcome = await writer.ApplyAsync(connection, transaction, deltas, strategy, cursor, passes, Now(), cancellationToken).ConfigureAwait(false);
-            // The page's tail: commit-ordered log positions and the watchers' NOTIFY, both delivered by the commit.
-            await PgLogPositions.StampAsync(connection, transaction, _q, _channel, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return outcome;
         }

@@ -16,22 +16,22 @@ internal sealed class PgRawWriter(NpgsqlConnection connection, bool copy) : IAsy
 {
     private static readonly (string Resource, string[] Columns, string[] Types)[] Tables =
     [
-        ("customers", ["name", "email", "country", "tier", "balance", "active", "notes"], ["text", "text", "text", "numeric", "numeric", "boolean", "text"]),
-        ("orders", ["customer_id", "status", "amount", "currency", "items", "placed_at", "comment"], ["text", "text", "numeric", "text", "numeric", "text", "text"]),
+        ("customers", ["name", "email", "country", "tier", "balance", "active", "notes"], ["text", "text", "text", "bigint", "numeric", "boolean", "text"]),
+        ("orders", ["customer_id", "status", "amount", "currency", "items", "placed_at", "comment"], ["text", "text", "numeric", "text", "bigint", "text", "text"]),
         ("tickets", ["customer_id", "priority", "status", "title", "labels", "body"], ["text", "text", "text", "text", "jsonb", "text"]),
     ];
 
     /// <summary>Gets whether the events are written with binary COPY rather than a multi-row insert.</summary>
     public bool Copy { get; } = copy;
 
-    /// <summary>Creates the typed tables (<c>raw_customers</c>, …) in the mirror's schema, typed as the store types them.</summary>
+    /// <summary>Creates the typed tables (<c>raw_customers</c>, …) in the mirror's schema, typed and ordered as the store makes them (integers <c>bigint</c>, amounts <c>numeric</c>; the payload's columns, then the system columns).</summary>
     public static async Task CreateTablesAsync(NpgsqlConnection connection)
     {
         foreach (var (resource, columns, types) in Tables)
         {
             var list = string.Join(", ", columns.Select((c, i) => $"{c} {types[i]}"));
             await using var create = new NpgsqlCommand(
-                $"CREATE TABLE oxidemirror.raw_{resource} (record_id text PRIMARY KEY, _source text NOT NULL, _confidence double precision NOT NULL, _version bigint NOT NULL, _synced_at timestamptz NOT NULL, _occurred_at timestamptz NOT NULL, {list})",
+                $"CREATE TABLE oxidemirror.raw_{resource} (record_id text PRIMARY KEY, {list}, _source text NOT NULL, _confidence double precision NOT NULL, _version bigint NOT NULL, _synced_at timestamptz NOT NULL, _occurred_at timestamptz NOT NULL)",
                 connection);
             await create.ExecuteNonQueryAsync();
         }

@@ -97,7 +97,10 @@ internal static class PostgresRun
     {
         await using var store = await PostgresMirrorStore.OpenAsync(connectionString);
         var ids = sources.Split(',');
-        await new Syncer(store.Writer).SyncAsync(new WorkerSource("warm-" + ids[0], seed: 99, pages: 2, WorkerPageSize)); // JIT and pool
+        // Warm up to the steady state the window measures (the parent starts the child without tiered compilation, so
+        // every method is compiled once, optimised, here): pool, JIT, every path of a page.
+        await new Syncer(store.Writer).SyncAsync(new WorkerSource("warm-" + ids[0], seed: 99, pages: 40, pageSize: 50));
+        await JitSettledAsync();
         await File.WriteAllTextAsync(barrier + ".ready." + sources, "ready");
         while (!File.Exists(barrier + ".go"))
         {
@@ -106,6 +109,8 @@ internal static class PostgresRun
 
         var start = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var cpu = Environment.CpuUsage.TotalTime;
+        var jitted = System.Runtime.JitInfo.GetCompiledMethodCount();
+        var jitTime = System.Runtime.JitInfo.GetCompilationTime();
         long events = 0;
         foreach (var (id, i) in ids.Select((id, i) => (id, i)))
         {
@@ -114,8 +119,27 @@ internal static class PostgresRun
 
         var end = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var cpuMs = (Environment.CpuUsage.TotalTime - cpu).TotalMilliseconds;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"events={events} start_ms={start} end_ms={end} cpu_ms={cpuMs:0}"));
+        var jitMs = (System.Runtime.JitInfo.GetCompilationTime() - jitTime).TotalMilliseconds;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"events={events} start_ms={start} end_ms={end} cpu_ms={cpuMs:0} jit_methods={System.Runtime.JitInfo.GetCompiledMethodCount() - jitted} jit_ms={jitMs:0}"));
         return 0;
+    }
+
+    /// <summary>Waits until the JIT compiled no method for half a second (at most 10 s): the background tier-1 recompiles are done.</summary>
+    private static async Task JitSettledAsync()
+    {
+        var watch = Stopwatch.StartNew();
+        var count = System.Runtime.JitInfo.GetCompiledMethodCount();
+        while (watch.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(500);
+            var now = System.Runtime.JitInfo.GetCompiledMethodCount();
+            if (now == count)
+            {
+                return;
+            }
+
+            count = now;
+        }
     }
 
     private static async Task<double> ApplyAsync(PostgresServer server, List<List<Delta>> batches)
@@ -163,7 +187,7 @@ internal static class PostgresRun
         }
 
         await File.WriteAllTextAsync(barrier + ".go", "go");
-        var waits = await SampleWaitsAsync(cs, Task.WhenAll(children));
+        var (waits, backendCpuMs) = await SampleWaitsAsync(cs, Task.WhenAll(children));
         var results = await Task.WhenAll(children);
         Console.WriteLine("  the workers' backends, sampled every 20 ms: " + string.Join(", ", waits.OrderByDescending(w => w.Value).Select(w => w.Key + " " + w.Value.ToString(CultureInfo.InvariantCulture))));
         foreach (var file in Directory.GetFiles(Path.GetTempPath(), Path.GetFileName(barrier) + ".*"))
@@ -173,38 +197,85 @@ internal static class PostgresRun
 
         foreach (var (r, i) in results.Select((r, i) => (r, i)))
         {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  worker {i + 1} of {workers} ({jobs[i]}): {r["events"]} events in {long.Parse(r["end_ms"], CultureInfo.InvariantCulture) - long.Parse(r["start_ms"], CultureInfo.InvariantCulture)} ms, {r["cpu_ms"]} ms of the worker's CPU"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  worker {i + 1} of {workers} ({jobs[i]}): {r["events"]} events in {long.Parse(r["end_ms"], CultureInfo.InvariantCulture) - long.Parse(r["start_ms"], CultureInfo.InvariantCulture)} ms, {r["cpu_ms"]} ms of the worker's CPU ({r["jit_methods"]} methods JIT-compiled in {r["jit_ms"]} ms)"));
         }
 
         var events = results.Sum(r => long.Parse(r["events"], CultureInfo.InvariantCulture));
         var start = results.Min(r => long.Parse(r["start_ms"], CultureInfo.InvariantCulture));
         var end = results.Max(r => long.Parse(r["end_ms"], CultureInfo.InvariantCulture));
+        var clientMs = results.Sum(r => double.Parse(r["cpu_ms"], CultureInfo.InvariantCulture));
+        var clientUs = clientMs * 1000 / events;
+        var serverUs = backendCpuMs * 1000 / events;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  CPU per event: client {clientUs:0} us, server backends {serverUs:0} us; {(clientMs + backendCpuMs) / (end - start):0.00} of {Environment.ProcessorCount} cores used over the window; all cores busy with nothing else would allow {Environment.ProcessorCount * 1_000_000 / (clientUs + serverUs):0} events/s"));
         return events / ((end - start) / 1000.0);
     }
 
-    /// <summary>Counts what the database's client backends are doing (active on CPU, or their wait event) until <paramref name="done"/> completes.</summary>
-    private static async Task<Dictionary<string, int>> SampleWaitsAsync(string connectionString, Task done)
+    /// <summary>
+    /// Counts what the database's client backends are doing (active on CPU or waiting for a core, or their wait event)
+    /// until <paramref name="done"/> completes, and how much CPU they used meanwhile (user + system time from
+    /// <c>/proc/PID/stat</c>, the server running on this machine): the time of those seen at the first sample counts from
+    /// there, of those that start later from their start.
+    /// </summary>
+    private static async Task<(Dictionary<string, int> Waits, double BackendCpuMs)> SampleWaitsAsync(string connectionString, Task done)
     {
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var first = new Dictionary<int, long>();
+        var last = new Dictionary<int, long>();
+        var firstSample = true;
         await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
         await connection.OpenAsync();
         await using var sample = new NpgsqlCommand(
-            "SELECT coalesce(wait_event_type || ':' || wait_event, 'cpu') FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'", connection);
+            "SELECT pid, CASE WHEN state = 'active' THEN coalesce(wait_event_type || ':' || wait_event, 'cpu') END FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'", connection);
         while (!done.IsCompleted)
         {
             await using (var reader = await sample.ExecuteReaderAsync())
             {
                 while (await reader.ReadAsync())
                 {
-                    var key = reader.GetString(0);
-                    counts[key] = counts.GetValueOrDefault(key) + 1;
+                    var pid = reader.GetInt32(0);
+                    if (CpuTicks(pid) is { } ticks)
+                    {
+                        if (!first.ContainsKey(pid))
+                        {
+                            first[pid] = firstSample ? ticks : 0;
+                        }
+
+                        last[pid] = ticks;
+                    }
+
+                    if (!reader.IsDBNull(1))
+                    {
+                        var key = reader.GetString(1);
+                        counts[key] = counts.GetValueOrDefault(key) + 1;
+                    }
                 }
             }
 
+            firstSample = false;
             await Task.WhenAny(done, Task.Delay(20));
         }
 
-        return counts;
+        return (counts, last.Sum(p => p.Value - first[p.Key]) * 10.0); // USER_HZ is 100 on Linux
+    }
+
+    /// <summary>Gets a local process's user + system CPU time in clock ticks, or null when it is gone (or not local).</summary>
+    private static long? CpuTicks(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture); // utime, stime (fields 14 and 15)
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     private static async Task<(double PointUs, double PointRawUs, double AggMs, double AggTypedMs, double AggQueryTypedMs)> QueriesAsync(PostgresServer server)
@@ -326,6 +397,12 @@ internal static class PostgresRun
     private static Dictionary<string, string> Child(string[] arguments)
     {
         var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, UseShellExecute = false };
+
+        // A worker runs for hours and reaches its tier-1 code; a child measured for seconds would spend most of its CPU
+        // in the JIT's background recompiles instead (with default tiering, 1,000–2,700 methods and 1–3 s of JIT inside
+        // a 60,000-event window, after any warm-up tried), and two children pay that twice on two cores. Without tiered
+        // compilation every method is compiled optimised once, in the warm-up; the child prints what the window JIT-compiled.
+        start.Environment["DOTNET_TieredCompilation"] = Environment.GetEnvironmentVariable("OXIDEMIRROR_BENCH_TIERED") is "1" ? "1" : "0";
         if (Path.GetFileName(Environment.ProcessPath!) is "dotnet" or "dotnet.exe")
         {
             start.ArgumentList.Add(typeof(PostgresRun).Assembly.Location);

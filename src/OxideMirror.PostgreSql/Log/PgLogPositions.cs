@@ -1,55 +1,31 @@
 using System.Security.Cryptography;
 using System.Text;
-using Npgsql;
-using NpgsqlTypes;
 
 namespace OxideMirror.PostgreSql;
 
 /// <summary>
-/// Hands out the log's commit-ordered positions: the write path's one call at the end of a page's transaction. It locks
-/// the one row of <c>mirror_log_head</c> (held until the page commits), numbers the page's events after the head in
-/// insert order, moves the head, and queues a <c>NOTIFY</c> that PostgreSQL delivers when the page commits. Only this
-/// tail is serialised between workers; the page's deltas are written concurrently before it.
+/// Hands out the log's commit-ordered positions. A page's events are inserted by the last statement of its transaction,
+/// which first moves the one row of <c>mirror_log_head</c> on by the page's event count — taking that row's lock, held
+/// until the page commits — and numbers the events after the old head in page order; the same statement queues a
+/// <c>NOTIFY</c> that PostgreSQL delivers when the page commits. A page waiting for another's tail moves the head that
+/// page committed (a read-committed update re-reads the row it waited for), so positions follow commit order and every
+/// committed snapshot holds a prefix of them. Only this tail — one multi-row insert and the commit — is serialised
+/// between workers; the rest of a page is written concurrently before it, and no event row is written twice.
 /// </summary>
 internal static class PgLogPositions
 {
     /// <summary>
-    /// Positions the page's events (those of this transaction: every committed event has its position already, and other
-    /// pages' are invisible until they commit) and notifies the log's channel. A page that logged no event locks nothing.
+    /// Gets the tail statement: <c>$1</c>–<c>$14</c> the events' columns (arrays in page order, <c>$9</c> now, <c>$10</c>
+    /// the strategy), <c>$15</c> their count, <c>$16</c> the notify channel. Applied times follow positions: an event is
+    /// never applied earlier than the log's last, across workers whose clocks differ.
     /// </summary>
-    /// <returns>The head after the page, or <see langword="null"/> when the page logged no event.</returns>
-    public static async Task<long?> StampAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string quotedSchema, string channel, CancellationToken cancellationToken)
-    {
-        // The lock: after waiting for another page's tail, FOR UPDATE reads the head that page committed.
-        long head;
-        object? lastAppliedAt;
-        await using (var command = PgSql.Command(connection, transaction,
-            $"SELECT position, applied_at FROM {quotedSchema}.mirror_log_head WHERE EXISTS (SELECT 1 FROM {quotedSchema}.mirror_events WHERE position IS NULL) FOR UPDATE"))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
-            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                return null;
-            }
-
-            head = reader.GetInt64(0);
-            lastAppliedAt = reader.IsDBNull(1) ? DBNull.Value : reader.GetFieldValue<DateTime>(1);
-        }
-
-        // Applied times follow positions (never earlier than the log's last), across workers whose clocks differ.
-        var moved = await PgSql.ScalarAsync(connection, transaction,
-            $"WITH stamped AS (UPDATE {quotedSchema}.mirror_events e SET position = $1 + p.n, applied_at = greatest(e.applied_at, $2) " +
-            $"FROM (SELECT seq, row_number() OVER (ORDER BY seq) AS n FROM {quotedSchema}.mirror_events WHERE position IS NULL) p " +
-            "WHERE e.seq = p.seq RETURNING e.position, e.applied_at), " +
-            $"moved AS (UPDATE {quotedSchema}.mirror_log_head h SET position = s.position, applied_at = s.applied_at " +
-            "FROM (SELECT max(position) AS position, max(applied_at) AS applied_at FROM stamped) s RETURNING h.position) " +
-            "SELECT position FROM moved, pg_notify($3, position::text)",
-            cancellationToken,
-            head,
-            new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = lastAppliedAt },
-            channel).ConfigureAwait(false);
-        return Convert.ToInt64(moved, System.Globalization.CultureInfo.InvariantCulture);
-    }
+    public static string InsertEvents(string quotedSchema) =>
+        $"WITH head AS (UPDATE {quotedSchema}.mirror_log_head SET position = position + $15, applied_at = greatest(applied_at, $9) RETURNING position - $15 AS base, position, applied_at), " +
+        $"logged AS (INSERT INTO {quotedSchema}.mirror_events (resource, record_id, op, payload, merged_payload, source, confidence, occurred_at, applied_at, applied, decision, strategy, delta_id, version, position) " +
+        "SELECT u.resource, u.record_id, u.op, u.payload, u.merged_payload, u.source, u.confidence, u.occurred_at, head.applied_at, u.applied, u.decision, $10, u.delta_id, u.version, head.base + u.ord " +
+        "FROM head, unnest($1::text[], $2::text[], $3::text[], $4::json[], $5::json[], $6::text[], $7::float8[], $8::timestamptz[], $11::bool[], $12::text[], $13::text[], $14::int8[]) " +
+        "WITH ORDINALITY AS u(resource, record_id, op, payload, merged_payload, source, confidence, occurred_at, applied, decision, delta_id, version, ord) ORDER BY u.ord RETURNING 1) " +
+        "SELECT pg_notify($16, position::text) FROM head";
 
     /// <summary>
     /// Gets the channel a mirror's commits are notified on: <c>oxidemirror.</c> and the schema, or a hash of a schema too

@@ -31,7 +31,7 @@ internal sealed partial class PgPageWriter
         };
     }
 
-    /// <summary>Sends the queued events, records and resource rows as one batch.</summary>
+    /// <summary>Sends the queued records and resource rows as one batch (the events wait for the page's tail, <see cref="AddEventsTail"/>).</summary>
     private async Task FlushAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(connection, transaction);
@@ -43,11 +43,11 @@ internal sealed partial class PgPageWriter
     }
 
     /// <summary>
-    /// Adds the queued writes to <paramref name="batch"/> and forgets them: the events in page order (one multi-row
-    /// insert, so their positions follow the page), each record's last state (one multi-row upsert), each resource
-    /// table's rows.
+    /// Adds the page's tail to <paramref name="batch"/>, as its last statement: the page's events in page order, inserted
+    /// with their commit-ordered positions (<see cref="PgLogPositions"/>) in the statement that takes and moves the log
+    /// head, and the watchers' <c>NOTIFY</c>. A page that logged no event adds nothing and locks nothing.
     /// </summary>
-    private void AddPendingWrites(NpgsqlBatch batch, DateTimeOffset now)
+    private void AddEventsTail(NpgsqlBatch batch, DateTimeOffset now)
     {
         if (_events.Count > 0)
         {
@@ -74,11 +74,7 @@ internal sealed partial class PgPageWriter
                 versions.Add(decision.Version);
             }
 
-            var events = new NpgsqlBatchCommand(
-                $"INSERT INTO {_q}.mirror_events (resource, record_id, op, payload, merged_payload, source, confidence, occurred_at, applied_at, applied, decision, strategy, delta_id, version) " +
-                "SELECT u.resource, u.record_id, u.op, u.payload, u.merged_payload, u.source, u.confidence, u.occurred_at, $9, u.applied, u.decision, $10, u.delta_id, u.version " +
-                "FROM unnest($1::text[], $2::text[], $3::text[], $4::json[], $5::json[], $6::text[], $7::float8[], $8::timestamptz[], $11::bool[], $12::text[], $13::text[], $14::int8[]) " +
-                "WITH ORDINALITY AS u(resource, record_id, op, payload, merged_payload, source, confidence, occurred_at, applied, decision, delta_id, version, ord) ORDER BY u.ord");
+            var events = new NpgsqlBatchCommand(PgLogPositions.InsertEvents(_q));
             events.Parameters.Add(PgArrays.Text(resources));
             events.Parameters.Add(PgArrays.Text(recordIds));
             events.Parameters.Add(PgArrays.Text(ops));
@@ -93,10 +89,19 @@ internal sealed partial class PgPageWriter
             events.Parameters.Add(PgArrays.Text(decisions));
             events.Parameters.Add(PgArrays.Text(deltaIds));
             events.Parameters.Add(PgArrays.Bigint(versions));
+            events.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bigint, Value = (long)n });
+            events.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = _channel });
             batch.BatchCommands.Add(events);
             _events.Clear();
         }
+    }
 
+    /// <summary>
+    /// Adds the queued writes but the events to <paramref name="batch"/> and forgets them: each record's last state (one
+    /// multi-row upsert), each resource table's rows.
+    /// </summary>
+    private void AddPendingWrites(NpgsqlBatch batch, DateTimeOffset now)
+    {
         if (_recordWrites.Count > 0)
         {
             var n = _recordWrites.Count;

@@ -16,6 +16,7 @@ internal sealed partial class PgPageWriter : IDisposable
     private readonly string _schema;
     private readonly string _q;
     private readonly string _agentRole;
+    private readonly string _channel;
     private readonly DeltaRules _rules;
     private readonly Dictionary<string, PgResourceTable> _tables = new(StringComparer.Ordinal);
     private readonly HashSet<(string Resource, string Source)> _feeds = [];
@@ -31,6 +32,7 @@ internal sealed partial class PgPageWriter : IDisposable
         _schema = options.Schema;
         _q = PgNames.Quote(options.Schema);
         _agentRole = options.AgentRoleName;
+        _channel = PgLogPositions.Channel(options.Schema);
         _rules = new DeltaRules(options.MaxPayloadBytes);
     }
 
@@ -66,8 +68,10 @@ internal sealed partial class PgPageWriter : IDisposable
     /// Applies a checked page inside <paramref name="transaction"/>, which the caller commits. The page's records are
     /// read (and locked) in one query, its new records' advisory locks taken in one more, every delta decided in order
     /// in memory (a record met twice sees the first delta's result; a delta id met twice is a duplicate), and the writes
-    /// sent as one batch of multi-row statements; a column to add or widen, or a completed pass, first sends what is
-    /// queued, so each statement sees what the deltas before it wrote.
+    /// sent as one batch of multi-row statements; a column to add or widen, or a completed pass, first sends the queued
+    /// record and table rows, so each statement sees what the deltas before it wrote. The page's events go last, in
+    /// the statement that hands out their log positions (the page's tail, <see cref="PgLogPositions"/>): the caller
+    /// only commits.
     /// </summary>
     public async Task<PageOutcome> ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<Delta> deltas, IConflictStrategy strategy, CursorUpdate? cursor, IReadOnlyList<CompletedPass>? passes, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -134,6 +138,8 @@ internal sealed partial class PgPageWriter : IDisposable
             batch.BatchCommands.Add(store);
         }
 
+        // Last, so the log head's row lock it takes is held only for the events' insert and the commit.
+        AddEventsTail(batch, now);
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         return new PageOutcome(results, missing);
     }
@@ -273,7 +279,7 @@ internal sealed partial class PgPageWriter : IDisposable
 
         if (!_tables.TryGetValue(delta.Resource, out var table))
         {
-            table = await PgResourceTable.LoadOrCreateAsync(connection, transaction, _schema, _agentRole, delta.Resource, now, cancellationToken).ConfigureAwait(false);
+            table = await PgResourceTable.LoadOrCreateAsync(connection, transaction, _schema, _agentRole, delta.Resource, delta.Op == DeltaOp.Upsert ? delta.Payload : default, now, cancellationToken).ConfigureAwait(false);
             _tables[delta.Resource] = table;
         }
 

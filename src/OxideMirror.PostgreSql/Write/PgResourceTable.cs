@@ -9,9 +9,11 @@ namespace OxideMirror.PostgreSql;
 /// <summary>
 /// One resource's agent-facing table in PostgreSQL, kept in the page's transaction: <c>record_id</c> (the key), the system
 /// columns (<c>_source</c>, <c>_confidence</c>, <c>_version</c>, <c>_synced_at</c>, <c>_occurred_at</c>) and one typed
-/// column per top-level payload key seen with a non-null value: a string makes it <c>text</c>, a number <c>numeric</c>,
-/// a boolean <c>boolean</c>, an object or array <c>jsonb</c>. A value of another kind than its column's widens the column
-/// to <c>text</c> (each value then as its JSON text, a string as itself), so no payload is ever refused for its shape.
+/// column per top-level payload key seen with a non-null value: a string makes it <c>text</c>, an integer that fits 64
+/// bits <c>bigint</c>, any other number <c>numeric</c>, a boolean <c>boolean</c>, an object or array <c>jsonb</c>. A
+/// <c>bigint</c> column meeting a fraction, an exponent or an integer past 64 bits widens to <c>numeric</c> (exact: every
+/// JSON number reads back as the same number); a value of another kind than its column's widens the column to
+/// <c>text</c> (each value then as its JSON text, a string as itself), so no payload is ever refused for its shape.
 /// Deleted records are removed. Creating a table takes the mirror's schema lock, changing a table's columns that
 /// resource's columns lock (both until the page commits), so workers on different sources that meet one new resource or
 /// key create it once; a page creating a table holds off other pages creating one until it commits.
@@ -41,8 +43,13 @@ internal sealed class PgResourceTable
 
     private string Qualified => PgNames.Quote(_schema) + "." + PgNames.Quote(TableName);
 
-    /// <summary>Loads the table of a resource, creating it (under the schema lock) when the resource is new.</summary>
-    public static async Task<PgResourceTable> LoadOrCreateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string schema, string agentRole, string resource, DateTimeOffset at, CancellationToken cancellationToken)
+    /// <summary>
+    /// Loads the table of a resource, creating it (under the schema lock) when the resource is new: <c>record_id</c>, a
+    /// column for each key of <paramref name="firstPayload"/> (the payload of the delta that meets the resource first,
+    /// if it has one) with a non-null value, then the system columns. A grouped query over payload columns then reads
+    /// past no system column to reach them; keys seen later are added after the system columns.
+    /// </summary>
+    public static async Task<PgResourceTable> LoadOrCreateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string schema, string agentRole, string resource, JsonElement firstPayload, DateTimeOffset at, CancellationToken cancellationToken)
     {
         if (await LoadAsync(connection, transaction, schema, resource, cancellationToken).ConfigureAwait(false) is { } found)
         {
@@ -68,12 +75,42 @@ internal sealed class PgResourceTable
 
         var tableName = DeltaRules.TableName(resource, taken, PgNames.Reserved);
         var table = new PgResourceTable(schema, resource, tableName);
+        var columnNames = new List<string>(SystemColumns);
+        var definitions = new StringBuilder();
+        if (firstPayload.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in firstPayload.EnumerateObject())
+            {
+                if (TypeOf(property.Value) is not { } type || table._columns.ContainsKey(property.Name) || table._columns.Count >= MaxPayloadColumns)
+                {
+                    continue;
+                }
+
+                var column = DeltaRules.ColumnName(property.Name, columnNames, PgNames.Reserved);
+                columnNames.Add(column);
+                table._columns[property.Name] = (column, type);
+                table._order.Add(property.Name);
+                definitions.Append(", ").Append(PgNames.Quote(column)).Append(' ').Append(type);
+            }
+        }
+
         await PgSql.ExecuteAsync(connection, transaction,
-            $"CREATE TABLE {table.Qualified} (record_id text PRIMARY KEY, _source text NOT NULL, _confidence double precision NOT NULL, _version bigint NOT NULL, _synced_at timestamptz NOT NULL, _occurred_at timestamptz NOT NULL)",
+            $"CREATE TABLE {table.Qualified} (record_id text PRIMARY KEY{definitions}, _source text NOT NULL, _confidence double precision NOT NULL, _version bigint NOT NULL, _synced_at timestamptz NOT NULL, _occurred_at timestamptz NOT NULL)",
             cancellationToken).ConfigureAwait(false);
         await PgSql.ExecuteAsync(connection, transaction,
             $"INSERT INTO {PgNames.Quote(schema)}.mirror_resources (name, table_name, first_seen_at) VALUES ($1, $2, $3)",
             cancellationToken, resource, tableName, at).ConfigureAwait(false);
+        if (table._order.Count > 0)
+        {
+            await PgSql.ExecuteAsync(connection, transaction,
+                $"INSERT INTO {PgNames.Quote(schema)}.mirror_columns (resource, key, column_name, column_type, position) SELECT $1, u.key, u.column_name, u.column_type, u.ord - 1 FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS u(key, column_name, column_type, ord)",
+                cancellationToken,
+                resource,
+                PgArrays.Text(table._order),
+                PgArrays.Text(table._order.Select(k => table._columns[k].Column).ToList()),
+                PgArrays.Text(table._order.Select(k => table._columns[k].Type).ToList())).ConfigureAwait(false);
+        }
+
         if (await PgSql.ScalarAsync(connection, transaction, "SELECT 1 FROM pg_roles WHERE rolname = $1", cancellationToken, agentRole).ConfigureAwait(false) is not null)
         {
             await PgSql.ExecuteAsync(connection, transaction, $"GRANT SELECT ON {table.Qualified} TO {PgNames.Quote(agentRole)}", cancellationToken).ConfigureAwait(false);
@@ -87,12 +124,12 @@ internal sealed class PgResourceTable
     {
         foreach (var property in payload.EnumerateObject())
         {
-            if (TypeOf(property.Value.ValueKind) is not { } type)
+            if (TypeOf(property.Value) is not { } type)
             {
                 continue;
             }
 
-            if (_columns.TryGetValue(property.Name, out var column) ? column.Type != type && column.Type != "text" : _columns.Count < MaxPayloadColumns)
+            if (_columns.TryGetValue(property.Name, out var column) ? Widened(column.Type, type) != column.Type : _columns.Count < MaxPayloadColumns)
             {
                 return true;
             }
@@ -106,7 +143,7 @@ internal sealed class PgResourceTable
     {
         foreach (var property in payload.EnumerateObject())
         {
-            var type = TypeOf(property.Value.ValueKind);
+            var type = TypeOf(property.Value);
             if (type is null)
             {
                 continue;
@@ -119,9 +156,9 @@ internal sealed class PgResourceTable
                     await AddColumnAsync(connection, transaction, property.Name, type, cancellationToken).ConfigureAwait(false);
                 }
             }
-            else if (column.Type != type && column.Type != "text")
+            else if (Widened(column.Type, type) != column.Type)
             {
-                await WidenAsync(connection, transaction, property.Name, cancellationToken).ConfigureAwait(false);
+                await WidenAsync(connection, transaction, property.Name, type, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -288,21 +325,23 @@ internal sealed class PgResourceTable
         _order.Add(key);
     }
 
-    private async Task WidenAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string key, CancellationToken cancellationToken)
+    /// <summary>Widens a column to hold a value of type <paramref name="valueType"/> as well as the values it holds (after another worker's widening, maybe to nothing).</summary>
+    private async Task WidenAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string key, string valueType, CancellationToken cancellationToken)
     {
         await LockColumnsAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
         await LoadColumnsAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
         var (column, type) = _columns[key];
-        if (type == "text")
+        var widened = Widened(type, valueType);
+        if (widened == type)
         {
             return;
         }
 
         var name = PgNames.Quote(column);
-        await PgSql.ExecuteAsync(connection, transaction, $"ALTER TABLE {Qualified} ALTER COLUMN {name} TYPE text USING {name}::text", cancellationToken).ConfigureAwait(false);
+        await PgSql.ExecuteAsync(connection, transaction, $"ALTER TABLE {Qualified} ALTER COLUMN {name} TYPE {widened} USING {name}::{widened}", cancellationToken).ConfigureAwait(false);
         await PgSql.ExecuteAsync(connection, transaction,
-            $"UPDATE {PgNames.Quote(_schema)}.mirror_columns SET column_type = 'text' WHERE resource = $1 AND key = $2", cancellationToken, Resource, key).ConfigureAwait(false);
-        _columns[key] = (column, "text");
+            $"UPDATE {PgNames.Quote(_schema)}.mirror_columns SET column_type = $3 WHERE resource = $1 AND key = $2", cancellationToken, Resource, key, widened).ConfigureAwait(false);
+        _columns[key] = (column, widened);
     }
 
     private Task<int> LockColumnsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
@@ -311,14 +350,43 @@ internal sealed class PgResourceTable
     private static Task<int> LockSchemaAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string schema, CancellationToken cancellationToken) =>
         PgSql.ExecuteAsync(connection, transaction, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", cancellationToken, PgLocks.SchemaKey(schema));
 
-    private static string? TypeOf(JsonValueKind kind) => kind switch
+    /// <summary>Gets the column type a value makes: <c>text</c>, <c>bigint</c> (an integer written without fraction or exponent that fits 64 bits), <c>numeric</c>, <c>boolean</c>, <c>jsonb</c>; null for null.</summary>
+    internal static string? TypeOf(JsonElement value) => value.ValueKind switch
     {
         JsonValueKind.String => "text",
-        JsonValueKind.Number => "numeric",
+        JsonValueKind.Number => value.TryGetInt64(out _) && IsPlainInteger(value.GetRawText()) ? "bigint" : "numeric",
         JsonValueKind.True or JsonValueKind.False => "boolean",
         JsonValueKind.Object or JsonValueKind.Array => "jsonb",
         _ => null,
     };
+
+    /// <summary>
+    /// Gets the type a column of type <paramref name="column"/> must have to hold a value of type <paramref name="value"/>
+    /// too: the column's own when it holds it already (<c>numeric</c> holds <c>bigint</c>'s integers, <c>text</c> every
+    /// value's text), <c>numeric</c> for a <c>bigint</c> column meeting a <c>numeric</c> value, else <c>text</c>.
+    /// </summary>
+    internal static string Widened(string column, string value) => (column, value) switch
+    {
+        _ when column == value => column,
+        ("text", _) => "text",
+        ("numeric", "bigint") => "numeric",
+        ("bigint", "numeric") => "numeric",
+        _ => "text",
+    };
+
+    /// <summary>Gets whether a JSON number is written as digits only (an optional minus, no fraction, no exponent), so that it reads back from <c>bigint</c> as written.</summary>
+    private static bool IsPlainInteger(string raw)
+    {
+        for (var i = raw.StartsWith('-') ? 1 : 0; i < raw.Length; i++)
+        {
+            if (!char.IsAsciiDigit(raw[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>
     /// Gets the text a value is written as: a string as itself, a boolean as <c>true</c>/<c>false</c>, a number, object or

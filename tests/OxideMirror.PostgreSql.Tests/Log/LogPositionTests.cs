@@ -17,8 +17,8 @@ public sealed class LogPositionTests(PostgresServer server)
         await store.ApplyPageAsync([Item("a", "seed"), Delta.Upsert("items", "a1", new { id = "a1", n = 1 }, "a").At(T0)], LastWriteWins.Instance); // creates the table both pages write
         var seeded = await store.GetPositionAsync();
 
-        // Page "a" inserts its events, then waits inside its transaction for the resource row of a1, which this test holds
-        // locked, while page "b" inserts and commits.
+        // Page "a" starts first, then waits inside its transaction for the resource row of a1, which this test holds
+        // locked, while page "b" writes and commits.
         await using var holder = new NpgsqlConnection(cs);
         await holder.OpenAsync();
         await using var hold = await holder.BeginTransactionAsync();
@@ -31,7 +31,7 @@ public sealed class LogPositionTests(PostgresServer server)
         await late;
         var second = await store.GetChangesAsync(first.Position);
 
-        (await Mirrors.ScalarAsync(cs, $"SELECT string_agg(record_id, ',' ORDER BY seq) FROM oxidemirror.mirror_events WHERE position > {seeded}")).Should().Be("a1,a2,b1", "page a's events were inserted before b1's");
+        (await Mirrors.ScalarAsync(cs, $"SELECT string_agg(record_id, ',' ORDER BY seq) FROM oxidemirror.mirror_events WHERE position > {seeded}")).Should().Be("b1,a1,a2", "a page's events are inserted by its tail, after every write of the page");
         first.Changes.Select(c => c.RecordId).Should().Equal("b1");
         second.Changes.Select(c => c.RecordId).Should().Equal("a1", "a2");
         second.Changes[0].LastPosition.Should().BeGreaterThan(first.Position, "a page's positions are handed out when it commits");
@@ -90,7 +90,31 @@ public sealed class LogPositionTests(PostgresServer server)
     }
 
     [PostgresFact]
-    public async Task StampAsync_PagesThatLogNothing_LeaveTheHead_AndTimesNeverGoBackAcrossWorkers()
+    public async Task ApplyPageAsync_AnotherPagesTailNotYetCommitted_WaitsForIt_AndGetsThePositionsAfterIt()
+    {
+        var (store, cs) = await Mirrors.OpenAsync(server, agentRole: false);
+        await using var _ = store;
+        await store.ApplyPageAsync([Item("a", "a1"), Item("a", "a2")], LastWriteWins.Instance);
+
+        // The test holds the log head's row lock, as a page does from its tail until it commits.
+        await using var holder = new NpgsqlConnection(cs);
+        await holder.OpenAsync();
+        await using var hold = await holder.BeginTransactionAsync();
+        await new NpgsqlCommand("SELECT position FROM oxidemirror.mirror_log_head FOR UPDATE", holder, hold).ExecuteScalarAsync();
+        var waiting = Task.Run(() => store.ApplyPageAsync([Item("b", "b1"), Item("b", "b2")], LastWriteWins.Instance));
+        await WaitForALockWaitAsync(cs, waiting);
+
+        (await Mirrors.ScalarAsync(cs, "SELECT wait_event_type || ':' || wait_event FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' LIMIT 1")).Should().Be("Lock:transactionid", "the page waits for the head's row, not for anything before its tail");
+        (await store.GetPositionAsync()).Should().Be(2);
+        await hold.CommitAsync();
+        await waiting;
+
+        (await store.GetChangesAsync(0)).Changes.Select(c => $"{c.RecordId}@{c.LastPosition}").Should().Equal("a1@1", "a2@2", "b1@3", "b2@4");
+        (await store.GetPositionAsync()).Should().Be(4);
+    }
+
+    [PostgresFact]
+    public async Task ApplyPageAsync_PagesThatLogNothing_LeaveTheHead_AndTimesNeverGoBackAcrossWorkers()
     {
         var (store, cs) = await Mirrors.OpenAsync(server, o => o.TimeProvider = new OxideMirror.Contract.Tests.ManualClock(T0.AddHours(1)), agentRole: false);
         await using var _ = store;
