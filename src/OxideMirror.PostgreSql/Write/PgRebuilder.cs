@@ -50,7 +50,8 @@ internal static class PgRebuilder
         foreach (var resource in resources)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var table = await PgResourceTable.LoadOrCreateAsync(connection, transaction, schema, agentRole, resource, at, cancellationToken).ConfigureAwait(false);
+            // Every listed resource has its table already: no first payload is needed to create one.
+            var table = await PgResourceTable.LoadOrCreateAsync(connection, transaction, schema, agentRole, resource, firstPayload: default, at, cancellationToken).ConfigureAwait(false);
             await PgSql.ExecuteAsync(connection, transaction, $"DELETE FROM {q}.{PgNames.Quote(table.TableName)}", cancellationToken).ConfigureAwait(false);
             await FillAsync(connection, transaction, q, table, cancellationToken).ConfigureAwait(false);
         }
