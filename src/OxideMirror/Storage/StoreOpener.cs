@@ -146,8 +146,7 @@ internal static class StoreOpener
     {
         using var command = writer.CreateCommand();
         var busy = (long)busyTimeout.TotalMilliseconds;
-        // The automatic checkpoint stays only where WalCheckpointer cannot set its commit hook, which replaces it.
-        command.CommandText = $"PRAGMA busy_timeout = {busy}; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = {WalCheckpointer.DefaultBackgroundPages};";
+        command.CommandText = $"PRAGMA busy_timeout = {busy}; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 16384;";
         command.ExecuteNonQuery();
         if (file)
         {

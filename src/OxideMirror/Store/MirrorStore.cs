@@ -60,9 +60,6 @@ public sealed partial class MirrorStore : IAsyncDisposable
     /// <summary>Gets the store's telemetry: the instruments it and its syncers record on, and what its gauges read.</summary>
     internal StoreTelemetry Telemetry { get; }
 
-    /// <summary>Gets the file store's background WAL checkpoint, or <see langword="null"/>.</summary>
-    internal WalCheckpointer? Checkpointer => _write.Checkpointer;
-
     /// <summary>Gets the options the store was opened with.</summary>
     public MirrorStoreOptions Options => _options;
 

@@ -89,9 +89,6 @@ public sealed class MirrorStoreOptions
     /// <value>The default is 2,048; it must be between 1 and 1,048,576.</value>
     public int RecordedQueryTextLength { get; set; } = 2048;
 
-    /// <summary>Gets or sets the WAL size, in pages, at which a file store checkpoints in the background (tests lower it).</summary>
-    internal int WalCheckpointPages { get; set; } = WalCheckpointer.DefaultBackgroundPages;
-
     internal void Validate()
     {
         if (RecordedQueryTextLength is < 1 or > 1024 * 1024)

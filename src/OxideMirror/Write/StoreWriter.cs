@@ -9,14 +9,13 @@ namespace OxideMirror;
 /// <c>mirror_events</c>, <c>mirror_records</c>, <c>mirror_cursors</c> and the resource tables. Every write runs through
 /// <see cref="WriteAsync{T}"/> (gate, <c>BEGIN IMMEDIATE</c>, work, <c>COMMIT</c>; on failure a rollback, a reset of the
 /// apply path's caches and a storage error naming the file), or, for work SQLite cannot run in a transaction, through
-/// <see cref="ExclusiveAsync{T}"/>. A file's WAL is checkpointed by its <see cref="WalCheckpointer"/>. It completes the commit signal watchers wait for, counts compaction steps for time
+/// <see cref="ExclusiveAsync{T}"/>. It completes the commit signal watchers wait for, counts compaction steps for time
 /// travel, and serialises maintenance (<see cref="MaintainAsync{T}"/>). Thread-safe.
 /// </summary>
 [SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "CloseAsync closes the connection; the gates stay undisposed, as before, so a caller still waiting on one when the store closes gets the store's ObjectDisposedException, not the semaphore's.")]
 internal sealed partial class StoreWriter
 {
     private readonly SqliteConnection _connection;
-    private readonly WalCheckpointer? _checkpointer;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly SemaphoreSlim _maintenance = new(1, 1);
     private readonly TimeProvider _time;
@@ -51,11 +50,6 @@ internal sealed partial class StoreWriter
         Catalog = catalog;
         Records = new RecordWriter(connection, catalog, options.MaxPayloadBytes);
         _lastAppliedAt = EventLog.LastAppliedAt(connection);
-        if (path is not null)
-        {
-            var own = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWrite, Pooling = false };
-            _checkpointer = WalCheckpointer.Start(connection, own.ToString(), options.WalCheckpointPages, HoldWritesAsync, ReleaseWrites, logger);
-        }
     }
 
     /// <summary>Gets the catalog that commits publish to.</summary>
@@ -223,8 +217,19 @@ internal sealed partial class StoreWriter
         {
             closing();
             Records.Dispose();
-            _checkpointer?.Dispose();
-            TruncateWal();
+            if (IsFile)
+            {
+                try
+                {
+                    using var checkpoint = _connection.CreateCommand();
+                    checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+                    checkpoint.ExecuteNonQuery();
+                }
+                catch (SqliteException ex)
+                {
+                    StoreLog.CheckpointFailed(_logger, ex.SqliteErrorCode);
+                }
+            }
 
             _connection.Dispose();
         }
@@ -234,21 +239,6 @@ internal sealed partial class StoreWriter
         }
 
         return true;
-    }
-
-    /// <summary>Gets the file store's background checkpoint, or <see langword="null"/> (in memory, or where it cannot run).</summary>
-    public WalCheckpointer? Checkpointer => _checkpointer;
-
-    /// <summary>
-    /// Checkpoints a file's whole WAL into the database and truncates it, after a background checkpoint in progress; call
-    /// it holding the write gate. Does nothing in memory; a failure is logged, since the WAL stays valid.
-    /// </summary>
-    public void TruncateWal()
-    {
-        if (IsFile)
-        {
-            WalCheckpointer.Truncate(_checkpointer, _connection, _logger);
-        }
     }
 
     /// <summary>Logs a storage failure of the store's own work and builds the exception that names the file and the fix.</summary>

@@ -87,8 +87,7 @@ internal sealed class LogCompactor : IDisposable
                         if (policy.ReclaimSpace)
                         {
                             var rowids = SearchIndexes.RowidMarks(connection);
-                            Vacuum(connection);
-                            writer.TruncateWal();
+                            Vacuum(connection, writer.IsFile);
                             SearchIndexes.RebuildIfRenumbered(connection, rowids);
                         }
 
@@ -201,12 +200,17 @@ internal sealed class LogCompactor : IDisposable
         return removed;
     }
 
-    /// <summary>Rewrites the database without its free pages.</summary>
-    public static void Vacuum(SqliteConnection connection)
+    /// <summary>Rewrites the database without its free pages, then (for a file) checkpoints the WAL and truncates it.</summary>
+    public static void Vacuum(SqliteConnection connection, bool file)
     {
         using var command = connection.CreateCommand();
         command.CommandText = "VACUUM";
         command.ExecuteNonQuery();
+        if (file)
+        {
+            command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+            command.ExecuteNonQuery();
+        }
     }
 
     public void Dispose()

@@ -4,8 +4,7 @@ namespace OxideMirror;
 
 /// <summary>
 /// The few SQLite entry points SQLitePCLRaw does not wrap, called on the same native library it loads (e_sqlite3, the
-/// library Microsoft.Data.Sqlite bundles): the query sandbox's allocator and file system (<see cref="SqliteSetup"/> checks
-/// that both really are one library) and the writer's commit hook (<see cref="WalCheckpointer"/>).
+/// library Microsoft.Data.Sqlite bundles). <see cref="SqliteSetup"/> checks that both really are one library.
 /// </summary>
 internal static unsafe partial class NativeMethods
 {
@@ -32,13 +31,6 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(Library, EntryPoint = "sqlite3_file_control")]
     public static partial int FileControl(nint db, byte* database, int op, void* argument);
-
-    /// <summary>Sets the connection's commit hook in WAL mode (replacing its automatic checkpoint); returns the previous argument.</summary>
-    [LibraryImport(Library, EntryPoint = "sqlite3_wal_hook")]
-    public static partial void* WalHook(nint db, delegate* unmanaged<void*, nint, byte*, int, int> callback, void* argument);
-
-    [LibraryImport(Library, EntryPoint = "sqlite3_wal_checkpoint_v2")]
-    public static partial int WalCheckpoint(nint db, byte* database, int mode, int* logFrames, int* checkpointedFrames);
 
     /// <summary>Calls <c>sqlite3_config(op, argument)</c> for an option that takes one pointer.</summary>
     public static int Config(int op, void* argument) =>
