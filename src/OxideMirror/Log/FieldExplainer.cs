@@ -94,17 +94,7 @@ internal static class FieldExplainer
             }
             else
             {
-                fields.Add(new FieldProvenance
-                {
-                    Field = property.Name,
-                    Value = property.Value.Clone(),
-                    Source = record.Source,
-                    Position = 0,
-                    Decision = ApplyDecision.Snapshot,
-                    Confidence = record.Confidence,
-                    OccurredAt = record.OccurredAt,
-                    AppliedAt = record.LastSyncedAt,
-                });
+                fields.Add(FromSnapshot(property, record));
             }
         }
 
@@ -134,4 +124,20 @@ internal static class FieldExplainer
             }
         }
     }
+
+    /// <summary>
+    /// The provenance of a field no retained event explains: a compaction snapshot (or the oldest retained state) set it,
+    /// so it is attributed to the record's own source and times at position 0. Both explainers use this rule.
+    /// </summary>
+    internal static FieldProvenance FromSnapshot(JsonProperty property, MirroredRecord record) => new()
+    {
+        Field = property.Name,
+        Value = property.Value.Clone(),
+        Source = record.Source,
+        Position = 0,
+        Decision = ApplyDecision.Snapshot,
+        Confidence = record.Confidence,
+        OccurredAt = record.OccurredAt,
+        AppliedAt = record.LastSyncedAt,
+    };
 }

@@ -80,17 +80,7 @@ internal static class HistoryExplainer
                         OccurredAt = owner.OccurredAt,
                         AppliedAt = owner.AppliedAt,
                     }
-                    : new FieldProvenance
-                    {
-                        Field = property.Name,
-                        Value = property.Value.Clone(),
-                        Source = record.Source,
-                        Position = 0,
-                        Decision = ApplyDecision.Snapshot,
-                        Confidence = record.Confidence,
-                        OccurredAt = record.OccurredAt,
-                        AppliedAt = record.LastSyncedAt,
-                    });
+                    : FieldExplainer.FromSnapshot(property, record));
             }
         }
 
