@@ -130,104 +130,142 @@ public sealed partial class PostgresMirrorStore
 
         await using (connection.ConfigureAwait(false))
         {
-            await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
-            var ms = ((long)Math.Ceiling(timeout.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture);
-            await PgSql.ExecuteAsync(connection, transaction,
-                $"SET TRANSACTION READ ONLY; SET LOCAL statement_timeout = {ms}; SET LOCAL lock_timeout = {ms}; SET LOCAL idle_in_transaction_session_timeout = {ms}; " +
-                $"SET LOCAL work_mem = {_options.QueryWorkMemKb.ToString(CultureInfo.InvariantCulture)}; SET LOCAL search_path = {_q}",
-                cancellationToken).ConfigureAwait(false);
-
-            await using var command = new NpgsqlCommand(text, connection, transaction)
-            {
-                // Every value comes back as text, read in bounded chunks and typed here: no value is materialised whole
-                // before it is known to fit the byte cap, whatever its type.
-                AllResultTypesAreUnknown = true,
-                CommandTimeout = 0,
-            };
-            foreach (var name in bound)
-            {
-                command.Parameters.Add(Parameter(name, values[name]));
-            }
-
-            if (bound.Count == 0)
-            {
-                // With positional parameters Npgsql sends the SQL as it is (no rewriting, no splitting on ';'): the
-                // server then parses exactly one statement. An unused typed parameter keeps that true for SQL without any.
-                command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Integer, Value = 0 });
-            }
-
-            var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken).ConfigureAwait(false);
-            var stoppedEarly = false;
             try
             {
-                var names = new string[reader.FieldCount];
-                var oids = new uint[reader.FieldCount];
-                var json = new bool[reader.FieldCount];
-                for (var c = 0; c < names.Length; c++)
-                {
-                    names[c] = reader.GetName(c);
-                    oids[c] = reader.GetDataTypeOID(c);
-                    json[c] = oids[c] is JsonOid or JsonbOid;
-                }
-
-                var builder = new QueryResultBuilder(names, json, maxRows, maxBytes);
-                var buffer = new char[4096];
-                while (!stoppedEarly && await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    var row = new object?[names.Length];
-                    for (var c = 0; c < names.Length; c++)
-                    {
-                        if (await reader.IsDBNullAsync(c, cancellationToken).ConfigureAwait(false))
-                        {
-                            continue;
-                        }
-
-                        var valueText = await ReadBoundedAsync(reader, c, builder.RemainingBytes, buffer, cancellationToken).ConfigureAwait(false);
-                        if (valueText is null)
-                        {
-                            builder.MarkTruncated();
-                            stoppedEarly = true;
-                            break;
-                        }
-
-                        row[c] = Typed(oids[c], valueText);
-                    }
-
-                    if (!stoppedEarly && !builder.TryAdd(row))
-                    {
-                        stoppedEarly = true;
-                    }
-                }
-
-                return builder.Build();
+                return await RunOnAsync(connection, text, bound, values, timeout, maxRows, maxBytes, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
-                if (stoppedEarly)
+                await ResetAsync(connection).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Clears everything an agent's statement could have left on its pooled session — settings changed with
+    /// <c>set_config(…, false)</c>, session advisory locks, <c>LISTEN</c>s, prepared statements, temporary objects — before
+    /// the connection goes back to the pool: <c>DISCARD ALL</c>, now rather than with the session's next use, so no lock
+    /// an agent took outlives its query. A session that cannot be reset is not reused.
+    /// </summary>
+    private static async Task ResetAsync(NpgsqlConnection connection)
+    {
+        if (connection.FullState != ConnectionState.Open)
+        {
+            return; // broken: Npgsql does not pool it
+        }
+
+        try
+        {
+            await using var discard = new NpgsqlCommand("DISCARD ALL", connection) { CommandTimeout = 5 };
+            await discard.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
+        {
+            // Drop the pool's idle sessions, this one with them, rather than hand it to the next agent uncleaned.
+            NpgsqlConnection.ClearPool(connection);
+        }
+    }
+
+    /// <summary>Runs one agent statement on <paramref name="connection"/>, in a read-only, bounded transaction.</summary>
+    private async Task<QueryResult> RunOnAsync(NpgsqlConnection connection, string text, List<string> bound, IReadOnlyDictionary<string, object?> values, TimeSpan timeout, int maxRows, long maxBytes, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
+        var ms = ((long)Math.Ceiling(timeout.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture);
+        await PgSql.ExecuteAsync(connection, transaction,
+            $"SET TRANSACTION READ ONLY; SET LOCAL statement_timeout = {ms}; SET LOCAL lock_timeout = {ms}; SET LOCAL idle_in_transaction_session_timeout = {ms}; " +
+            $"SET LOCAL work_mem = {_options.QueryWorkMemKb.ToString(CultureInfo.InvariantCulture)}; SET LOCAL search_path = {_q}",
+            cancellationToken).ConfigureAwait(false);
+
+        await using var command = new NpgsqlCommand(text, connection, transaction)
+        {
+            // Every value comes back as text, read in bounded chunks and typed here: no value is materialised whole
+            // before it is known to fit the byte cap, whatever its type.
+            AllResultTypesAreUnknown = true,
+            CommandTimeout = 0,
+        };
+        foreach (var name in bound)
+        {
+            command.Parameters.Add(Parameter(name, values[name]));
+        }
+
+        if (bound.Count == 0)
+        {
+            // With positional parameters Npgsql sends the SQL as it is (no rewriting, no splitting on ';'): the
+            // server then parses exactly one statement. An unused typed parameter keeps that true for SQL without any.
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Integer, Value = 0 });
+        }
+
+        var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken).ConfigureAwait(false);
+        var stoppedEarly = false;
+        try
+        {
+            var names = new string[reader.FieldCount];
+            var oids = new uint[reader.FieldCount];
+            var json = new bool[reader.FieldCount];
+            for (var c = 0; c < names.Length; c++)
+            {
+                names[c] = reader.GetName(c);
+                oids[c] = reader.GetDataTypeOID(c);
+                json[c] = oids[c] is JsonOid or JsonbOid;
+            }
+
+            var builder = new QueryResultBuilder(names, json, maxRows, maxBytes);
+            var buffer = new char[4096];
+            while (!stoppedEarly && await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var row = new object?[names.Length];
+                for (var c = 0; c < names.Length; c++)
                 {
-                    // Closing the reader would read every remaining row from the server: stop the statement first.
-                    try
+                    if (await reader.IsDBNullAsync(c, cancellationToken).ConfigureAwait(false))
                     {
-                        command.Cancel();
+                        continue;
                     }
-                    catch (NpgsqlException)
+
+                    var valueText = await ReadBoundedAsync(reader, c, builder.RemainingBytes, buffer, cancellationToken).ConfigureAwait(false);
+                    if (valueText is null)
                     {
-                        // The statement had ended; closing the reader reads the little that is left.
+                        builder.MarkTruncated();
+                        stoppedEarly = true;
+                        break;
                     }
+
+                    row[c] = Typed(oids[c], valueText);
                 }
 
+                if (!stoppedEarly && !builder.TryAdd(row))
+                {
+                    stoppedEarly = true;
+                }
+            }
+
+            return builder.Build();
+        }
+        finally
+        {
+            if (stoppedEarly)
+            {
+                // Closing the reader would read every remaining row from the server: stop the statement first.
                 try
                 {
-                    await reader.DisposeAsync().ConfigureAwait(false);
+                    command.Cancel();
                 }
-                catch (PostgresException) when (stoppedEarly)
+                catch (NpgsqlException)
                 {
-                    // The cancel we sent.
+                    // The statement had ended; closing the reader reads the little that is left.
                 }
-                catch (OperationCanceledException) when (stoppedEarly)
-                {
-                    // The cancel we sent.
-                }
+            }
+
+            try
+            {
+                await reader.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (PostgresException) when (stoppedEarly)
+            {
+                // The cancel we sent.
+            }
+            catch (OperationCanceledException) when (stoppedEarly)
+            {
+                // The cancel we sent.
             }
         }
     }
