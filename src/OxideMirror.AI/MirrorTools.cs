@@ -117,13 +117,8 @@ public static class MirrorTools
             syncer = given is null ? provider.GetSyncerAsync : _ => ValueTask.FromResult(given);
         }
 
-        // A provider's store is the SQLite store, with every capability; it opens on the first call.
-        return Build(new ToolContext(
-            async ct => (await provider.GetStoreAsync(ct).ConfigureAwait(false)).Reader,
-            QueryDialect.Sqlite,
-            MirrorReaderCapabilities.QueryPlans | MirrorReaderCapabilities.Search | MirrorReaderCapabilities.TimeTravel,
-            syncer,
-            options));
+        // The provider declares its store's dialect and reads before the store opens, on the first call.
+        return Build(new ToolContext(provider.GetReaderAsync, provider.Dialect, provider.Capabilities, syncer, options));
     }
 
     private static List<AITool> Build(ToolContext context)

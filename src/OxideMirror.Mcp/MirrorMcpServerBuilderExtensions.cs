@@ -35,17 +35,22 @@ public static class MirrorMcpServerBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
 
-        // Validated now, on a provider that is never asked for a store, so that bad options fail at start-up; the
-        // container then holds one MCP tool per agent tool those options make.
-        var count = MirrorTools.CreateAITools(new UnusedProvider(), options).Count;
+        // Validated now, on a provider that is never asked for a store, so that bad options fail at start-up. Which
+        // tools there are, and the instructions' dialect, follow the container's provider (a PostgreSQL store serves
+        // fewer reads), so both are added to the server's options when the container makes them.
+        _ = MirrorTools.CreateAITools(new UnusedProvider(), options);
         builder.Services.TryAddSingleton(sp => new MirrorMcpToolSet(MirrorMcpTools.Create(sp.GetRequiredService<IMirrorStoreProvider>().CreateAITools(options))));
-        for (var i = 0; i < count; i++)
+        builder.Services.AddOptions<McpServerOptions>().Configure<MirrorMcpToolSet, IMirrorStoreProvider>((o, set, provider) =>
         {
-            var index = i;
-            builder.Services.AddSingleton(sp => sp.GetRequiredService<MirrorMcpToolSet>().Tools[index]);
-        }
+            o.ToolCollection ??= [];
+            foreach (var tool in set.Tools)
+            {
+                o.ToolCollection.TryAdd(tool);
+            }
 
-        return AddInstructions(builder);
+            AddInstructions(o, MirrorMcpTools.InstructionsFor(provider.Dialect, provider.Capabilities));
+        });
+        return builder;
     }
 
     /// <summary>Adds the read-only mirror tools over <paramref name="store"/>, with the default ceilings, and the server instructions.</summary>
@@ -97,17 +102,19 @@ public static class MirrorMcpServerBuilderExtensions
         return AddInstructions(builder, MirrorMcpTools.InstructionsFor(reader));
     }
 
-    private static IMcpServerBuilder AddInstructions(IMcpServerBuilder builder, string? instructions = null)
+    private static IMcpServerBuilder AddInstructions(IMcpServerBuilder builder, string instructions)
     {
-        instructions ??= MirrorMcpTools.Instructions;
-        builder.Services.Configure<McpServerOptions>(o =>
-        {
-            if (o.ServerInstructions is null || !o.ServerInstructions.Contains(instructions, StringComparison.Ordinal))
-            {
-                o.ServerInstructions = string.IsNullOrWhiteSpace(o.ServerInstructions) ? instructions : o.ServerInstructions + "\n\n" + instructions;
-            }
-        });
+        builder.Services.Configure<McpServerOptions>(o => AddInstructions(o, instructions));
         return builder;
+    }
+
+    /// <summary>Adds the mirror's instructions to the server's, once, after any the host set.</summary>
+    private static void AddInstructions(McpServerOptions options, string instructions)
+    {
+        if (options.ServerInstructions is null || !options.ServerInstructions.Contains(instructions, StringComparison.Ordinal))
+        {
+            options.ServerInstructions = string.IsNullOrWhiteSpace(options.ServerInstructions) ? instructions : options.ServerInstructions + "\n\n" + instructions;
+        }
     }
 
     /// <summary>The container's one set of mirror tools, made on first use from the store provider.</summary>
@@ -118,7 +125,13 @@ public static class MirrorMcpServerBuilderExtensions
 
     private sealed class UnusedProvider : IMirrorStoreProvider
     {
+        public QueryDialect Dialect => QueryDialect.Sqlite;
+
+        public MirrorReaderCapabilities Capabilities => MirrorReaderCapabilities.QueryPlans | MirrorReaderCapabilities.Search | MirrorReaderCapabilities.TimeTravel;
+
         public ValueTask<MirrorStore> GetStoreAsync(CancellationToken cancellationToken = default) => throw new InvalidOperationException();
+
+        public ValueTask<MirrorReader> GetReaderAsync(CancellationToken cancellationToken = default) => throw new InvalidOperationException();
 
         public ValueTask<Syncer> GetSyncerAsync(CancellationToken cancellationToken = default) => throw new InvalidOperationException();
 

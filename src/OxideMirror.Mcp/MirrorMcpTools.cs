@@ -26,20 +26,23 @@ public static class MirrorMcpTools
         + "Errors come back as {\"error\":{\"code\",\"message\"}}: the message says what to fix.";
 
     /// <summary>Gets the instructions for a server over <paramref name="reader"/>: <see cref="Instructions"/> in the reader's dialect, naming only the tools it serves.</summary>
-    internal static string InstructionsFor(MirrorReader reader)
+    internal static string InstructionsFor(MirrorReader reader) => InstructionsFor(reader.Dialect, reader.Capabilities);
+
+    /// <summary>Gets the instructions for a server over a reader of <paramref name="dialect"/> that serves <paramref name="capabilities"/>.</summary>
+    internal static string InstructionsFor(QueryDialect dialect, MirrorReaderCapabilities capabilities)
     {
-        if (reader.Dialect == QueryDialect.Sqlite && reader.Capabilities.HasFlag(MirrorReaderCapabilities.QueryPlans | MirrorReaderCapabilities.Search))
+        if (dialect == QueryDialect.Sqlite && capabilities.HasFlag(MirrorReaderCapabilities.QueryPlans | MirrorReaderCapabilities.Search))
         {
             return Instructions;
         }
 
-        var text = Instructions.Replace("a local, read-only SQLite mirror", reader.Dialect == QueryDialect.PostgreSql ? "a read-only PostgreSQL mirror" : "a local, read-only SQLite mirror", StringComparison.Ordinal);
-        if (!reader.Capabilities.HasFlag(MirrorReaderCapabilities.Search))
+        var text = Instructions.Replace("a local, read-only SQLite mirror", dialect == QueryDialect.PostgreSql ? "a read-only PostgreSQL mirror" : "a local, read-only SQLite mirror", StringComparison.Ordinal);
+        if (!capabilities.HasFlag(MirrorReaderCapabilities.Search))
         {
             text = text.Replace("Use search to find records by the words they hold (resources that mirror_overview lists with search_fields), ", "Use ", StringComparison.Ordinal);
         }
 
-        if (!reader.Capabilities.HasFlag(MirrorReaderCapabilities.QueryPlans))
+        if (!capabilities.HasFlag(MirrorReaderCapabilities.QueryPlans))
         {
             text = text.Replace("explain_query when a query is slow, ", string.Empty, StringComparison.Ordinal);
         }

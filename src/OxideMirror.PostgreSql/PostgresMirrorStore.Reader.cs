@@ -61,6 +61,10 @@ public sealed partial class PostgresMirrorStore
 
         public override TimeSpan QueryTimeout => store._options.QueryTimeout;
 
+        public override int MaxQueryRows => store._options.MaxQueryRows;
+
+        public override long MaxQueryBytes => store._options.MaxQueryBytes;
+
         public override Task<QueryResult> QueryAsync(string sql, object? parameters = null, QueryOptions? options = null, CancellationToken cancellationToken = default)
         {
             ArgumentNullException.ThrowIfNull(sql);
@@ -94,6 +98,13 @@ public sealed partial class PostgresMirrorStore
             ArgumentException.ThrowIfNullOrWhiteSpace(recordId);
             return store.GetTombstoneAsync(resource, recordId, cancellationToken);
         }
+
+        public override IAsyncEnumerable<MirroredRecord> ListRecordsAsync(string resource, int pageSize = 500, string? after = null, CancellationToken cancellationToken = default) =>
+            store.ListRecordsAsync(resource, pageSize, after, cancellationToken);
+
+        public override Task<IReadOnlyList<string>> ListResourcesAsync(CancellationToken cancellationToken = default) => store.ListResourcesAsync(cancellationToken);
+
+        public override Task<IReadOnlyDictionary<string, long>> RecordCountsAsync(CancellationToken cancellationToken = default) => store.RecordCountsAsync(cancellationToken);
 
         public override Task<IReadOnlyList<RecordChange>> GetHistoryAsync(string resource, string recordId, CancellationToken cancellationToken = default) =>
             store.GetHistoryAsync(resource, recordId, cancellationToken);

@@ -201,6 +201,57 @@ public abstract class MirrorReaderContractTests
     }
 
     [WriterFact]
+    public async Task ListRecordsAsync_StreamsTheLiveRecordsInIdOrder_AcrossPages_AndFromAfter()
+    {
+        await using var mirror = await OpenAsync();
+        await mirror.Writer.ApplyPageAsync([.. Enumerable.Range(1, 12).Reverse().Select(i => Upsert($"c{i:00}", $"Customer {i}", i))], LastWriteWins.Instance);
+        await mirror.Writer.ApplyPageAsync([Delta.Delete("customers", "c05", "crm").At(T0.AddSeconds(30)), Delta.Upsert("orders", "o1", new { total = 3 }, "crm").At(T0)], LastWriteWins.Instance);
+
+        var all = await ToListAsync(mirror.Reader.ListRecordsAsync("customers", pageSize: 5));
+        var rest = await ToListAsync(mirror.Reader.ListRecordsAsync("customers", pageSize: 3, after: "c08"));
+
+        all.Select(r => r.RecordId).Should().Equal("c01", "c02", "c03", "c04", "c06", "c07", "c08", "c09", "c10", "c11", "c12");
+        all.Should().OnlyContain(r => r.Resource == "customers" && !r.IsDeleted);
+        all[0].Payload.GetProperty("name").GetString().Should().Be("Customer 1");
+        rest.Select(r => r.RecordId).Should().Equal("c09", "c10", "c11", "c12");
+        (await ToListAsync(mirror.Reader.ListRecordsAsync("no_such_resource"))).Should().BeEmpty();
+    }
+
+    [WriterFact]
+    public async Task ListResourcesAndRecordCounts_NameEverySeenResource_CountingLiveRecordsOnly()
+    {
+        await using var mirror = await OpenAsync();
+        (await mirror.Reader.ListResourcesAsync()).Should().BeEmpty();
+        (await mirror.Reader.RecordCountsAsync()).Should().BeEmpty();
+        await mirror.Writer.ApplyPageAsync([Upsert("c1", "Acme", 1), Upsert("c2", "Globex", 2), Delta.Upsert("orders", "o1", new { total = 3 }, "crm").At(T0), Delta.Upsert("Zebra", "z1", new { n = 1 }, "crm").At(T0)], LastWriteWins.Instance);
+        await mirror.Writer.ApplyPageAsync([Delta.Delete("customers", "c2", "crm").At(T0.AddSeconds(5)), Delta.Delete("Zebra", "z1", "crm").At(T0.AddSeconds(5))], LastWriteWins.Instance);
+
+        (await mirror.Reader.ListResourcesAsync()).Should().Equal("Zebra", "customers", "orders");
+        (await mirror.Reader.RecordCountsAsync()).Should().BeEquivalentTo(new Dictionary<string, long> { ["customers"] = 1, ["orders"] = 1, ["Zebra"] = 0 });
+    }
+
+    [WriterFact]
+    public async Task ListRecordsAsync_BadArguments_ThrowBeforeAnyRead()
+    {
+        await using var mirror = await OpenAsync();
+
+        FluentActions.Invoking(() => mirror.Reader.ListRecordsAsync(null!)).Should().Throw<ArgumentNullException>();
+        FluentActions.Invoking(() => mirror.Reader.ListRecordsAsync(" ")).Should().Throw<ArgumentException>();
+        await FluentActions.Awaiting(() => ToListAsync(mirror.Reader.ListRecordsAsync("customers", pageSize: 0))).Should().ThrowAsync<ArgumentOutOfRangeException>();
+        await FluentActions.Awaiting(() => ToListAsync(mirror.Reader.ListRecordsAsync("customers", pageSize: 100_001))).Should().ThrowAsync<ArgumentOutOfRangeException>();
+    }
+
+    [WriterFact]
+    public async Task QueryLimits_AreTheStoresOptions()
+    {
+        await using var mirror = await OpenAsync();
+
+        mirror.Reader.MaxQueryRows.Should().Be(1000);
+        mirror.Reader.MaxQueryBytes.Should().Be(8 * 1024 * 1024);
+        mirror.Reader.QueryTimeout.Should().BePositive();
+    }
+
+    [WriterFact]
     public async Task GetHistoryAsync_ListsEveryEventOldestFirst_WithDecisionsAndStates()
     {
         await using var mirror = await OpenAsync();
@@ -306,6 +357,17 @@ public abstract class MirrorReaderContractTests
         await using var mirror = await OpenAsync();
 
         mirror.Reader.Should().BeSameAs(mirror.SameStoreReader());
+    }
+
+    private static async Task<List<MirroredRecord>> ToListAsync(IAsyncEnumerable<MirroredRecord> records)
+    {
+        var list = new List<MirroredRecord>();
+        await foreach (var record in records)
+        {
+            list.Add(record);
+        }
+
+        return list;
     }
 
     private static Delta Upsert(string id, string name, int second) => Delta.Upsert("customers", id, new { name }, "crm").At(T0.AddSeconds(second));

@@ -47,6 +47,17 @@ public sealed class ReaderMcpTests
 
         public override TimeSpan QueryTimeout => inner.QueryTimeout;
 
+        public override int MaxQueryRows => inner.MaxQueryRows;
+
+        public override long MaxQueryBytes => inner.MaxQueryBytes;
+
+        public override IAsyncEnumerable<MirroredRecord> ListRecordsAsync(string resource, int pageSize = 500, string? after = null, CancellationToken cancellationToken = default) =>
+            inner.ListRecordsAsync(resource, pageSize, after, cancellationToken);
+
+        public override Task<IReadOnlyList<string>> ListResourcesAsync(CancellationToken cancellationToken = default) => inner.ListResourcesAsync(cancellationToken);
+
+        public override Task<IReadOnlyDictionary<string, long>> RecordCountsAsync(CancellationToken cancellationToken = default) => inner.RecordCountsAsync(cancellationToken);
+
         public override Task<QueryResult> QueryAsync(string sql, object? parameters = null, QueryOptions? options = null, CancellationToken cancellationToken = default) =>
             inner.QueryAsync(sql, parameters, options, cancellationToken);
 

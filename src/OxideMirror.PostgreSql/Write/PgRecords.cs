@@ -41,6 +41,55 @@ internal static class PgRecords
         }
     }
 
+    /// <summary>
+    /// Reads up to <paramref name="limit"/> live records of <paramref name="resource"/> after <paramref name="after"/>, in the
+    /// primary key's order (the database's collation for text), so that each page is an index range scan.
+    /// </summary>
+    public static async Task<List<MirroredRecord>> ListPageAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string quotedSchema, string resource, string? after, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = after is null
+            ? PgSql.Command(connection, transaction, $"SELECT {Columns} FROM {quotedSchema}.mirror_records WHERE resource = $1 AND deleted_at IS NULL ORDER BY record_id LIMIT $2", resource, limit)
+            : PgSql.Command(connection, transaction, $"SELECT {Columns} FROM {quotedSchema}.mirror_records WHERE resource = $1 AND record_id > $3 AND deleted_at IS NULL ORDER BY record_id LIMIT $2", resource, limit, after);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var page = new List<MirroredRecord>(Math.Min(limit, 1024));
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            page.Add(Read(reader));
+        }
+
+        return page;
+    }
+
+    /// <summary>Counts the live records of every resource the mirror has seen (0 for one whose records were all deleted).</summary>
+    public static async Task<IReadOnlyDictionary<string, long>> CountsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string quotedSchema, CancellationToken cancellationToken)
+    {
+        await using var command = PgSql.Command(connection, transaction,
+            $"SELECT r.name, (SELECT count(*) FROM {quotedSchema}.mirror_records m WHERE m.resource = r.name AND m.deleted_at IS NULL) FROM {quotedSchema}.mirror_resources r");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            counts[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        return counts;
+    }
+
+    /// <summary>Lists the resources the mirror has seen, in ordinal name order.</summary>
+    public static async Task<IReadOnlyList<string>> ResourcesAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string quotedSchema, CancellationToken cancellationToken)
+    {
+        await using var command = PgSql.Command(connection, transaction, $"SELECT name FROM {quotedSchema}.mirror_resources");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var names = new List<string>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        names.Sort(StringComparer.Ordinal);
+        return names;
+    }
+
     private static MirroredRecord Read(NpgsqlDataReader reader)
     {
         var deleted = reader.GetBoolean(8);

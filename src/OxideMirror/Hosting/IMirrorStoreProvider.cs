@@ -6,10 +6,22 @@ namespace OxideMirror.Hosting;
 /// </summary>
 public interface IMirrorStoreProvider
 {
-    /// <summary>Gets the store, opening it on the first call.</summary>
+    /// <summary>Gets the SQL dialect the mirror's reader runs, known before the store opens.</summary>
+    QueryDialect Dialect { get; }
+
+    /// <summary>Gets the optional reads the mirror's reader serves, known before the store opens.</summary>
+    MirrorReaderCapabilities Capabilities { get; }
+
+    /// <summary>Gets the SQLite store, opening it on the first call.</summary>
     /// <param name="cancellationToken">A token to stop waiting for the store to open.</param>
     /// <returns>The store, shared by every caller.</returns>
+    /// <exception cref="InvalidOperationException">The mirror is kept by another store (<see cref="OxideMirrorOptions.UseStore"/>); read it through <see cref="GetReaderAsync"/>.</exception>
     ValueTask<MirrorStore> GetStoreAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Gets the mirror's reader side, whichever store keeps it, opening the store on the first call.</summary>
+    /// <param name="cancellationToken">A token to stop waiting for the store to open.</param>
+    /// <returns>The reader, shared by every caller.</returns>
+    ValueTask<MirrorReader> GetReaderAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Gets the syncer with every configured source added, opening the store on the first call.</summary>
     /// <param name="cancellationToken">A token to stop waiting for the store to open.</param>

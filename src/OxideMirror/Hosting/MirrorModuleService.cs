@@ -23,14 +23,14 @@ internal sealed class MirrorModuleService(MirrorStoreProvider provider, IMessage
             return;
         }
 
-        var store = await provider.GetStoreAsync(cancellationToken).ConfigureAwait(false);
+        var reader = await provider.GetReaderAsync(cancellationToken).ConfigureAwait(false);
         var syncer = await provider.GetSyncerAsync(cancellationToken).ConfigureAwait(false);
         if (options.Module.LoggerFactory is NullLoggerFactory)
         {
             options.Module.LoggerFactory = provider.LoggerFactory;
         }
 
-        var module = new MirrorModule(store, syncer, options.Module);
+        var module = new MirrorModule(reader, syncer, options.Module);
         await module.InitAsync(bus, cancellationToken).ConfigureAwait(false);
         await module.StartAsync(cancellationToken).ConfigureAwait(false);
         _module = module;

@@ -14,12 +14,14 @@ internal sealed class MirrorStoreProvider : IMirrorStoreProvider, IAsyncDisposab
     private readonly ILoggerFactory _loggerFactory;
     private readonly IMeterFactory? _meterFactory;
     private readonly ILogger _logger;
+    private readonly IServiceProvider? _services;
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private (MirrorStore Store, Syncer Syncer)? _opened;
+    private Opened? _opened;
     private bool _disposed;
 
-    public MirrorStoreProvider(IOptions<OxideMirrorOptions> options, IEnumerable<ISyncSource> registered, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null)
+    public MirrorStoreProvider(IOptions<OxideMirrorOptions> options, IEnumerable<ISyncSource> registered, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null, IServiceProvider? services = null)
     {
+        _services = services;
         _meterFactory = meterFactory;
         _options = options.Value;
         _registered = registered;
@@ -34,8 +36,22 @@ internal sealed class MirrorStoreProvider : IMirrorStoreProvider, IAsyncDisposab
     /// <summary>Gets the background sync's first run of each source, which <see cref="BackgroundSyncService"/> completes.</summary>
     public FirstSyncs FirstSyncs { get; } = new();
 
-    public async ValueTask<MirrorStore> GetStoreAsync(CancellationToken cancellationToken = default) =>
-        (await OpenAsync(cancellationToken).ConfigureAwait(false)).Store;
+    public QueryDialect Dialect => _options.Dialect;
+
+    public MirrorReaderCapabilities Capabilities => _options.Capabilities;
+
+    public async ValueTask<MirrorStore> GetStoreAsync(CancellationToken cancellationToken = default)
+    {
+        if (_options.OpenOtherStore is not null)
+        {
+            throw new InvalidOperationException($"The mirror is kept by a {_options.Dialect} store (OxideMirrorOptions.UseStore), not a SQLite MirrorStore. Read it through IMirrorStoreProvider.GetReaderAsync, and sync it with the syncer from GetSyncerAsync.");
+        }
+
+        return (await OpenAsync(cancellationToken).ConfigureAwait(false)).Store!;
+    }
+
+    public async ValueTask<MirrorReader> GetReaderAsync(CancellationToken cancellationToken = default) =>
+        (await OpenAsync(cancellationToken).ConfigureAwait(false)).Reader;
 
     public async ValueTask<Syncer> GetSyncerAsync(CancellationToken cancellationToken = default) =>
         (await OpenAsync(cancellationToken).ConfigureAwait(false)).Syncer;
@@ -65,7 +81,7 @@ internal sealed class MirrorStoreProvider : IMirrorStoreProvider, IAsyncDisposab
             _disposed = true;
             if (_opened is { } opened)
             {
-                await opened.Store.DisposeAsync().ConfigureAwait(false);
+                await opened.Owner.DisposeAsync().ConfigureAwait(false);
                 _opened = null;
             }
         }
@@ -85,7 +101,7 @@ internal sealed class MirrorStoreProvider : IMirrorStoreProvider, IAsyncDisposab
         }
     }
 
-    private async ValueTask<(MirrorStore Store, Syncer Syncer)> OpenAsync(CancellationToken cancellationToken)
+    private async ValueTask<Opened> OpenAsync(CancellationToken cancellationToken)
     {
         if (_opened is { } ready)
         {
@@ -102,42 +118,87 @@ internal sealed class MirrorStoreProvider : IMirrorStoreProvider, IAsyncDisposab
             }
 
             _options.Validate();
-            if (_options.Store.LoggerFactory is NullLoggerFactory)
-            {
-                _options.Store.LoggerFactory = _loggerFactory;
-            }
-
-            _options.Store.MeterFactory ??= _meterFactory;
             if (_options.Syncer.LoggerFactory is NullLoggerFactory)
             {
                 _options.Syncer.LoggerFactory = _loggerFactory;
             }
 
-            var store = _options.StorePath is { } path
-                ? await MirrorStore.OpenAsync(path, _options.Store, cancellationToken).ConfigureAwait(false)
-                : await MirrorStore.OpenInMemoryAsync(_options.Store, cancellationToken).ConfigureAwait(false);
+            var opened = _options.OpenOtherStore is { } open
+                ? await OpenOtherAsync(open, cancellationToken).ConfigureAwait(false)
+                : await OpenSqliteAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                var syncer = new Syncer(store, _options.Strategy, _options.Syncer);
                 foreach (var source in _options.Sources.Concat(_registered).Distinct())
                 {
-                    syncer.AddSource(source);
+                    opened.Syncer.AddSource(source);
                 }
-
-                var where = _options.StorePath ?? ":memory:";
-                KernelLog.StoreOpened(_logger, where);
-                _opened = (store, syncer);
-                return (store, syncer);
             }
             catch
             {
-                await store.DisposeAsync().ConfigureAwait(false);
+                await opened.Owner.DisposeAsync().ConfigureAwait(false);
                 throw;
             }
+
+            KernelLog.StoreOpened(_logger, opened.Where);
+            _opened = opened;
+            return opened;
         }
         finally
         {
             _gate.Release();
         }
+    }
+
+    private async Task<Opened> OpenSqliteAsync(CancellationToken cancellationToken)
+    {
+        if (_options.Store.LoggerFactory is NullLoggerFactory)
+        {
+            _options.Store.LoggerFactory = _loggerFactory;
+        }
+
+        _options.Store.MeterFactory ??= _meterFactory;
+        var store = _options.StorePath is { } path
+            ? await MirrorStore.OpenAsync(path, _options.Store, cancellationToken).ConfigureAwait(false)
+            : await MirrorStore.OpenInMemoryAsync(_options.Store, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return new Opened(store, store.Reader, new Syncer(store, _options.Strategy, _options.Syncer), store, _options.StorePath ?? ":memory:");
+        }
+        catch
+        {
+            await store.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task<Opened> OpenOtherAsync(Func<IServiceProvider, CancellationToken, Task<HostedMirror>> open, CancellationToken cancellationToken)
+    {
+        var hosted = await open(_services ?? EmptyServices.Instance, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException("The OxideMirrorOptions.UseStore callback returned null; it must return the opened store's HostedMirror.");
+        try
+        {
+            if (hosted.Reader.Dialect != _options.Dialect || hosted.Reader.Capabilities != _options.Capabilities)
+            {
+                throw new InvalidOperationException($"The store UseStore opened reads {hosted.Reader.Dialect} with capabilities {hosted.Reader.Capabilities}, but UseStore declared {_options.Dialect} with {_options.Capabilities}. Declare what the store's reader serves.");
+            }
+
+            return new Opened(null, hosted.Reader, new Syncer(hosted.Writer, _options.Strategy, _options.Syncer), hosted.Owner, hosted.Reader.Dialect + " store");
+        }
+        catch
+        {
+            await hosted.Owner.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>The opened mirror: the SQLite store (or null for another store), its reader, its syncer, and what to dispose.</summary>
+    private sealed record Opened(MirrorStore? Store, MirrorReader Reader, Syncer Syncer, IAsyncDisposable Owner, string Where);
+
+    /// <summary>The services a provider made outside a container passes to a <see cref="OxideMirrorOptions.UseStore"/> callback: none.</summary>
+    private sealed class EmptyServices : IServiceProvider
+    {
+        public static readonly EmptyServices Instance = new();
+
+        public object? GetService(Type serviceType) => null;
     }
 }

@@ -5,8 +5,41 @@ namespace OxideMirror.Hosting;
 public sealed class OxideMirrorOptions
 {
     /// <summary>Gets or sets the path of the SQLite file the mirror keeps.</summary>
-    /// <value>The default is <see langword="null"/>: a private in-memory store that lives as long as the host.</value>
+    /// <value>The default is <see langword="null"/>: a private in-memory store that lives as long as the host (unless <see cref="UseStore"/> names another store).</value>
     public string? StorePath { get; set; }
+
+    /// <summary>Gets the SQL dialect of the store the mirror is kept in: <see cref="QueryDialect.Sqlite"/> unless <see cref="UseStore"/> named another.</summary>
+    internal QueryDialect Dialect => _otherStore?.Dialect ?? QueryDialect.Sqlite;
+
+    /// <summary>Gets the optional reads the store serves: every one for the SQLite store, else what <see cref="UseStore"/> declared.</summary>
+    internal MirrorReaderCapabilities Capabilities => _otherStore?.Capabilities ?? (MirrorReaderCapabilities.QueryPlans | MirrorReaderCapabilities.Search | MirrorReaderCapabilities.TimeTravel);
+
+    /// <summary>Gets the callback that opens another store, or <see langword="null"/> for the SQLite store.</summary>
+    internal Func<IServiceProvider, CancellationToken, Task<HostedMirror>>? OpenOtherStore => _otherStore?.Open;
+
+    /// <summary>
+    /// Keeps the mirror in a store other than the SQLite one: the container opens it once, on first use, with
+    /// <paramref name="open"/>, syncs through its writer, serves the module and the agent tools from its reader, and
+    /// disposes it with the container. A store package calls this (for example OxideMirror.PostgreSql's
+    /// <c>options.UsePostgreSql(connectionString)</c>); <see cref="Store"/> (the SQLite store's options) is then not used.
+    /// </summary>
+    /// <param name="dialect">The SQL dialect the store's reader runs, which the agent tools tell a model before the store opens.</param>
+    /// <param name="capabilities">The optional reads the store's reader serves; the opened reader must serve the same.</param>
+    /// <param name="open">Opens the store, given the container's services (for its logger factory and options) and a token.</param>
+    /// <returns>These options, to chain calls.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="open"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="dialect"/> is not a defined dialect.</exception>
+    public OxideMirrorOptions UseStore(QueryDialect dialect, MirrorReaderCapabilities capabilities, Func<IServiceProvider, CancellationToken, Task<HostedMirror>> open)
+    {
+        ArgumentNullException.ThrowIfNull(open);
+        if (!Enum.IsDefined(dialect))
+        {
+            throw new ArgumentOutOfRangeException(nameof(dialect), dialect, "The dialect must be QueryDialect.Sqlite or QueryDialect.PostgreSql.");
+        }
+
+        _otherStore = (dialect, capabilities, open);
+        return this;
+    }
 
     /// <summary>Gets or sets the store's options (query limits, time provider, migrations). When its logger factory is the null one, the host's is used.</summary>
     /// <value>The default is a new <see cref="MirrorStoreOptions"/>.</value>
@@ -81,6 +114,8 @@ public sealed class OxideMirrorOptions
 
     private static readonly TimeSpan MaxWait = TimeSpan.FromDays(24);
 
+    private (QueryDialect Dialect, MirrorReaderCapabilities Capabilities, Func<IServiceProvider, CancellationToken, Task<HostedMirror>> Open)? _otherStore;
+
     internal TimeSpan IntervalFor(string sourceId) => SourceIntervals.TryGetValue(sourceId, out var interval) ? interval : SyncInterval;
 
     internal void Validate()
@@ -92,6 +127,11 @@ public sealed class OxideMirrorOptions
         if (StorePath is not null && string.IsNullOrWhiteSpace(StorePath))
         {
             throw new ArgumentException("OxideMirrorOptions.StorePath is blank. Set a file path, or leave it null for an in-memory store.", nameof(StorePath));
+        }
+
+        if (StorePath is not null && _otherStore is not null)
+        {
+            throw new ArgumentException($"OxideMirrorOptions.StorePath is '{StorePath}', and UseStore also names another store ({Dialect}). Keep one: clear StorePath to use the other store, or drop the UseStore call to keep the SQLite file.", nameof(StorePath));
         }
 
         TimerWait(SyncInterval, "OxideMirrorOptions.SyncInterval");

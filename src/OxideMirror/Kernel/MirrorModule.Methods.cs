@@ -114,7 +114,7 @@ public sealed partial class MirrorModule
             AsOf = asOf,
             AsOfMode = asOfMode,
         };
-        var result = await Store.QueryAsync(sql, parameters, options, token).ConfigureAwait(false);
+        var result = await Reader.QueryAsync(sql, parameters, options, token).ConfigureAwait(false);
         return MirrorJson.Parse(result.ToJson());
     }
 
@@ -137,7 +137,7 @@ public sealed partial class MirrorModule
 
     private async Task<JsonElement> GetRecordAsync(CommandArgs args, CancellationToken token)
     {
-        var record = await Store.GetRecordAsync(args.RequiredString("resource"), args.RequiredString("id"), token).ConfigureAwait(false);
+        var record = await Reader.GetRecordAsync(args.RequiredString("resource"), args.RequiredString("id"), token).ConfigureAwait(false);
         return MirrorJson.ToElement(new { Found = record is not null, Record = record });
     }
 
@@ -148,7 +148,7 @@ public sealed partial class MirrorModule
         var after = args.OptionalString("after");
         var records = new List<MirroredRecord>(pageSize);
         var hasMore = false;
-        await foreach (var record in Store.ListRecordsAsync(resource, Math.Min(pageSize + 1, 100_000), after, token).ConfigureAwait(false))
+        await foreach (var record in Reader.ListRecordsAsync(resource, Math.Min(pageSize + 1, 100_000), after, token).ConfigureAwait(false))
         {
             if (records.Count == pageSize)
             {
@@ -163,20 +163,20 @@ public sealed partial class MirrorModule
     }
 
     private async Task<JsonElement> ResourcesAsync(CancellationToken token) =>
-        MirrorJson.ToElement(new { Resources = await Store.ListResourcesAsync(token).ConfigureAwait(false) });
+        MirrorJson.ToElement(new { Resources = await Reader.ListResourcesAsync(token).ConfigureAwait(false) });
 
     private async Task<JsonElement> CountsAsync(CancellationToken token) =>
-        MirrorJson.ToElement(new { Counts = await Store.RecordCountsAsync(token).ConfigureAwait(false) });
+        MirrorJson.ToElement(new { Counts = await Reader.RecordCountsAsync(token).ConfigureAwait(false) });
 
     private async Task<JsonElement> DescribeAsync(CancellationToken token)
     {
-        var description = await Store.DescribeAsync(token).ConfigureAwait(false);
+        var description = await Reader.DescribeAsync(token).ConfigureAwait(false);
         return MirrorJson.ToElement(new { Description = description, Markdown = description.ToMarkdown() });
     }
 
     private async Task<JsonElement> HistoryAsync(CommandArgs args, CancellationToken token)
     {
-        var changes = await Store.GetHistoryAsync(args.RequiredString("resource"), args.RequiredString("id"), token).ConfigureAwait(false);
+        var changes = await Reader.GetHistoryAsync(args.RequiredString("resource"), args.RequiredString("id"), token).ConfigureAwait(false);
         return MirrorJson.ToElement(new { Changes = changes });
     }
 
@@ -202,14 +202,14 @@ public sealed partial class MirrorModule
         }
 
         var changes = position is { } from
-            ? await Store.GetChangesAsync(from, resource, (int)(limit ?? 1000), token).ConfigureAwait(false)
-            : await Store.GetChangesAsync(since!.Value, resource, token).ConfigureAwait(false);
+            ? await Reader.GetChangesAsync(from, resource, (int)(limit ?? 1000), token).ConfigureAwait(false)
+            : await Reader.GetChangesAsync(since!.Value, resource, token).ConfigureAwait(false);
         return MirrorJson.ToElement(changes);
     }
 
     private async Task<JsonElement> ExplainAsync(CommandArgs args, CancellationToken token)
     {
-        var explanation = await Store.ExplainAsync(args.RequiredString("resource"), args.RequiredString("id"), token).ConfigureAwait(false);
+        var explanation = await Reader.ExplainAsync(args.RequiredString("resource"), args.RequiredString("id"), token).ConfigureAwait(false);
         return MirrorJson.ToElement(new { Found = explanation is not null, Explanation = explanation });
     }
 

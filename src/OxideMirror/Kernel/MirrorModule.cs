@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace OxideMirror.Kernel;
 
 /// <summary>
-/// Serves a <see cref="MirrorStore"/> and its <see cref="Syncer"/> on a host's message bus: listens for
+/// Serves a mirror — a <see cref="MirrorStore"/>, or any store's <see cref="MirrorReader"/> — and its <see cref="Syncer"/> on a host's message bus: listens for
 /// <see cref="BusCommand"/>s addressed to its id and answers each with a <c>&lt;method&gt;.ok</c> or
 /// <c>&lt;method&gt;.err</c> <see cref="BusEvent"/> that carries the command's correlation id.
 /// </summary>
@@ -40,25 +40,51 @@ public sealed partial class MirrorModule : IKernelModule, IAsyncDisposable
     private long _nextId;
     private int _state; // 0 created, 1 initialised, 2 started, 3 stopped
 
-    /// <summary>Initializes a new instance of the <see cref="MirrorModule"/> class.</summary>
+    /// <summary>Initializes a new instance of the <see cref="MirrorModule"/> class over a SQLite store.</summary>
     /// <param name="store">The store to read and query.</param>
     /// <param name="syncer">The syncer that syncs the store's sources.</param>
     /// <param name="options">The module's options, or <see langword="null"/> for the defaults.</param>
     /// <exception cref="ArgumentNullException"><paramref name="store"/> or <paramref name="syncer"/> is null.</exception>
     /// <exception cref="ArgumentException">The syncer syncs a different store, or <see cref="MirrorModuleOptions.ModuleId"/> is empty.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range, or a query ceiling is above the store's own limit.</exception>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The two constructors differ in their first, required parameter (a store or a reader), so no call binds to both.")]
     public MirrorModule(MirrorStore store, Syncer syncer, MirrorModuleOptions? options = null)
+        : this((store ?? throw new ArgumentNullException(nameof(store))).Reader, syncer, options)
     {
-        ArgumentNullException.ThrowIfNull(store);
+    }
+
+    /// <summary>
+    /// Initializes a new instance of the <see cref="MirrorModule"/> class over a mirror's reader side, whichever store is
+    /// behind it (<see cref="MirrorStore.Reader"/>, or OxideMirror.PostgreSql's <c>PostgresMirrorStore.Reader</c>).
+    /// </summary>
+    /// <param name="reader">The reader the module's reads and queries go through. A <c>query</c> with <c>as_of</c> needs <see cref="MirrorReaderCapabilities.TimeTravel"/>; without it the command is answered <c>query_failed</c>, as the reader throws.</param>
+    /// <param name="syncer">The syncer that syncs the same mirror (over a SQLite store, the syncer of that store; over another store, one writing through that store's writer, which the module trusts).</param>
+    /// <param name="options">The module's options, or <see langword="null"/> for the defaults.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="reader"/> or <paramref name="syncer"/> is null.</exception>
+    /// <exception cref="ArgumentException">
+    /// The syncer writes a SQLite store other than the reader's, or writes another kind of store than the reader's; or
+    /// <see cref="MirrorModuleOptions.ModuleId"/> is empty.
+    /// </exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range, or a query ceiling is above the reader's own limit.</exception>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The two constructors differ in their first, required parameter (a store or a reader), so no call binds to both.")]
+    public MirrorModule(MirrorReader reader, Syncer syncer, MirrorModuleOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(syncer);
+        var store = reader.SqliteStore;
         if (!ReferenceEquals(syncer.Store, store))
         {
-            throw new ArgumentException("The syncer applies changes to a different store than the module reads. Pass the syncer created for this store.", nameof(syncer));
+            throw new ArgumentException(
+                store is null || syncer.Store is null
+                    ? "The syncer writes another kind of store than the module reads. Pass a syncer over the same mirror's writer (new Syncer(store.Writer))."
+                    : "The syncer applies changes to a different store than the module reads. Pass the syncer created for this store.",
+                nameof(syncer));
         }
 
         _options = options ?? new MirrorModuleOptions();
         _options.Validate();
-        _ceilings = MirrorModuleOptions.Ceilings(_options, store.Options);
+        _ceilings = MirrorModuleOptions.Ceilings(_options, reader);
+        Reader = reader;
         Store = store;
         Syncer = syncer;
         _logger = _options.LoggerFactory.CreateLogger<MirrorModule>();
@@ -73,8 +99,11 @@ public sealed partial class MirrorModule : IKernelModule, IAsyncDisposable
     /// <inheritdoc />
     public ModuleInfo Info { get; }
 
-    /// <summary>Gets the store the module serves.</summary>
-    public MirrorStore Store { get; }
+    /// <summary>Gets the reader the module's reads and queries go through.</summary>
+    public MirrorReader Reader { get; }
+
+    /// <summary>Gets the SQLite store the module serves, or <see langword="null"/> when it serves another store's <see cref="Reader"/>.</summary>
+    public MirrorStore? Store { get; }
 
     /// <summary>Gets the syncer the module syncs with.</summary>
     public Syncer Syncer { get; }

@@ -32,7 +32,7 @@ public sealed class MirrorModuleOptions
     /// <c>max_rows</c> gets. A command asking for more is refused with <c>bad_request</c>, naming this ceiling.
     /// </summary>
     /// <value>
-    /// The default is <see langword="null"/>: the store's <see cref="MirrorStoreOptions.MaxQueryRows"/> (1,000 by default).
+    /// The default is <see langword="null"/>: the store's <see cref="MirrorReader.MaxQueryRows"/> (for a SQLite store <see cref="MirrorStoreOptions.MaxQueryRows"/>, 1,000 by default).
     /// It must be from 1 to that; a bus caller never gets more than the store allows.
     /// </value>
     public int? MaxQueryRows { get; set; }
@@ -43,7 +43,7 @@ public sealed class MirrorModuleOptions
     /// naming this ceiling.
     /// </summary>
     /// <value>
-    /// The default is <see langword="null"/>: the store's <see cref="MirrorStoreOptions.MaxQueryBytes"/> (8 MiB by default).
+    /// The default is <see langword="null"/>: the store's <see cref="MirrorReader.MaxQueryBytes"/> (for a SQLite store <see cref="MirrorStoreOptions.MaxQueryBytes"/>, 8 MiB by default).
     /// It must be from 1,024 to that.
     /// </value>
     public long? MaxQueryBytes { get; set; }
@@ -54,7 +54,7 @@ public sealed class MirrorModuleOptions
     /// ceiling.
     /// </summary>
     /// <value>
-    /// The default is <see langword="null"/>: the store's <see cref="MirrorStoreOptions.QueryTimeout"/> (1 second by
+    /// The default is <see langword="null"/>: the store's <see cref="MirrorReader.QueryTimeout"/> (for a SQLite store <see cref="MirrorStoreOptions.QueryTimeout"/>, 1 second by
     /// default). It must be at least 1 ms and at most that.
     /// </value>
     public TimeSpan? MaxQueryTimeout { get; set; }
@@ -88,23 +88,23 @@ public sealed class MirrorModuleOptions
         ArgumentNullException.ThrowIfNull(LoggerFactory, nameof(LoggerFactory));
     }
 
-    /// <summary>Returns the query ceilings of <paramref name="options"/> for a module over a store with <paramref name="store"/>'s limits, refusing any above them.</summary>
-    internal static QueryCeilings Ceilings(MirrorModuleOptions options, MirrorStoreOptions store)
+    /// <summary>Returns the query ceilings of <paramref name="options"/> for a module over <paramref name="store"/>, refusing any above the store's own limits.</summary>
+    internal static QueryCeilings Ceilings(MirrorModuleOptions options, MirrorReader store)
     {
         var (maxRows, maxBytes, maxTimeout) = (options.MaxQueryRows, options.MaxQueryBytes, options.MaxQueryTimeout);
         if (maxRows is { } rows && (rows < 1 || rows > store.MaxQueryRows))
         {
-            throw new ArgumentOutOfRangeException(nameof(options), rows, string.Create(CultureInfo.InvariantCulture, $"MirrorModuleOptions.MaxQueryRows is {rows:N0}; it must be from 1 to the store's MirrorStoreOptions.MaxQueryRows ({store.MaxQueryRows:N0}), since a bus caller may never get more than the store allows. Lower it, or raise the store's limit."));
+            throw new ArgumentOutOfRangeException(nameof(options), rows, string.Create(CultureInfo.InvariantCulture, $"MirrorModuleOptions.MaxQueryRows is {rows:N0}; it must be from 1 to the store's MaxQueryRows option ({store.MaxQueryRows:N0}), since a bus caller may never get more than the store allows. Lower it, or raise the store's limit."));
         }
 
         if (maxBytes is { } bytes && (bytes < 1024 || bytes > store.MaxQueryBytes))
         {
-            throw new ArgumentOutOfRangeException(nameof(options), bytes, string.Create(CultureInfo.InvariantCulture, $"MirrorModuleOptions.MaxQueryBytes is {bytes:N0}; it must be from 1,024 to the store's MirrorStoreOptions.MaxQueryBytes ({store.MaxQueryBytes:N0}), since a bus caller may never get more than the store allows. Lower it, or raise the store's limit."));
+            throw new ArgumentOutOfRangeException(nameof(options), bytes, string.Create(CultureInfo.InvariantCulture, $"MirrorModuleOptions.MaxQueryBytes is {bytes:N0}; it must be from 1,024 to the store's MaxQueryBytes option ({store.MaxQueryBytes:N0}), since a bus caller may never get more than the store allows. Lower it, or raise the store's limit."));
         }
 
         if (maxTimeout is { } timeout && (timeout < TimeSpan.FromMilliseconds(1) || timeout > store.QueryTimeout))
         {
-            throw new ArgumentOutOfRangeException(nameof(options), timeout, string.Create(CultureInfo.InvariantCulture, $"MirrorModuleOptions.MaxQueryTimeout is {timeout.TotalMilliseconds:0.###} ms; it must be from 1 ms to the store's MirrorStoreOptions.QueryTimeout ({store.QueryTimeout.TotalMilliseconds:0.###} ms), since a bus caller may never get more than the store allows. Lower it, or raise the store's limit."));
+            throw new ArgumentOutOfRangeException(nameof(options), timeout, string.Create(CultureInfo.InvariantCulture, $"MirrorModuleOptions.MaxQueryTimeout is {timeout.TotalMilliseconds:0.###} ms; it must be from 1 ms to the store's QueryTimeout option ({store.QueryTimeout.TotalMilliseconds:0.###} ms), since a bus caller may never get more than the store allows. Lower it, or raise the store's limit."));
         }
 
         return new QueryCeilings(

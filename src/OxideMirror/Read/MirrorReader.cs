@@ -33,11 +33,20 @@ public abstract class MirrorReader
     {
     }
 
+    /// <summary>Gets the SQLite store this reader reads, or <see langword="null"/> for another store's reader: how a module or a tool set checks that its syncer writes the same store.</summary>
+    internal virtual MirrorStore? SqliteStore => null;
+
     /// <summary>Gets the SQL dialect <see cref="QueryAsync"/> runs.</summary>
     public abstract QueryDialect Dialect { get; }
 
     /// <summary>Gets the time limit of one query when <see cref="QueryOptions.Timeout"/> is not set: the store's option.</summary>
     public abstract TimeSpan QueryTimeout { get; }
+
+    /// <summary>Gets how many rows one query's result holds at most: the store's option, which <see cref="QueryOptions.MaxRows"/> may only lower.</summary>
+    public abstract int MaxQueryRows { get; }
+
+    /// <summary>Gets how many bytes one query's result takes at most, as <see cref="QueryResult.ToJson"/> writes it: the store's option, which <see cref="QueryOptions.MaxBytes"/> may only lower.</summary>
+    public abstract long MaxQueryBytes { get; }
 
     /// <summary>Gets the optional reads this reader serves; a read not listed throws <see cref="MirrorNotSupportedException"/>.</summary>
     /// <value>The default is <see cref="MirrorReaderCapabilities.None"/>.</value>
@@ -103,6 +112,36 @@ public abstract class MirrorReader
     /// <exception cref="MirrorStorageException">The store cannot be read.</exception>
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
     public abstract Task<Tombstone?> GetTombstoneAsync(string resource, string recordId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Streams a resource's live records in record-id order, a page per round trip, so that memory stays flat however
+    /// many records there are and no read stays open between pages. Each store documents its id order.
+    /// </summary>
+    /// <param name="resource">The resource, for example <c>customers</c>.</param>
+    /// <param name="pageSize">How many records to read per round trip, from 1 to 100,000. The default is 500.</param>
+    /// <param name="after">Start after this record id (exclusive), for example the last id of a previous page; <see langword="null"/> (the default) starts at the first record.</param>
+    /// <param name="cancellationToken">A token that ends the stream.</param>
+    /// <returns>The records; a record changed while the stream runs may appear in its old or new state. An unknown resource streams none.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="resource"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="resource"/> is empty or white space.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="pageSize"/> is not between 1 and 100,000.</exception>
+    /// <exception cref="MirrorStorageException">The store cannot be read.</exception>
+    /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
+    public abstract IAsyncEnumerable<MirroredRecord> ListRecordsAsync(string resource, int pageSize = 500, string? after = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists every resource the mirror has seen, in name order (ordinal).</summary>
+    /// <param name="cancellationToken">A token to cancel.</param>
+    /// <returns>The resource names.</returns>
+    /// <exception cref="MirrorStorageException">The store cannot be read.</exception>
+    /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
+    public abstract Task<IReadOnlyList<string>> ListResourcesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Counts the live records (deleted ones excluded) of every resource the mirror has seen.</summary>
+    /// <param name="cancellationToken">A token to cancel.</param>
+    /// <returns>The exact count per resource name; a resource whose records were all deleted counts 0.</returns>
+    /// <exception cref="MirrorStorageException">The store cannot be read.</exception>
+    /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
+    public abstract Task<IReadOnlyDictionary<string, long>> RecordCountsAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Gets every event logged for a record, oldest first: applied, skipped and unchanged deltas and deletes, each with its decision and the record's state after it.</summary>
     /// <param name="resource">The resource.</param>

@@ -16,9 +16,13 @@ public sealed partial class MirrorStore
 
         public override TimeSpan QueryTimeout => store._options.QueryTimeout;
 
+        public override int MaxQueryRows => store._options.MaxQueryRows;
+
+        public override long MaxQueryBytes => store._options.MaxQueryBytes;
+
         public override MirrorReaderCapabilities Capabilities => MirrorReaderCapabilities.QueryPlans | MirrorReaderCapabilities.Search | MirrorReaderCapabilities.TimeTravel;
 
-        internal MirrorStore Store => store;
+        internal override MirrorStore SqliteStore => store;
 
         public override Task<QueryResult> QueryAsync(string sql, object? parameters = null, QueryOptions? options = null, CancellationToken cancellationToken = default) =>
             store.QueryAsync(sql, parameters, options, cancellationToken);
@@ -40,6 +44,16 @@ public sealed partial class MirrorStore
             Ids.ThrowIfBlank(recordId);
             return store.GetTombstoneAsync(resource, recordId, cancellationToken);
         }
+
+        public override IAsyncEnumerable<MirroredRecord> ListRecordsAsync(string resource, int pageSize = 500, string? after = null, CancellationToken cancellationToken = default)
+        {
+            Ids.ThrowIfBlank(resource);
+            return store.ListRecordsAsync(resource, pageSize, after, cancellationToken);
+        }
+
+        public override Task<IReadOnlyList<string>> ListResourcesAsync(CancellationToken cancellationToken = default) => store.ListResourcesAsync(cancellationToken);
+
+        public override Task<IReadOnlyDictionary<string, long>> RecordCountsAsync(CancellationToken cancellationToken = default) => store.RecordCountsAsync(cancellationToken);
 
         public override Task<IReadOnlyList<RecordChange>> GetHistoryAsync(string resource, string recordId, CancellationToken cancellationToken = default) =>
             store.GetHistoryAsync(resource, recordId, cancellationToken);

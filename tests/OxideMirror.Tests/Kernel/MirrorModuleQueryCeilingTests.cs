@@ -83,9 +83,9 @@ public sealed class MirrorModuleQueryCeilingTests
     }
 
     [Theory]
-    [InlineData(nameof(MirrorModuleOptions.MaxQueryRows), "MirrorModuleOptions.MaxQueryRows is 1,001; it must be from 1 to the store's MirrorStoreOptions.MaxQueryRows (1,000)")]
-    [InlineData(nameof(MirrorModuleOptions.MaxQueryBytes), "MirrorModuleOptions.MaxQueryBytes is 9,223,372,036,854,775,807; it must be from 1,024 to the store's MirrorStoreOptions.MaxQueryBytes (8,388,608)")]
-    [InlineData(nameof(MirrorModuleOptions.MaxQueryTimeout), "MirrorModuleOptions.MaxQueryTimeout is 3600000 ms; it must be from 1 ms to the store's MirrorStoreOptions.QueryTimeout (1000 ms)")]
+    [InlineData(nameof(MirrorModuleOptions.MaxQueryRows), "MirrorModuleOptions.MaxQueryRows is 1,001; it must be from 1 to the store's MaxQueryRows option (1,000)")]
+    [InlineData(nameof(MirrorModuleOptions.MaxQueryBytes), "MirrorModuleOptions.MaxQueryBytes is 9,223,372,036,854,775,807; it must be from 1,024 to the store's MaxQueryBytes option (8,388,608)")]
+    [InlineData(nameof(MirrorModuleOptions.MaxQueryTimeout), "MirrorModuleOptions.MaxQueryTimeout is 3600000 ms; it must be from 1 ms to the store's QueryTimeout option (1000 ms)")]
     public async Task Constructor_CeilingAboveTheStoresLimit_Throws(string option, string message)
     {
         await using var store = await MirrorStore.OpenInMemoryAsync();
