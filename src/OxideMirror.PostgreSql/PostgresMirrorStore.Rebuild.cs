@@ -27,7 +27,7 @@ public sealed partial class PostgresMirrorStore
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             var started = Stopwatch.GetTimestamp();
-            var (records, events) = await PgRebuilder.RunAsync(connection, transaction, Schema, AgentRole, Now(), cancellationToken).ConfigureAwait(false);
+            var (records, events) = await PgRebuilder.RunAsync(connection, transaction, Schema, _lockScope, AgentRole, Now(), cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return new RebuildReport(records, events, Stopwatch.GetElapsedTime(started));
         }

@@ -82,7 +82,7 @@ public sealed partial class PostgresMirrorStore
         var connection = await OpenOnAsync(_leases, $"locking source '{source}'", cancellationToken).ConfigureAwait(false);
         try
         {
-            var locked = await PgSql.ScalarAsync(connection, null, "SELECT pg_try_advisory_lock(hashtextextended($1, 0))", cancellationToken, PgLocks.SourceKey(Schema, source)).ConfigureAwait(false);
+            var locked = await PgSql.ScalarAsync(connection, null, "SELECT pg_try_advisory_lock(hashtextextended($1, 0))", cancellationToken, PgLocks.SourceKey(_lockScope, source)).ConfigureAwait(false);
             if (locked is not true)
             {
                 throw new SourceLockedException(source, Schema);
@@ -100,7 +100,7 @@ public sealed partial class PostgresMirrorStore
     /// <summary>Writes a checked page on <paramref name="connection"/> in one transaction.</summary>
     internal async Task<PageOutcome> WritePageAsync(NpgsqlConnection connection, IReadOnlyList<Delta> deltas, IConflictStrategy strategy, CursorUpdate? cursor, IReadOnlyList<CompletedPass>? passes, CancellationToken cancellationToken)
     {
-        using var writer = new PgPageWriter(_options);
+        using var writer = new PgPageWriter(_options, _lockScope);
         try
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);

@@ -23,6 +23,7 @@ public sealed partial class PostgresMirrorStore : IAsyncDisposable
     private readonly CancellationTokenSource _closing = new();
     private readonly PostgresMirrorStoreOptions _options;
     private readonly string _q;
+    private string _lockScope = string.Empty;
     private readonly string _channel;
     private readonly PgEventLog _log;
     private readonly object _clock = new();
@@ -99,6 +100,8 @@ public sealed partial class PostgresMirrorStore : IAsyncDisposable
         {
             await using var connection = await store.OpenConnectionAsync("opening the mirror", cancellationToken).ConfigureAwait(false);
             await PgMigrator.MigrateAsync(connection, options.Schema, cancellationToken).ConfigureAwait(false);
+            var salt = (string)(await PgSql.ScalarAsync(connection, null, $"SELECT salt FROM {store._q}.mirror_lock_salt", cancellationToken).ConfigureAwait(false))!;
+            store._lockScope = PgLocks.Scope(options.Schema, salt);
             var last = await PgSql.ScalarAsync(connection, null, $"SELECT max(applied_at) FROM {store._q}.mirror_events", cancellationToken).ConfigureAwait(false);
             store._lastAppliedAt = last is DateTime t ? new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)) : DateTimeOffset.MinValue;
             return store;

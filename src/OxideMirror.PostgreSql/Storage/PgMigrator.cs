@@ -11,7 +11,7 @@ namespace OxideMirror.PostgreSql;
 internal static class PgMigrator
 {
     /// <summary>The scripts, in order; a script's number is its version.</summary>
-    private static readonly string[] Scripts = ["001_schema.sql", "002_log_position.sql"];
+    private static readonly string[] Scripts = ["001_schema.sql", "002_log_position.sql", "003_lock_salt.sql"];
 
     public static int LatestVersion => Scripts.Length;
 

@@ -14,6 +14,7 @@ namespace OxideMirror.PostgreSql;
 internal sealed partial class PgPageWriter : IDisposable
 {
     private readonly string _schema;
+    private readonly string _lockScope;
     private readonly string _q;
     private readonly string _agentRole;
     private readonly string _channel;
@@ -27,9 +28,10 @@ internal sealed partial class PgPageWriter : IDisposable
     private readonly Dictionary<(string Resource, string RecordId), PendingRecord> _written = [];
     private string? _strategyLabel;
 
-    public PgPageWriter(PostgresMirrorStoreOptions options)
+    public PgPageWriter(PostgresMirrorStoreOptions options, string lockScope)
     {
         _schema = options.Schema;
+        _lockScope = lockScope;
         _q = PgNames.Quote(options.Schema);
         _agentRole = options.AgentRoleName;
         _channel = PgLogPositions.Channel(options.Schema);
@@ -151,7 +153,7 @@ internal sealed partial class PgPageWriter : IDisposable
     {
         await using var command = PgSql.Command(connection, transaction,
             "SELECT k.ord, pg_try_advisory_xact_lock(hashtextextended(k.key, 0)) FROM unnest($1::text[]) WITH ORDINALITY AS k(key, ord) ORDER BY k.ord",
-            PgArrays.Text(sources.Select(s => PgLocks.SourceKey(_schema, s)).ToList()));
+            PgArrays.Text(sources.Select(s => PgLocks.SourceKey(_lockScope, s)).ToList()));
         var names = sources.ToList();
         string? refused = null;
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
@@ -253,7 +255,7 @@ internal sealed partial class PgPageWriter : IDisposable
         {
             await using var batch = new NpgsqlBatch(connection, transaction);
             var locks = new NpgsqlBatchCommand("SELECT count(pg_advisory_xact_lock(hashtextextended(k.key, 0))) FROM unnest($1::text[]) WITH ORDINALITY AS k(key, ord)");
-            locks.Parameters.Add(PgArrays.Text(absent.Select(k => PgLocks.RecordKey(_schema, k.Resource, k.RecordId)).ToList()));
+            locks.Parameters.Add(PgArrays.Text(absent.Select(k => PgLocks.RecordKey(_lockScope, k.Resource, k.RecordId)).ToList()));
             batch.BatchCommands.Add(locks);
             PgRecords.AddFindMany(batch, _q, absent);
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -279,7 +281,7 @@ internal sealed partial class PgPageWriter : IDisposable
 
         if (!_tables.TryGetValue(delta.Resource, out var table))
         {
-            table = await PgResourceTable.LoadOrCreateAsync(connection, transaction, _schema, _agentRole, delta.Resource, delta.Op == DeltaOp.Upsert ? delta.Payload : default, now, cancellationToken).ConfigureAwait(false);
+            table = await PgResourceTable.LoadOrCreateAsync(connection, transaction, _schema, _lockScope, _agentRole, delta.Resource, delta.Op == DeltaOp.Upsert ? delta.Payload : default, now, cancellationToken).ConfigureAwait(false);
             _tables[delta.Resource] = table;
         }
 

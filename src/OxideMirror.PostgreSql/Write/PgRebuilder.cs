@@ -20,7 +20,7 @@ internal static class PgRebuilder
 {
     private const int Chunk = 5000;
 
-    public static async Task<(long Records, long Events)> RunAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string schema, string agentRole, DateTimeOffset at, CancellationToken cancellationToken)
+    public static async Task<(long Records, long Events)> RunAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string schema, string lockScope, string agentRole, DateTimeOffset at, CancellationToken cancellationToken)
     {
         var q = PgNames.Quote(schema);
         await PgSql.ExecuteAsync(connection, transaction, $"LOCK TABLE {q}.mirror_records IN EXCLUSIVE MODE", cancellationToken).ConfigureAwait(false);
@@ -51,7 +51,7 @@ internal static class PgRebuilder
         {
             cancellationToken.ThrowIfCancellationRequested();
             // Every listed resource has its table already: no first payload is needed to create one.
-            var table = await PgResourceTable.LoadOrCreateAsync(connection, transaction, schema, agentRole, resource, firstPayload: default, at, cancellationToken).ConfigureAwait(false);
+            var table = await PgResourceTable.LoadOrCreateAsync(connection, transaction, schema, lockScope, agentRole, resource, firstPayload: default, at, cancellationToken).ConfigureAwait(false);
             await PgSql.ExecuteAsync(connection, transaction, $"DELETE FROM {q}.{PgNames.Quote(table.TableName)}", cancellationToken).ConfigureAwait(false);
             await FillAsync(connection, transaction, q, table, cancellationToken).ConfigureAwait(false);
         }

@@ -26,13 +26,15 @@ internal sealed class PgResourceTable
     private static readonly string[] SystemColumns = ["record_id", "_source", "_confidence", "_version", "_synced_at", "_occurred_at"];
 
     private readonly string _schema;
+    private readonly string _lockScope;
     private readonly Dictionary<string, (string Column, string Type)> _columns = new(StringComparer.Ordinal);
     private readonly List<string> _order = [];
     private readonly Dictionary<string, Row> _pending = new(StringComparer.Ordinal);
 
-    private PgResourceTable(string schema, string resource, string tableName)
+    private PgResourceTable(string schema, string lockScope, string resource, string tableName)
     {
         _schema = schema;
+        _lockScope = lockScope;
         Resource = resource;
         TableName = tableName;
     }
@@ -49,15 +51,15 @@ internal sealed class PgResourceTable
     /// if it has one) with a non-null value, then the system columns. A grouped query over payload columns then reads
     /// past no system column to reach them; keys seen later are added after the system columns.
     /// </summary>
-    public static async Task<PgResourceTable> LoadOrCreateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string schema, string agentRole, string resource, JsonElement firstPayload, DateTimeOffset at, CancellationToken cancellationToken)
+    public static async Task<PgResourceTable> LoadOrCreateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string schema, string lockScope, string agentRole, string resource, JsonElement firstPayload, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        if (await LoadAsync(connection, transaction, schema, resource, cancellationToken).ConfigureAwait(false) is { } found)
+        if (await LoadAsync(connection, transaction, schema, lockScope, resource, cancellationToken).ConfigureAwait(false) is { } found)
         {
             return found;
         }
 
-        await LockSchemaAsync(connection, transaction, schema, cancellationToken).ConfigureAwait(false);
-        if (await LoadAsync(connection, transaction, schema, resource, cancellationToken).ConfigureAwait(false) is { } created)
+        await LockSchemaAsync(connection, transaction, lockScope, cancellationToken).ConfigureAwait(false);
+        if (await LoadAsync(connection, transaction, schema, lockScope, resource, cancellationToken).ConfigureAwait(false) is { } created)
         {
             return created;
         }
@@ -74,7 +76,7 @@ internal sealed class PgResourceTable
         }
 
         var tableName = DeltaRules.TableName(resource, taken, PgNames.Reserved);
-        var table = new PgResourceTable(schema, resource, tableName);
+        var table = new PgResourceTable(schema, lockScope, resource, tableName);
         var columnNames = new List<string>(SystemColumns);
         var definitions = new StringBuilder();
         if (firstPayload.ValueKind == JsonValueKind.Object)
@@ -280,14 +282,14 @@ internal sealed class PgResourceTable
         batch.BatchCommands.Add(upsert);
     }
 
-    private static async Task<PgResourceTable?> LoadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string schema, string resource, CancellationToken cancellationToken)
+    private static async Task<PgResourceTable?> LoadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string schema, string lockScope, string resource, CancellationToken cancellationToken)
     {
         if (await PgSql.ScalarAsync(connection, transaction, $"SELECT table_name FROM {PgNames.Quote(schema)}.mirror_resources WHERE name = $1", cancellationToken, resource).ConfigureAwait(false) is not string tableName)
         {
             return null;
         }
 
-        var table = new PgResourceTable(schema, resource, tableName);
+        var table = new PgResourceTable(schema, lockScope, resource, tableName);
         await table.LoadColumnsAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
         return table;
     }
@@ -345,10 +347,10 @@ internal sealed class PgResourceTable
     }
 
     private Task<int> LockColumnsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
-        PgSql.ExecuteAsync(connection, transaction, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", cancellationToken, PgLocks.ColumnsKey(_schema, Resource));
+        PgSql.ExecuteAsync(connection, transaction, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", cancellationToken, PgLocks.ColumnsKey(_lockScope, Resource));
 
-    private static Task<int> LockSchemaAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string schema, CancellationToken cancellationToken) =>
-        PgSql.ExecuteAsync(connection, transaction, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", cancellationToken, PgLocks.SchemaKey(schema));
+    private static Task<int> LockSchemaAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string lockScope, CancellationToken cancellationToken) =>
+        PgSql.ExecuteAsync(connection, transaction, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", cancellationToken, PgLocks.SchemaKey(lockScope));
 
     /// <summary>Gets the column type a value makes: <c>text</c>, <c>bigint</c> (an integer written without fraction or exponent that fits 64 bits), <c>numeric</c>, <c>boolean</c>, <c>jsonb</c>; null for null.</summary>
     internal static string? TypeOf(JsonElement value) => value.ValueKind switch

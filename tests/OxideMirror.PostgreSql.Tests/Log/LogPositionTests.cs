@@ -85,7 +85,7 @@ public sealed class LogPositionTests(PostgresServer server)
         var changes = await store.GetChangesAsync(0);
 
         changes.Changes.Select(c => $"{c.RecordId}@{c.LastPosition}").Should().Equal("old1@1", "old2@2", "new1@3");
-        (await Mirrors.ScalarAsync(cs, "SELECT max(version) FROM oxidemirror.mirror_schema_migrations")).Should().Be(2);
+        (await Mirrors.ScalarAsync(cs, "SELECT max(version) FROM oxidemirror.mirror_schema_migrations")).Should().Be(3);
         (await store.GetHistoryAsync("items", "old2")).Should().ContainSingle().Which.Payload.GetProperty("n").GetInt32().Should().Be(2);
     }
 

@@ -39,6 +39,26 @@ public sealed class AgentSessionTests(PostgresServer server)
         (await Mirrors.ScalarAsync(cs, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 424242")).Should().Be(0L, "the session was reset when the query returned, not when it is next used");
     }
 
+    [PostgresFact]
+    public async Task QueryAsync_HoldingASourcesLockKeyByItsName_DoesNotHoldUpThatSourcesPages()
+    {
+        var (store, cs) = await Mirrors.OpenAsync(server);
+        await using var _ = store;
+
+        // The key as the package's source spells it without the mirror's secret salt, which the agent cannot read.
+        var agent = store.QueryAsync("SELECT pg_advisory_lock(hashtextextended(E'oxidemirror.source\\noxidemirror\\ncrm', 0)) IS NOT NULL AS locked, pg_sleep(2) IS NOT NULL AS slept");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((long)(await Mirrors.ScalarAsync(cs, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()"))! == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        var outcome = await store.ApplyPageAsync([Delta.Upsert("items", "i1", new { n = 1 }, "crm")], LastWriteWins.Instance);
+
+        outcome.Should().ContainSingle();
+        (await agent).RowCount.Should().Be(1, "the agent did take a lock, just not the source's");
+    }
+
     private static async Task<PostgresMirrorStore> OpenWithOneAgentSessionAsync(string connectionString, PostgresMirrorStore owner)
     {
         var options = Mirrors.Options(connectionString);

@@ -37,6 +37,7 @@ public sealed class HostileQueryTests(PostgresServer server)
         "SELECT * FROM public.secret",
         "SELECT * FROM oxidemirror.owner_notes",
         "SELECT * FROM oxidemirror.mirror_schema_migrations",
+        "SELECT salt FROM oxidemirror.mirror_lock_salt",
         "SELECT nextval('oxidemirror.mirror_events_seq_seq')",
         "DO $$ BEGIN DELETE FROM oxidemirror.customers; END $$",
         "CALL pg_sleep(0)",
