@@ -58,19 +58,19 @@ public sealed partial class Syncer
     }
 
     /// <summary>
-    /// Refuses an outcome a writer returned that does not hold one result per delta of the page plus one per delete of a
+    /// Refuses an outcome <paramref name="writer"/> (the syncer's, or a lease's) returned that does not hold one result per delta of the page plus one per delete of a
     /// missing record: the report and the metrics would count the wrong deltas.
     /// </summary>
     /// <exception cref="MirrorException">The outcome is null or its results do not match the page.</exception>
-    private PageOutcome RequireWholeOutcome(IReadOnlyList<Delta> deltas, PageOutcome? outcome)
+    private static PageOutcome RequireWholeOutcome(MirrorWriter writer, IReadOnlyList<Delta> deltas, PageOutcome? outcome)
     {
         if (outcome is null || outcome.Results.Count != deltas.Count + outcome.Missing.Count)
         {
             throw new MirrorException(
                 MirrorErrorCodes.Internal,
                 outcome is null
-                    ? $"The writer {Writer.GetType().FullName} returned no page outcome (null) for a page of {deltas.Count} delta(s); the page may have committed, uncounted. Return a PageOutcome from ApplyPageAsync."
-                    : $"The writer {Writer.GetType().FullName} returned {outcome.Results.Count} result(s) for a page of {deltas.Count} delta(s) and {outcome.Missing.Count} delete(s) of missing records; the page committed, uncounted. Return one result per delta, then one per delete, from ApplyPageAsync.");
+                    ? $"The writer {writer.GetType().FullName} returned no page outcome (null) for a page of {deltas.Count} delta(s); the page may have committed, uncounted. Return a PageOutcome from ApplyPageAsync."
+                    : $"The writer {writer.GetType().FullName} returned {outcome.Results.Count} result(s) for a page of {deltas.Count} delta(s) and {outcome.Missing.Count} delete(s) of missing records; the page committed, uncounted. Return one result per delta, then one per delete, from ApplyPageAsync.");
         }
 
         return outcome;
@@ -144,7 +144,7 @@ public sealed partial class Syncer
 
                 RequireOwnProvenance(source, page.Deltas, cursor);
                 RequireUsablePasses(source, page.CompletedPasses, cursor);
-                var outcome = RequireWholeOutcome(page.Deltas, await writer.ApplyPageAsync(page.Deltas, Strategy, new CursorUpdate(source.Id, page.NextCursor), page.CompletedPasses, cancellationToken).ConfigureAwait(false));
+                var outcome = RequireWholeOutcome(writer, page.Deltas, await writer.ApplyPageAsync(page.Deltas, Strategy, new CursorUpdate(source.Id, page.NextCursor), page.CompletedPasses, cancellationToken).ConfigureAwait(false));
                 report.Count(page.Deltas, outcome);
                 report.Pages++;
                 report.FinalCursor = page.NextCursor;

@@ -68,7 +68,7 @@ public sealed partial class Syncer
         async Task FlushAsync()
         {
             RequireOwnProvenance(source, batch, cursor);
-            var outcome = RequireWholeOutcome(batch, await Writer.ApplyPageAsync(batch, Strategy, cursor: null, passes: null, cancellationToken).ConfigureAwait(false));
+            var outcome = RequireWholeOutcome(Writer, batch, await Writer.ApplyPageAsync(batch, Strategy, cursor: null, passes: null, cancellationToken).ConfigureAwait(false));
             report.Count(batch, outcome);
             report.Pages++;
             _instruments.PageCommitted(source.Id, batch, outcome, page: null);

@@ -48,6 +48,19 @@ public sealed class SyncerWriterTests
     }
 
     [Fact]
+    public async Task SyncAsync_ALeasesWriterReturnsTooFewResults_TheErrorNamesTheLeasesWriter()
+    {
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        var writer = new LeasingWriter(store.Writer, new DelegatingWriter(store.Writer, o => new PageOutcome(o.Results.Take(1).ToList(), [])));
+        var source = StaticSource.FromDeltas("shop", [Delta.Upsert("pets", "1", new { n = 1 }, "shop"), Delta.Upsert("pets", "2", new { n = 2 }, "shop")]);
+
+        var act = () => new Syncer(writer).SyncAsync(source);
+
+        var thrown = (await act.Should().ThrowAsync<MirrorException>()).Which;
+        thrown.Message.Should().Contain(typeof(DelegatingWriter).FullName).And.NotContain(typeof(LeasingWriter).FullName!);
+    }
+
+    [Fact]
     public async Task SyncAsync_WriterReturnsNull_FailsWithAMirrorException()
     {
         await using var store = await MirrorStore.OpenInMemoryAsync();
@@ -83,6 +96,25 @@ public sealed class SyncerWriterTests
     }
 
     /// <summary>A writer of its own over another writer, counting its pages and optionally rewriting their outcomes.</summary>
+    /// <summary>A writer that hands each sync a lease whose own writer (<paramref name="leased"/>) writes the pages.</summary>
+    private sealed class LeasingWriter(MirrorWriter inner, MirrorWriter leased) : MirrorWriter
+    {
+        public override Task<SourceLease?> LockSourceAsync(string source, CancellationToken cancellationToken = default) => Task.FromResult<SourceLease?>(new Lease(source, leased));
+
+        public override Task<string?> GetCursorAsync(string source, string resource = "*", CancellationToken cancellationToken = default) =>
+            inner.GetCursorAsync(source, resource, cancellationToken);
+
+        public override Task<PageOutcome> ApplyPageAsync(IReadOnlyList<Delta> deltas, IConflictStrategy strategy, CursorUpdate? cursor = null, IReadOnlyList<CompletedPass>? passes = null, CancellationToken cancellationToken = default) =>
+            inner.ApplyPageAsync(deltas, strategy, cursor, passes, cancellationToken);
+
+        private sealed class Lease(string source, MirrorWriter writer) : SourceLease(source)
+        {
+            public override MirrorWriter Writer => writer;
+
+            public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        }
+    }
+
     private sealed class DelegatingWriter(MirrorWriter inner, Func<PageOutcome, PageOutcome>? rewrite = null) : MirrorWriter
     {
         public int Pages { get; private set; }
