@@ -14,12 +14,12 @@ internal sealed class MirrorStoreProvider : IMirrorStoreProvider, IAsyncDisposab
     private readonly ILoggerFactory _loggerFactory;
     private readonly IMeterFactory? _meterFactory;
     private readonly ILogger _logger;
-    private readonly IServiceProvider? _services;
+    private readonly IServiceProvider _services;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private Opened? _opened;
     private bool _disposed;
 
-    public MirrorStoreProvider(IOptions<OxideMirrorOptions> options, IEnumerable<ISyncSource> registered, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null, IServiceProvider? services = null)
+    public MirrorStoreProvider(IOptions<OxideMirrorOptions> options, IEnumerable<ISyncSource> registered, IServiceProvider services, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null)
     {
         _services = services;
         _meterFactory = meterFactory;
@@ -173,7 +173,7 @@ internal sealed class MirrorStoreProvider : IMirrorStoreProvider, IAsyncDisposab
 
     private async Task<Opened> OpenOtherAsync(Func<IServiceProvider, CancellationToken, Task<HostedMirror>> open, CancellationToken cancellationToken)
     {
-        var hosted = await open(_services ?? EmptyServices.Instance, cancellationToken).ConfigureAwait(false)
+        var hosted = await open(_services, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException("The OxideMirrorOptions.UseStore callback returned null; it must return the opened store's HostedMirror.");
         try
         {
@@ -193,12 +193,4 @@ internal sealed class MirrorStoreProvider : IMirrorStoreProvider, IAsyncDisposab
 
     /// <summary>The opened mirror: the SQLite store (or null for another store), its reader, its syncer, and what to dispose.</summary>
     private sealed record Opened(MirrorStore? Store, MirrorReader Reader, Syncer Syncer, IAsyncDisposable Owner, string Where);
-
-    /// <summary>The services a provider made outside a container passes to a <see cref="OxideMirrorOptions.UseStore"/> callback: none.</summary>
-    private sealed class EmptyServices : IServiceProvider
-    {
-        public static readonly EmptyServices Instance = new();
-
-        public object? GetService(Type serviceType) => null;
-    }
 }
