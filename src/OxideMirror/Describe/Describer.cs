@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Globalization;
-using Dapper;
+using System.Text;
+using System.Text.Json;
 using Microsoft.Data.Sqlite;
 
 namespace OxideMirror;
@@ -14,24 +16,36 @@ internal static class Describer
     /// How many rows of a join's target column are read when it has no index: a bound on the scan, so that describing a
     /// mirror of millions of records stays fast (an indexed target, and record_id, is probed value by value instead).
     /// </summary>
-    private const int UnindexedTargetRows = 20_000;
+    private const int UnindexedTargetRows = 5_000;
 
     private static readonly Dictionary<string, string> InternalTables = new(StringComparer.Ordinal)
     {
         ["mirror_events"] = "every change ever received, applied or not (seq, resource, record_id, op, payload, source, confidence, occurred_at, applied_at, applied, decision, version): history and audit",
         ["mirror_records"] = "every record's current JSON payload, with tombstones for deleted records (deleted_at not null)",
         ["mirror_cursors"] = "each source's sync position and when it last advanced (updated_at)",
-        ["mirror_resources"] = "each resource and the table it is read through",
+        ["mirror_resources"] = "each resource, the table it is read through, and how many rows that table holds (row_count, exact at every commit)",
     };
 
     public static MirrorDescription Describe(SqliteConnection connection, Catalog catalog, MirrorStoreOptions options, CancellationToken cancellationToken)
     {
-        var resources = connection.Query<(string Name, string Table)>("SELECT name, table_name FROM mirror_resources ORDER BY table_name").AsList();
+        var resources = new List<(string Name, string Table, long Rows)>();
+        using (var command = connection.CreateCommand())
+        {
+            // The write path keeps row_count exact at every commit, so describing a table of millions of rows reads no
+            // more of it than its sample.
+            command.CommandText = "SELECT name, table_name, row_count FROM mirror_resources ORDER BY table_name";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                resources.Add((reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
+            }
+        }
+
         var tables = new List<(ResourceDescription Description, List<object?[]> Sample)>();
-        foreach (var (name, table) in resources)
+        foreach (var (name, table, rows) in resources)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            tables.Add(DescribeTable(connection, catalog, name, table));
+            tables.Add(DescribeTable(connection, catalog, name, table, rows));
         }
 
         var joins = new List<JoinKey>();
@@ -76,18 +90,38 @@ internal static class Describer
         return new MirrorDescription(tables.Select(t => t.Description).ToList(), joins, InternalTables, options.QueryTimeout, options.MaxQueryRows, options.MaxQueryBytes, catalog.Search.Indexes);
     }
 
-    private static (ResourceDescription, List<object?[]>) DescribeTable(SqliteConnection connection, Catalog catalog, string resource, string table)
+    private static (ResourceDescription, List<object?[]>) DescribeTable(SqliteConnection connection, Catalog catalog, string resource, string table, long count)
     {
         var quoted = Identifiers.Quote(table);
-        var keys = connection.Query<(string Key, string Column)>("SELECT key, column_name FROM mirror_columns WHERE resource = @resource", new { resource })
-            .ToDictionary(k => k.Column, k => k.Key, StringComparer.OrdinalIgnoreCase);
-        var count = connection.ExecuteScalar<long>($"SELECT count(*) FROM {quoted}");
-        var indexed = IndexedColumns(connection, table);
-
+        var keys = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var indexed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var sample = new List<object?[]>();
         var names = new List<string>();
         using (var command = connection.CreateCommand())
         {
+            command.CommandText = "SELECT key, column_name FROM mirror_columns WHERE resource = $resource";
+            command.Parameters.AddWithValue("$resource", resource);
+            using (var keyed = command.ExecuteReader())
+            {
+                while (keyed.Read())
+                {
+                    keys[keyed.GetString(1)] = keyed.GetString(0);
+                }
+            }
+
+            // Each index's first column: a join on it is a seek.
+            command.CommandText = "SELECT i.name FROM pragma_index_list($table) AS l, pragma_index_info(l.name) AS i WHERE i.seqno = 0";
+            command.Parameters.Clear();
+            command.Parameters.AddWithValue("$table", table);
+            using (var indexes = command.ExecuteReader())
+            {
+                while (indexes.Read())
+                {
+                    indexed.Add(indexes.GetString(0));
+                }
+            }
+
+            command.Parameters.Clear();
             command.CommandText = $"SELECT * FROM {quoted} LIMIT {SampleRows}";
             using var reader = command.ExecuteReader();
             for (var i = 0; i < reader.FieldCount; i++)
@@ -136,42 +170,41 @@ internal static class Describer
         return (new ResourceDescription(resource, table, count, columns, catalog.Freshness([table])), sample);
     }
 
-    private static HashSet<string> IndexedColumns(SqliteConnection connection, string table)
-    {
-        var columns = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var index in connection.Query<string>($"SELECT name FROM pragma_index_list({Literal(table)})").AsList())
-        {
-            var first = connection.Query<string>($"SELECT name FROM pragma_index_info({Literal(index)}) ORDER BY seqno LIMIT 1").FirstOrDefault();
-            if (first is not null)
-            {
-                columns.Add(first);
-            }
-        }
-
-        return columns;
-    }
-
     /// <summary>
     /// Returns the share of <paramref name="values"/> found in a column: all of it when it is indexed (one probe a value),
     /// else its first <see cref="UnindexedTargetRows"/> rows.
     /// </summary>
     private static double MatchRate(SqliteConnection connection, string table, string column, bool indexed, List<object?> values)
     {
-        var parameters = new DynamicParameters();
-        var names = new List<string>(values.Count);
-        for (var i = 0; i < values.Count; i++)
+        // One parameter, a JSON array of the values (strings and integers keep their types in json_each), rather than a
+        // parameter per value: the statement's text is the same whatever the sample.
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(buffer))
         {
-            var name = "v" + i.ToString(CultureInfo.InvariantCulture);
-            parameters.Add(name, values[i]);
-            names.Add("@" + name);
+            json.WriteStartArray();
+            foreach (var value in values)
+            {
+                if (value is long number)
+                {
+                    json.WriteNumberValue(number);
+                }
+                else
+                {
+                    json.WriteStringValue((string)value!);
+                }
+            }
+
+            json.WriteEndArray();
         }
 
         var quoted = Identifiers.Quote(column);
         var from = indexed
             ? Identifiers.Quote(table)
             : string.Create(CultureInfo.InvariantCulture, $"(SELECT {quoted} FROM {Identifiers.Quote(table)} LIMIT {UnindexedTargetRows})");
-        var sql = $"SELECT count(DISTINCT {quoted}) FROM {from} WHERE {quoted} IN ({string.Join(", ", names)})";
-        var found = connection.ExecuteScalar<long>(sql, parameters);
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT count(DISTINCT {quoted}) FROM {from} WHERE {quoted} IN (SELECT value FROM json_each($values))";
+        command.Parameters.AddWithValue("$values", Encoding.UTF8.GetString(buffer.WrittenSpan));
+        var found = (long)command.ExecuteScalar()!;
         return Math.Round((double)found / values.Count, 3);
     }
 
@@ -186,6 +219,4 @@ internal static class Describer
         text = text.ReplaceLineEndings(" ");
         return text.Length <= 40 ? text : text[..39] + "…";
     }
-
-    private static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
 }

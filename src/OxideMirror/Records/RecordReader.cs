@@ -34,11 +34,11 @@ internal static class RecordReader
     public static async Task<IReadOnlyList<string>> ResourcesAsync(SqliteConnection connection, CancellationToken cancellationToken) =>
         (await connection.QueryAsync<string>(new CommandDefinition("SELECT name FROM mirror_resources ORDER BY name", cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
 
-    /// <summary>Counts the live records of every resource the mirror has seen.</summary>
+    /// <summary>Reads the live records of every resource the mirror has seen, as the write path keeps them (one per row of its table).</summary>
     public static async Task<IReadOnlyDictionary<string, long>> CountsAsync(SqliteConnection connection, CancellationToken cancellationToken)
     {
         var rows = await connection.QueryAsync<(string Name, long Count)>(new CommandDefinition(
-            "SELECT r.name, (SELECT count(*) FROM mirror_records m WHERE m.resource = r.name AND m.deleted_at IS NULL) FROM mirror_resources r ORDER BY r.name",
+            "SELECT name, row_count FROM mirror_resources ORDER BY name",
             cancellationToken: cancellationToken)).ConfigureAwait(false);
         return rows.ToDictionary(r => r.Name, r => r.Count, StringComparer.Ordinal);
     }

@@ -42,6 +42,7 @@ internal static class StoreOpener
                     Configure(writer, path is not null, left > TimeSpan.Zero ? left : TimeSpan.Zero, where);
                     applied = Migrator.Migrate(writer, options.TimeProvider, where);
                     EnsureHistoryTables(writer);
+                    EnsureRowCounts(writer);
                     userVersion = UserMigrator.Migrate(writer, options.Migrations, options.TimeProvider, where, logger);
                     SetBusyTimeout(writer, options.BusyTimeout);
                     break;
@@ -79,15 +80,28 @@ internal static class StoreOpener
     }
 
     /// <summary>
-    /// Gives every resource table of a store made before schema version 3 its history table (time travel reads it), under
-    /// the write lock; a store that has them all pays one read.
+    /// Gives every resource table of a store made before schema version 3 its history table (time travel reads it).
     /// </summary>
-    private static void EnsureHistoryTables(SqliteConnection writer)
+    private static void EnsureHistoryTables(SqliteConnection writer) => Complete(
+        writer,
+        "SELECT EXISTS (SELECT 1 FROM mirror_resources WHERE NOT EXISTS (SELECT 1 FROM sqlite_schema s WHERE s.type = 'table' AND s.name = '" + ResourceTable.HistoryPrefix + "' || table_name))",
+        ResourceTable.EnsureHistoryTables);
+
+    /// <summary>Counts the rows of every resource table whose count is not known yet (a store made before schema version 5).</summary>
+    private static void EnsureRowCounts(SqliteConnection writer) => Complete(
+        writer,
+        "SELECT EXISTS (SELECT 1 FROM mirror_resources WHERE row_count IS NULL)",
+        ResourceTable.CountRows);
+
+    /// <summary>
+    /// Finishes, under the write lock, what a schema script could not do in SQL alone (work per resource table), when
+    /// <paramref name="pendingSql"/> says some is left: a store that has nothing left pays that one read.
+    /// </summary>
+    private static void Complete(SqliteConnection writer, string pendingSql, Action<SqliteConnection, SqliteTransaction> complete)
     {
-        const string Missing = "SELECT EXISTS (SELECT 1 FROM mirror_resources WHERE NOT EXISTS (SELECT 1 FROM sqlite_schema s WHERE s.type = 'table' AND s.name = '" + ResourceTable.HistoryPrefix + "' || table_name))";
         using (var check = writer.CreateCommand())
         {
-            check.CommandText = Missing;
+            check.CommandText = pendingSql;
             if ((long)check.ExecuteScalar()! == 0)
             {
                 return;
@@ -97,7 +111,7 @@ internal static class StoreOpener
         var transaction = writer.BeginTransaction(deferred: false);
         try
         {
-            ResourceTable.EnsureHistoryTables(writer, transaction);
+            complete(writer, transaction);
             transaction.Commit();
         }
         finally

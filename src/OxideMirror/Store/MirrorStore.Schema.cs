@@ -31,9 +31,11 @@ public sealed partial class MirrorStore
     /// <returns>The description.</returns>
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
     /// <remarks>
-    /// Row counts are exact. Types, null rates, examples and join keys are inferred from a sample of each table (up to
-    /// 1,000 rows); a join key's sampled values are looked up in all of the target column when it is indexed (or is
-    /// <c>record_id</c>), else in its first 20,000 rows, so that the description's cost stays bounded at millions of records.
+    /// Row counts are exact and kept, not counted: each batch's commit adds the rows it gained and lost to
+    /// <c>mirror_resources.row_count</c>. Types, null rates, examples and join keys are inferred from a sample of each table
+    /// (up to 1,000 rows); a join key's sampled values are looked up in all of the target column when it is indexed (or is
+    /// <c>record_id</c>), else in its first 5,000 rows. So the description's cost is bounded by those samples, not by the
+    /// number of records.
     /// </remarks>
     public async Task<MirrorDescription> DescribeAsync(CancellationToken cancellationToken = default)
     {

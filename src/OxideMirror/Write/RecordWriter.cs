@@ -106,6 +106,11 @@ internal sealed class RecordWriter : IDisposable
     /// <summary>Records, inside the batch's transaction, when each source in the batch last committed.</summary>
     public void Finish(string appliedAt)
     {
+        foreach (var table in _touched)
+        {
+            table.WriteRowCount();
+        }
+
         foreach (var source in _sources)
         {
             _touchSource.Text(1, source);
@@ -285,14 +290,15 @@ internal sealed class RecordWriter : IDisposable
             r.Integer(8, version);
             r.Text(9, deleted ? appliedAt : null);
             r.Execute();
+            var hadRow = existing is { IsDeleted: false };
             if (deleted)
             {
-                table.Delete(recordId);
+                table.Delete(recordId, hadRow);
             }
             else
             {
                 var payload = resolution.Kind == ConflictResolutionKind.ApplyMerged ? resolution.MergedPayload : delta.Payload;
-                table.Upsert(recordId, payload, source, confidence, version, appliedAt, occurredAt, _nested);
+                table.Upsert(recordId, payload, source, confidence, version, appliedAt, occurredAt, _nested, creates: !hadRow);
             }
         }
 

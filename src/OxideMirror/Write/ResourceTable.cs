@@ -47,7 +47,9 @@ internal sealed class ResourceTable : IDisposable
     private RawStatement? _delete;
     private RawStatement? _preserve;
     private RawStatement? _insertHistory;
+    private RawStatement? _countRows;
     private SqliteTransaction? _transaction;
+    private long _rowChange;
     private readonly List<(byte[] Name, int Index)> _layout = [];
     private bool[] _bound = [];
 
@@ -118,7 +120,7 @@ internal sealed class ResourceTable : IDisposable
         command.CommandText = CreateTableSql(tableName, []) + "; " + CreateHistoryTableSql(tableName, []);
         command.ExecuteNonQuery();
         command.CommandText =
-            "INSERT INTO mirror_resources (name, table_name, first_seen_at) VALUES ($name, $table, $at); " +
+            "INSERT INTO mirror_resources (name, table_name, first_seen_at, row_count) VALUES ($name, $table, $at, 0); " +
             "INSERT INTO mirror_schema_changes (resource, change, column_name, changed_at) VALUES ($name, 'create_table', $table, $at)";
         command.Parameters.AddWithValue("$name", resource);
         command.Parameters.AddWithValue("$table", tableName);
@@ -342,14 +344,65 @@ internal sealed class ResourceTable : IDisposable
     /// <summary>
     /// Writes a record's row, adding a column for each payload key not seen before. Allocation-free in the common case:
     /// property names are matched against the previous payload's key order as UTF-8, and string values without escapes
-    /// are bound straight from the payload's bytes.
+    /// are bound straight from the payload's bytes. <paramref name="creates"/> says the table has no row for the record yet
+    /// (its row count goes up by one).
     /// </summary>
-    public void Upsert(string recordId, JsonElement payload, string source, double confidence, long version, string syncedAt, string occurredAt, JsonCompactor nested)
+    public void Upsert(string recordId, JsonElement payload, string source, double confidence, long version, string syncedAt, string occurredAt, JsonCompactor nested, bool creates)
     {
         Layout(payload, syncedAt);
         var command = _upsert ??= BuildUpsert();
         Bind(command, recordId, payload, source, confidence, version, syncedAt, occurredAt, nested);
         command.Execute();
+        if (creates)
+        {
+            _rowChange++;
+        }
+    }
+
+    /// <summary>
+    /// Adds the rows this table gained and lost since the last call to its <c>mirror_resources.row_count</c>, inside the
+    /// caller's transaction: called once per committed batch, so that the count is exact at every commit and
+    /// <c>DescribeAsync</c> reads it instead of counting the table. A rollback forgets the table (and this change with it).
+    /// </summary>
+    public void WriteRowCount()
+    {
+        if (_rowChange == 0)
+        {
+            return;
+        }
+
+        var command = _countRows ??= new RawStatement(_connection, "UPDATE mirror_resources SET row_count = row_count + ?1 WHERE name = ?2");
+        command.Integer(1, _rowChange);
+        command.Text(2, Resource);
+        command.Execute();
+        _rowChange = 0;
+    }
+
+    /// <summary>
+    /// Counts, inside the caller's transaction, the rows of every resource table whose <c>mirror_resources.row_count</c> is
+    /// not known (a store made before schema version 5).
+    /// </summary>
+    public static void CountRows(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        var tables = new List<(string Name, string Table)>();
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT name, table_name FROM mirror_resources WHERE row_count IS NULL ORDER BY name";
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                tables.Add((reader.GetString(0), reader.GetString(1)));
+            }
+        }
+
+        foreach (var (name, table) in tables)
+        {
+            command.CommandText = $"UPDATE mirror_resources SET row_count = (SELECT count(*) FROM {Identifiers.Quote(table)}) WHERE name = $name";
+            command.Parameters.Clear();
+            command.Parameters.AddWithValue("$name", name);
+            command.ExecuteNonQuery();
+        }
     }
 
     /// <summary>
@@ -503,11 +556,16 @@ internal sealed class ResourceTable : IDisposable
         }
     }
 
-    public void Delete(string recordId)
+    /// <summary>Deletes a record's row; <paramref name="hadRow"/> says whether it had one (its row count goes down by one).</summary>
+    public void Delete(string recordId, bool hadRow)
     {
         _delete ??= new RawStatement(_connection, $"DELETE FROM {Identifiers.Quote(TableName)} WHERE record_id = ?1");
         _delete.Text(1, recordId);
         _delete.Execute();
+        if (hadRow)
+        {
+            _rowChange--;
+        }
     }
 
     public void Dispose()
@@ -516,6 +574,7 @@ internal sealed class ResourceTable : IDisposable
         _delete?.Dispose();
         _preserve?.Dispose();
         _insertHistory?.Dispose();
+        _countRows?.Dispose();
     }
 
     private void AddColumn(string key, string at)

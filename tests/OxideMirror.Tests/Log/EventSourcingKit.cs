@@ -7,12 +7,13 @@ namespace OxideMirror.Tests.Log;
 /// <summary>Reads and tampers with a mirror file through plain Microsoft.Data.Sqlite connections, for the rebuild, replay and compaction tests.</summary>
 internal static class EventSourcingKit
 {
-    /// <summary>Reads <c>mirror_records</c> and every resource table, all columns, in key order, as text.</summary>
+    /// <summary>Reads <c>mirror_records</c>, each resource's kept row count, and every resource table, all columns, in key order, as text.</summary>
     public static string Tables(string path)
     {
         using var connection = Open(path, SqliteOpenMode.ReadOnly);
         var text = new StringBuilder();
         Dump(connection, "SELECT resource, record_id, payload, source, last_synced_at, occurred_at, confidence, version, deleted_at FROM mirror_records ORDER BY resource, record_id", text);
+        Dump(connection, "SELECT name, table_name, row_count FROM mirror_resources ORDER BY name", text);
         foreach (var table in TableNames(connection))
         {
             Dump(connection, $"SELECT * FROM \"{table}\" ORDER BY record_id", text);
@@ -41,17 +42,51 @@ internal static class EventSourcingKit
         return text.ToString();
     }
 
-    /// <summary>Wrecks the projections behind the store's back: empties the records table, drops or changes resource rows, adds a stray row.</summary>
+    /// <summary>Wrecks the projections behind the store's back: empties the records table, drops or changes resource rows, adds a stray row, miscounts the rows.</summary>
     public static void Scramble(string path)
     {
         using var connection = Open(path, SqliteOpenMode.ReadWrite);
         var tables = TableNames(connection);
         Execute(connection, "DELETE FROM mirror_records WHERE rowid % 2 = 0; UPDATE mirror_records SET version = version + 7, payload = '{}'; " +
-            "INSERT INTO mirror_records (resource, record_id, payload, source, last_synced_at, occurred_at, confidence, version) VALUES ('stray', 'x', '{}', 's', 't', 't', 1, 1)");
+            "INSERT INTO mirror_records (resource, record_id, payload, source, last_synced_at, occurred_at, confidence, version) VALUES ('stray', 'x', '{}', 's', 't', 't', 1, 1); " +
+            "UPDATE mirror_resources SET row_count = row_count + 3");
         foreach (var table in tables)
         {
             Execute(connection, $"DELETE FROM \"{table}\" WHERE rowid % 2 = 1; UPDATE \"{table}\" SET _version = -1");
         }
+    }
+
+    /// <summary>
+    /// Lists each resource whose kept <c>mirror_resources.row_count</c> differs from its table's rows, as
+    /// <c>resource: kept N, counted M</c>; empty when every count is exact.
+    /// </summary>
+    public static IReadOnlyList<string> MiscountedTables(string path)
+    {
+        using var connection = Open(path, SqliteOpenMode.ReadOnly);
+        var tables = new List<(string Resource, string Table, long? Kept)>();
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT name, table_name, row_count FROM mirror_resources ORDER BY name";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                tables.Add((reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetInt64(2)));
+            }
+        }
+
+        var wrong = new List<string>();
+        foreach (var (resource, table, kept) in tables)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT count(*) FROM \"{table}\"";
+            var counted = (long)command.ExecuteScalar()!;
+            if (kept != counted)
+            {
+                wrong.Add(string.Create(CultureInfo.InvariantCulture, $"{resource}: kept {kept?.ToString(CultureInfo.InvariantCulture) ?? "NULL"}, counted {counted}"));
+            }
+        }
+
+        return wrong;
     }
 
     public static void Execute(string path, string sql)

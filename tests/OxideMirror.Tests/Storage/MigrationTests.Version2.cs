@@ -39,7 +39,7 @@ public sealed partial class MigrationTests
 
         upgraded.SchemaVersion.Should().Be(Migrator.LatestVersion);
         var migrations = await upgraded.QueryAsync("SELECT version, name, applied_at FROM mirror_schema_migrations ORDER BY version");
-        migrations.Rows.Select(r => r["version"]).Should().Equal(1L, 2L, 3L, 4L);
+        migrations.Rows.Select(r => r["version"]).Should().Equal(1L, 2L, 3L, 4L, 5L);
         migrations.Rows[2]["name"].Should().Be("record_history");
         migrations.Rows[2]["applied_at"].Should().Be(Stamp(upgradedAt));
 
@@ -182,7 +182,8 @@ public sealed partial class MigrationTests
         using (var command = connection.CreateCommand())
         {
             command.CommandText =
-                "SELECT 'INSERT INTO main.\"' || name || '\" SELECT * FROM w.\"' || name || '\"' FROM main.sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite%' AND name <> 'mirror_schema_migrations' " +
+                "SELECT 'INSERT INTO main.\"' || m.name || '\" SELECT ' || (SELECT group_concat('\"' || c.name || '\"', ', ') FROM pragma_table_info(m.name, 'main') c) || ' FROM w.\"' || m.name || '\"' " +
+                "FROM main.sqlite_schema m WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite%' AND m.name <> 'mirror_schema_migrations' " +
                 "UNION ALL SELECT sql FROM w.sqlite_schema WHERE type = 'table' AND name IN (SELECT table_name FROM w.mirror_resources) " +
                 "UNION ALL SELECT 'INSERT INTO main.\"' || table_name || '\" SELECT * FROM w.\"' || table_name || '\"' FROM w.mirror_resources " +
                 "UNION ALL SELECT sql FROM w.sqlite_schema WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (SELECT table_name FROM w.mirror_resources)";

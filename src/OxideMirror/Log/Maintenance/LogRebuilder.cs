@@ -81,7 +81,7 @@ internal static class LogRebuilder
 
             // Search indexes are rebuilt whole at the end, rather than row by row through their triggers.
             SearchIndexes.SuspendForRebuild(connection, transaction);
-            command.CommandText = "DELETE FROM mirror_records";
+            command.CommandText = "DELETE FROM mirror_records; UPDATE mirror_resources SET row_count = 0";
             command.ExecuteNonQuery();
             foreach (var resource in resources)
             {
@@ -125,13 +125,14 @@ internal static class LogRebuilder
                     }
 
                     using var document = JsonDocument.Parse(reader.GetString(2));
-                    table.Upsert(reader.GetString(1), document.RootElement, reader.GetString(3), reader.GetDouble(4), reader.GetInt64(5), reader.GetString(6), reader.GetString(7), nested);
+                    table.Upsert(reader.GetString(1), document.RootElement, reader.GetString(3), reader.GetDouble(4), reader.GetInt64(5), reader.GetString(6), reader.GetString(7), nested, creates: true);
                 }
             }
 
             foreach (var table in tables.Values)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                table.WriteRowCount();
                 table.FillHistory();
             }
 
