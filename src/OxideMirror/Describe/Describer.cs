@@ -21,7 +21,7 @@ internal static class Describer
     private static readonly Dictionary<string, string> InternalTables = new(StringComparer.Ordinal)
     {
         ["mirror_events"] = "every change ever received, applied or not (seq, resource, record_id, op, payload, source, confidence, occurred_at, applied_at, applied, decision, version): history and audit",
-        ["mirror_records"] = "every record's current JSON payload, with tombstones for deleted records (deleted_at not null)",
+        ["mirror_records"] = "every record's current JSON payload, with tombstones for deleted records (deleted_at not null); seq is the mirror_events.seq of the change that made it",
         ["mirror_cursors"] = "each source's sync position and when it last advanced (updated_at)",
         ["mirror_resources"] = "each resource, the table it is read through, and how many rows that table holds (row_count, exact at every commit)",
     };

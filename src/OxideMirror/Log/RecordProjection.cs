@@ -31,7 +31,7 @@ internal static class RecordProjection
     /// </summary>
     public static string LastStateEventsSql(string events, string? filter) =>
         // SQLite takes the bare columns of a query with exactly one max() aggregate from the row that holds the maximum.
-        "SELECT resource, record_id, op, payload, merged_payload, source, applied_at, occurred_at, confidence, version, max(seq) " +
+        "SELECT resource, record_id, op, payload, merged_payload, source, applied_at, occurred_at, confidence, version, max(seq) AS seq " +
         $"FROM {events} WHERE {StateEvents}{(filter is null ? "" : " AND " + filter)} GROUP BY resource, record_id";
 
     /// <summary>
@@ -39,20 +39,21 @@ internal static class RecordProjection
     /// <paramref name="stateEvents"/> selects (one per record, with the columns of <see cref="LastStateEventsSql"/>).
     /// </summary>
     public static string InsertRecordsSql(string records, string stateEvents) =>
-        $"INSERT INTO {records} (resource, record_id, payload, source, last_synced_at, occurred_at, confidence, version, deleted_at) " +
-        "SELECT resource, record_id, state, source, applied_at, occurred_at, confidence, version, CASE WHEN state IS NULL THEN applied_at END " +
+        $"INSERT INTO {records} (resource, record_id, payload, source, last_synced_at, occurred_at, confidence, version, deleted_at, seq) " +
+        "SELECT resource, record_id, state, source, applied_at, occurred_at, confidence, version, CASE WHEN state IS NULL THEN applied_at END, seq " +
         $"FROM (SELECT *, {StateSql} AS state FROM ({stateEvents}))";
 
     /// <summary>
     /// Inserts into <paramref name="history"/> (a table shaped like <c>mirror_records_history</c>) every version of a record
     /// that a later state event among <paramref name="events"/> replaced: the row the version's event left (as
-    /// <see cref="InsertRecordsSql"/> writes it), with the seq and applied time of the event that replaced it. The
-    /// record's last version is its <c>mirror_records</c> row. Script 0003 holds the same statement for stores made before it.
+    /// <see cref="InsertRecordsSql"/> writes it), with the seq and applied time of the event that replaced it, under the
+    /// version's <see cref="HistoryKey"/>. The record's last version is its <c>mirror_records</c> row. Script 0006 holds
+    /// the same statement for stores made before it.
     /// </summary>
     public static string InsertHistorySql(string history, string events) =>
-        $"INSERT INTO {history} (replaced_seq, replaced_at, resource, record_id, payload, source, last_synced_at, occurred_at, confidence, version, deleted_at) " +
-        "SELECT next_seq, next_at, resource, record_id, state, source, applied_at, occurred_at, confidence, version, CASE WHEN state IS NULL THEN applied_at END " +
-        $"FROM (SELECT resource, record_id, source, applied_at, occurred_at, confidence, version, {StateSql} AS state, " +
+        $"INSERT INTO {history} (key, replaced_seq, replaced_at, resource, record_id, payload, source, last_synced_at, occurred_at, confidence, version, deleted_at) " +
+        $"SELECT {HistoryKey.Sql("seq", "next_seq")}, next_seq, next_at, resource, record_id, state, source, applied_at, occurred_at, confidence, version, CASE WHEN state IS NULL THEN applied_at END " +
+        $"FROM (SELECT seq, resource, record_id, source, applied_at, occurred_at, confidence, version, {StateSql} AS state, " +
         $"lead(seq) OVER w AS next_seq, lead(applied_at) OVER w AS next_at FROM {events} WHERE {StateEvents} " +
         "WINDOW w AS (PARTITION BY resource, record_id ORDER BY seq)) WHERE next_seq IS NOT NULL";
 }

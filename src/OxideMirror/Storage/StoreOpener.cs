@@ -80,11 +80,12 @@ internal static class StoreOpener
     }
 
     /// <summary>
-    /// Gives every resource table of a store made before schema version 3 its history table (time travel reads it).
+    /// Gives every resource table of a store made before schema version 6 its history table keyed by <see cref="HistoryKey"/>
+    /// (time travel reads it): made for a store from before version 3, made again for one from before version 6.
     /// </summary>
     private static void EnsureHistoryTables(SqliteConnection writer) => Complete(
         writer,
-        "SELECT EXISTS (SELECT 1 FROM mirror_resources WHERE NOT EXISTS (SELECT 1 FROM sqlite_schema s WHERE s.type = 'table' AND s.name = '" + ResourceTable.HistoryPrefix + "' || table_name))",
+        $"SELECT EXISTS (SELECT 1 FROM mirror_resources WHERE {ResourceTable.UnkeyedHistoryFilter})",
         ResourceTable.EnsureHistoryTables);
 
     /// <summary>Counts the rows of every resource table whose count is not known yet (a store made before schema version 5).</summary>

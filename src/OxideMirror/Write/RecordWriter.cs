@@ -21,6 +21,7 @@ internal sealed class RecordWriter : IDisposable
     private readonly RawStatement _preserveRecord;
     private readonly RawStatement _setCursor;
     private readonly RawStatement _listLive;
+    private readonly RawStatement _addEpoch;
     private readonly RawStatement[] _all;
 
     private readonly SqliteConnection _connection;
@@ -36,8 +37,18 @@ internal sealed class RecordWriter : IDisposable
     private readonly PayloadWriter _payloads;
     private readonly JsonCompactor _nested = new(JsonDepth.Default);
 
-    /// <summary>The timestamps of the row <see cref="Find"/> last found, as stored: what the history copy of it binds.</summary>
-    private (string SyncedAt, string OccurredAt, string? DeletedAt) _found;
+    /// <summary>
+    /// The timestamps of the row <see cref="Find"/> last found, as stored, and the seq of the event that made it (0 when
+    /// unknown, which keys the version as made before every moment: an as-of view's time filter still holds it exact):
+    /// what the history copy of it binds.
+    /// </summary>
+    private (string SyncedAt, string OccurredAt, string? DeletedAt, long MadeSeq) _found;
+
+    /// <summary>
+    /// The epoch this transaction last made sure of in <c>mirror_epochs</c>, or -1: each transaction starts again, since
+    /// a compaction between two may have pruned it.
+    /// </summary>
+    private long _epoch = -1;
 
     /// <summary>The <c>seq</c> of the newest event this transaction appended, or 0; published on commit.</summary>
     private long _pendingSeq;
@@ -67,22 +78,23 @@ internal sealed class RecordWriter : IDisposable
         }
 
 
-        _findRecord = new RawStatement(connection, "SELECT payload, source, last_synced_at, occurred_at, confidence, version, deleted_at FROM mirror_records WHERE resource = $resource AND record_id = $record_id");
+        _findRecord = new RawStatement(connection, "SELECT payload, source, last_synced_at, occurred_at, confidence, version, deleted_at, seq FROM mirror_records WHERE resource = $resource AND record_id = $record_id");
         _findDuplicate = new RawStatement(connection, "SELECT 1 FROM mirror_events WHERE source = $source AND delta_id = $delta_id");
         _insertEvent = new RawStatement(connection, "INSERT INTO mirror_events (resource, record_id, op, payload, merged_payload, source, confidence, occurred_at, applied_at, applied, decision, strategy, delta_id, version) " +
             "VALUES ($resource, $record_id, $op, $payload, $merged_payload, $source, $confidence, $occurred_at, $applied_at, $applied, $decision, $strategy, $delta_id, $version)");
-        _writeRecord = new RawStatement(connection, "INSERT INTO mirror_records (resource, record_id, payload, source, last_synced_at, occurred_at, confidence, version, deleted_at) " +
-            "VALUES ($resource, $record_id, $payload, $source, $last_synced_at, $occurred_at, $confidence, $version, $deleted_at) " +
+        _writeRecord = new RawStatement(connection, "INSERT INTO mirror_records (resource, record_id, payload, source, last_synced_at, occurred_at, confidence, version, deleted_at, seq) " +
+            "VALUES ($resource, $record_id, $payload, $source, $last_synced_at, $occurred_at, $confidence, $version, $deleted_at, $seq) " +
             "ON CONFLICT (resource, record_id) DO UPDATE SET payload = excluded.payload, source = excluded.source, last_synced_at = excluded.last_synced_at, " +
-            "occurred_at = excluded.occurred_at, confidence = excluded.confidence, version = excluded.version, deleted_at = excluded.deleted_at");
-        _preserveRecord = new RawStatement(connection, "INSERT INTO mirror_records_history (replaced_seq, replaced_at, resource, record_id, payload, source, last_synced_at, occurred_at, confidence, version, deleted_at) " +
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+            "occurred_at = excluded.occurred_at, confidence = excluded.confidence, version = excluded.version, deleted_at = excluded.deleted_at, seq = excluded.seq");
+        _preserveRecord = new RawStatement(connection, "INSERT INTO mirror_records_history (replaced_seq, replaced_at, resource, record_id, payload, source, last_synced_at, occurred_at, confidence, version, deleted_at, key) " +
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+        _addEpoch = new RawStatement(connection, $"INSERT OR IGNORE INTO {HistoryKey.EpochsTable} (epoch) VALUES (?1)");
         _setCursor = new RawStatement(connection, "INSERT INTO mirror_cursors (source, resource, cursor, updated_at) VALUES ($source, $resource, $cursor, $at) " +
             "ON CONFLICT (source, resource) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at");
         _addFeed = new RawStatement(connection, "INSERT OR IGNORE INTO mirror_resource_sources (resource, source) VALUES ($resource, $source)");
         _touchSource = new RawStatement(connection, "INSERT INTO mirror_sources (source, last_synced_at) VALUES ($source, $at) ON CONFLICT (source) DO UPDATE SET last_synced_at = excluded.last_synced_at");
         _listLive = new RawStatement(connection, "SELECT record_id, occurred_at FROM mirror_records WHERE resource = $resource AND source = $source AND deleted_at IS NULL");
-        _all = [_findRecord, _findDuplicate, _insertEvent, _writeRecord, _preserveRecord, _setCursor, _addFeed, _touchSource, _listLive];
+        _all = [_findRecord, _findDuplicate, _insertEvent, _writeRecord, _preserveRecord, _setCursor, _addFeed, _touchSource, _listLive, _addEpoch];
     }
 
     /// <summary>Gets the <c>seq</c> of the newest committed event (0 for an empty log); read from any thread.</summary>
@@ -92,6 +104,7 @@ internal sealed class RecordWriter : IDisposable
     public void Begin(SqliteTransaction transaction)
     {
         _transaction = transaction;
+        _epoch = -1;
 
         foreach (var table in _tables.Values)
         {
@@ -242,6 +255,15 @@ internal sealed class RecordWriter : IDisposable
             {
                 // The version this change replaces stops being current at this event: time travel reads it from history.
                 var seq = _pendingSeq;
+                var key = HistoryKey.Of(_found.MadeSeq, seq);
+                var epoch = HistoryKey.Epoch(seq);
+                if (epoch != _epoch)
+                {
+                    _addEpoch.Integer(1, epoch);
+                    _addEpoch.Execute();
+                    _epoch = epoch;
+                }
+
                 // Bound from the row Find read, as stored (its timestamps' text), rather than read again.
                 var h = _preserveRecord;
                 h.Integer(1, seq);
@@ -263,10 +285,11 @@ internal sealed class RecordWriter : IDisposable
                 h.Real(9, existing.Confidence);
                 h.Integer(10, existing.Version);
                 h.Text(11, _found.DeletedAt);
+                h.Integer(12, key);
                 h.Execute();
                 if (!existing.IsDeleted)
                 {
-                    table.Preserve(recordId, seq, appliedAt);
+                    table.Preserve(recordId, key, seq, appliedAt);
                 }
             }
 
@@ -289,6 +312,7 @@ internal sealed class RecordWriter : IDisposable
             r.Real(7, confidence);
             r.Integer(8, version);
             r.Text(9, deleted ? appliedAt : null);
+            r.Integer(10, _pendingSeq);
             r.Execute();
             var hadRow = existing is { IsDeleted: false };
             if (deleted)
@@ -385,7 +409,7 @@ internal sealed class RecordWriter : IDisposable
         try
         {
             var deleted = !_findRecord.IsNull(6);
-            _found = (_findRecord.GetText(2), _findRecord.GetText(3), deleted ? _findRecord.GetText(6) : null);
+            _found = (_findRecord.GetText(2), _findRecord.GetText(3), deleted ? _findRecord.GetText(6) : null, _findRecord.IsNull(7) ? 0 : _findRecord.GetInteger(7));
             return new MirroredRecord
             {
                 Resource = resource,

@@ -31,9 +31,13 @@ internal sealed class ResourceTable : IDisposable
     public const string HistoryPrefix = "mirror_history_";
 
     /// <summary>
-    /// The history table's own columns, ahead of the resource table's: the seq and applied time of the event that replaced
-    /// the version. Their names hold a character no payload column's name can (<see cref="Identifiers.ForColumn"/>).
+    /// The history table's own columns, ahead of the resource table's: the version's <see cref="HistoryKey"/> (the rowid),
+    /// and the seq and applied time of the event that replaced the version. Their names hold a character no payload
+    /// column's name can (<see cref="Identifiers.ForColumn"/>).
     /// </summary>
+    public const string Key = "~key";
+
+    /// <inheritdoc cref="Key"/>
     public const string ReplacedSeq = "~replaced_seq";
 
     /// <inheritdoc cref="ReplacedSeq"/>
@@ -156,14 +160,15 @@ internal sealed class ResourceTable : IDisposable
     }
 
     /// <summary>
-    /// Writes the <c>CREATE TABLE</c> statement of a resource table's history table: <see cref="ReplacedSeq"/> (the rowid)
-    /// and <see cref="ReplacedAt"/>, then the resource table's columns in its order.
+    /// Writes the <c>CREATE TABLE</c> statement of a resource table's history table: <see cref="Key"/> (the rowid),
+    /// <see cref="ReplacedSeq"/> and <see cref="ReplacedAt"/>, then the resource table's columns in its order.
     /// </summary>
     public static string CreateHistoryTableSql(string tableName, IEnumerable<string> payloadColumns)
     {
         var create = new StringBuilder("CREATE TABLE ")
             .Append(Identifiers.Quote(HistoryPrefix + tableName))
-            .Append(" (").Append(Identifiers.Quote(ReplacedSeq)).Append(" INTEGER PRIMARY KEY, ").Append(Identifiers.Quote(ReplacedAt))
+            .Append(" (").Append(Identifiers.Quote(Key)).Append(" INTEGER PRIMARY KEY, ")
+            .Append(Identifiers.Quote(ReplacedSeq)).Append(" INTEGER NOT NULL, ").Append(Identifiers.Quote(ReplacedAt))
             .Append(" TEXT NOT NULL, record_id TEXT NOT NULL, _source TEXT NOT NULL, _confidence REAL NOT NULL, _version INTEGER NOT NULL, _synced_at TEXT NOT NULL, _occurred_at TEXT NOT NULL");
         foreach (var column in payloadColumns)
         {
@@ -174,8 +179,15 @@ internal sealed class ResourceTable : IDisposable
     }
 
     /// <summary>
-    /// Creates, inside the caller's transaction, the history table of every resource table that has none (a store made
-    /// before schema version 3), with the resource table's columns and indexes, filled from <c>mirror_records_history</c>.
+    /// The filter of the <c>mirror_resources</c> rows whose history table is missing (a store made before schema version 3)
+    /// or not keyed by <see cref="Key"/> (made before version 6): what <see cref="EnsureHistoryTables"/> makes again.
+    /// </summary>
+    public const string UnkeyedHistoryFilter = $"NOT EXISTS (SELECT 1 FROM pragma_table_info('{HistoryPrefix}' || table_name) WHERE name = '{Key}')";
+
+    /// <summary>
+    /// Makes again, inside the caller's transaction, the history table of every resource table whose history table is
+    /// missing or unkeyed (<see cref="UnkeyedHistoryFilter"/>), with the resource table's columns and indexes, filled from
+    /// <c>mirror_records_history</c>.
     /// </summary>
     public static void EnsureHistoryTables(SqliteConnection connection, SqliteTransaction transaction)
     {
@@ -183,8 +195,7 @@ internal sealed class ResourceTable : IDisposable
         using (var command = connection.CreateCommand())
         {
             command.Transaction = transaction;
-            command.CommandText = "SELECT name FROM mirror_resources WHERE NOT EXISTS (SELECT 1 FROM sqlite_schema s WHERE s.type = 'table' AND s.name = $prefix || table_name) ORDER BY name";
-            command.Parameters.AddWithValue("$prefix", HistoryPrefix);
+            command.CommandText = $"SELECT name FROM mirror_resources WHERE {UnkeyedHistoryFilter} ORDER BY name";
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
@@ -198,7 +209,7 @@ internal sealed class ResourceTable : IDisposable
             table.Begin(transaction);
             using var command = connection.CreateCommand();
             command.Transaction = transaction;
-            command.CommandText = CreateHistoryTableSql(table.TableName, table._columns);
+            command.CommandText = $"DROP TABLE IF EXISTS {Identifiers.Quote(table.HistoryTableName)}; {CreateHistoryTableSql(table.TableName, table._columns)}";
             command.ExecuteNonQuery();
             command.CommandText = "SELECT column_name FROM mirror_schema_changes WHERE resource = $resource AND change = 'create_index' ORDER BY seq";
             command.Parameters.AddWithValue("$resource", resource);
@@ -228,14 +239,14 @@ internal sealed class ResourceTable : IDisposable
     {
         using var command = _connection.CreateCommand();
         command.Transaction = _transaction;
-        command.CommandText = "SELECT record_id, payload, source, confidence, version, last_synced_at, occurred_at, replaced_seq, replaced_at FROM mirror_records_history WHERE resource = $resource AND payload IS NOT NULL ORDER BY replaced_seq";
+        command.CommandText = "SELECT record_id, payload, source, confidence, version, last_synced_at, occurred_at, replaced_seq, replaced_at, key FROM mirror_records_history WHERE resource = $resource AND payload IS NOT NULL ORDER BY key";
         command.Parameters.AddWithValue("$resource", Resource);
         using var nested = new JsonCompactor(JsonDepth.Default);
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
             using var document = JsonDocument.Parse(reader.GetString(1));
-            WriteHistory(reader.GetString(0), document.RootElement, reader.GetString(2), reader.GetDouble(3), reader.GetInt64(4), reader.GetString(5), reader.GetString(6), reader.GetInt64(7), reader.GetString(8), nested);
+            WriteHistory(reader.GetString(0), document.RootElement, reader.GetString(2), reader.GetDouble(3), reader.GetInt64(4), reader.GetString(5), reader.GetString(6), reader.GetInt64(9), reader.GetInt64(7), reader.GetString(8), nested);
         }
     }
 
@@ -409,26 +420,29 @@ internal sealed class ResourceTable : IDisposable
     /// Writes one replaced version's history row from its payload, bound as <see cref="Upsert"/> binds a row (the rebuild
     /// writes history this way; the live path copies the row with <see cref="Preserve"/>).
     /// </summary>
-    public void WriteHistory(string recordId, JsonElement payload, string source, double confidence, long version, string syncedAt, string occurredAt, long replacedSeq, string replacedAt, JsonCompactor nested)
+    public void WriteHistory(string recordId, JsonElement payload, string source, double confidence, long version, string syncedAt, string occurredAt, long key, long replacedSeq, string replacedAt, JsonCompactor nested)
     {
         Layout(payload, syncedAt);
         var command = _insertHistory ??= BuildHistoryInsert();
         Bind(command, recordId, payload, source, confidence, version, syncedAt, occurredAt, nested);
         command.Integer(7 + _columns.Count, replacedSeq);
         command.Text(8 + _columns.Count, replacedAt);
+        command.Integer(9 + _columns.Count, key);
         command.Execute();
     }
 
     /// <summary>
-    /// Copies a record's current row, if it has one, into the history table as replaced by the event at
-    /// <paramref name="replacedSeq"/>, applied at <paramref name="replacedAt"/>: called just before the row is changed or deleted.
+    /// Copies a record's current row, if it has one, into the history table under <paramref name="key"/> (its
+    /// <see cref="HistoryKey"/>) as replaced by the event at <paramref name="replacedSeq"/>, applied at
+    /// <paramref name="replacedAt"/>: called just before the row is changed or deleted.
     /// </summary>
-    public void Preserve(string recordId, long replacedSeq, string replacedAt)
+    public void Preserve(string recordId, long key, long replacedSeq, string replacedAt)
     {
         var command = _preserve ??= BuildPreserve();
         command.Text(1, recordId);
         command.Integer(2, replacedSeq);
         command.Text(3, replacedAt);
+        command.Integer(4, key);
         command.Execute();
     }
 
@@ -628,8 +642,8 @@ internal sealed class ResourceTable : IDisposable
         names.AddRange(_columns);
         var quoted = string.Join(", ", names.Select(Identifiers.Quote));
         var sql =
-            $"INSERT INTO {Identifiers.Quote(HistoryTableName)} ({Identifiers.Quote(ReplacedSeq)}, {Identifiers.Quote(ReplacedAt)}, {quoted}) " +
-            $"SELECT ?2, ?3, {quoted} FROM {Identifiers.Quote(TableName)} WHERE record_id = ?1";
+            $"INSERT INTO {Identifiers.Quote(HistoryTableName)} ({Identifiers.Quote(Key)}, {Identifiers.Quote(ReplacedSeq)}, {Identifiers.Quote(ReplacedAt)}, {quoted}) " +
+            $"SELECT ?4, ?2, ?3, {quoted} FROM {Identifiers.Quote(TableName)} WHERE record_id = ?1";
         return new RawStatement(_connection, sql);
     }
 
@@ -639,6 +653,7 @@ internal sealed class ResourceTable : IDisposable
         names.AddRange(_columns);
         names.Add(ReplacedSeq);
         names.Add(ReplacedAt);
+        names.Add(Key);
         var sql =
             $"INSERT INTO {Identifiers.Quote(HistoryTableName)} ({string.Join(", ", names.Select(Identifiers.Quote))}) " +
             $"VALUES ({string.Join(", ", Enumerable.Range(1, names.Count).Select(i => "?" + i.ToString(CultureInfo.InvariantCulture)))})";

@@ -12,7 +12,7 @@ internal static class EventSourcingKit
     {
         using var connection = Open(path, SqliteOpenMode.ReadOnly);
         var text = new StringBuilder();
-        Dump(connection, "SELECT resource, record_id, payload, source, last_synced_at, occurred_at, confidence, version, deleted_at FROM mirror_records ORDER BY resource, record_id", text);
+        Dump(connection, "SELECT resource, record_id, payload, source, last_synced_at, occurred_at, confidence, version, deleted_at, seq FROM mirror_records ORDER BY resource, record_id", text);
         Dump(connection, "SELECT name, table_name, row_count FROM mirror_resources ORDER BY name", text);
         foreach (var table in TableNames(connection))
         {
@@ -22,12 +22,13 @@ internal static class EventSourcingKit
         return text.ToString();
     }
 
-    /// <summary>Reads <c>mirror_records_history</c> and each resource table's history table, all columns, in replaced-seq order, as text.</summary>
+    /// <summary>Reads <c>mirror_records_history</c>, <c>mirror_epochs</c> and each resource table's history table, all columns, in key order, as text.</summary>
     public static string History(string path)
     {
         using var connection = Open(path, SqliteOpenMode.ReadOnly);
         var text = new StringBuilder();
-        Dump(connection, "SELECT * FROM mirror_records_history ORDER BY replaced_seq", text);
+        Dump(connection, "SELECT * FROM mirror_records_history ORDER BY key", text);
+        Dump(connection, "SELECT * FROM mirror_epochs ORDER BY epoch", text);
         foreach (var table in TableNames(connection))
         {
             using var exists = connection.CreateCommand();
@@ -93,6 +94,61 @@ internal static class EventSourcingKit
     {
         using var connection = Open(path, SqliteOpenMode.ReadWrite);
         Execute(connection, sql);
+    }
+
+    /// <summary>
+    /// Turns a store file back into its schema-version-5 shape, as a file written before version 6 was: no
+    /// <c>mirror_records.seq</c>, no <c>mirror_epochs</c>, and the history tables keyed by the replacing event's seq.
+    /// Indexes on the resource history tables are kept. Rows are kept, in replaced-seq order.
+    /// </summary>
+    public static void DowngradeToVersion5(string path)
+    {
+        using var connection = Open(path, SqliteOpenMode.ReadWrite);
+        var tables = TableNames(connection);
+        var sql = new StringBuilder(
+            "BEGIN; DROP TABLE mirror_epochs; ALTER TABLE mirror_records DROP COLUMN seq; " +
+            "CREATE TABLE history5 (replaced_seq INTEGER PRIMARY KEY, replaced_at TEXT NOT NULL, resource TEXT NOT NULL, record_id TEXT NOT NULL, payload TEXT, source TEXT NOT NULL, " +
+            "last_synced_at TEXT NOT NULL, occurred_at TEXT NOT NULL, confidence REAL NOT NULL, version INTEGER NOT NULL, deleted_at TEXT); " +
+            "INSERT INTO history5 SELECT replaced_seq, replaced_at, resource, record_id, payload, source, last_synced_at, occurred_at, confidence, version, deleted_at FROM mirror_records_history ORDER BY replaced_seq; " +
+            "DROP TABLE mirror_records_history; ALTER TABLE history5 RENAME TO mirror_records_history; " +
+            "CREATE INDEX mirror_records_history_replaced_at ON mirror_records_history (replaced_at); ");
+        foreach (var table in tables)
+        {
+            var history = "mirror_history_" + table;
+            var columns = new List<string>();
+            var indexes = new List<string>();
+            using (var command = connection.CreateCommand())
+            {
+                command.CommandText = $"SELECT name FROM pragma_table_info('{history}') WHERE name NOT IN ('~key', '~replaced_seq', '~replaced_at') ORDER BY cid";
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    columns.Add("\"" + reader.GetString(0) + "\"");
+                }
+            }
+
+            using (var command = connection.CreateCommand())
+            {
+                command.CommandText = $"SELECT sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = '{history}' AND sql IS NOT NULL";
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    indexes.Add(reader.GetString(0));
+                }
+            }
+
+            var list = string.Join(", ", columns);
+            sql.Append(CultureInfo.InvariantCulture, $"CREATE TABLE history5 (\"~replaced_seq\" INTEGER PRIMARY KEY, \"~replaced_at\" TEXT NOT NULL, {list}); ")
+                .Append(CultureInfo.InvariantCulture, $"INSERT INTO history5 SELECT \"~replaced_seq\", \"~replaced_at\", {list} FROM \"{history}\" ORDER BY \"~replaced_seq\"; ")
+                .Append(CultureInfo.InvariantCulture, $"DROP TABLE \"{history}\"; ALTER TABLE history5 RENAME TO \"{history}\"; ");
+            foreach (var index in indexes)
+            {
+                sql.Append(index).Append("; ");
+            }
+        }
+
+        sql.Append("DELETE FROM mirror_schema_migrations WHERE version >= 6; COMMIT;");
+        Execute(connection, sql.ToString());
     }
 
     public static long Scalar(string path, string sql) => Convert.ToInt64(StoreTestKit.Scalar(path, sql), CultureInfo.InvariantCulture);

@@ -97,7 +97,7 @@ public sealed class RecordProjectionTests
         using var command = connection.CreateCommand();
         command.CommandText =
             "CREATE TABLE mirror_events (seq INTEGER PRIMARY KEY, resource TEXT, record_id TEXT, op TEXT, payload TEXT, merged_payload TEXT, source TEXT, confidence REAL, occurred_at TEXT, applied_at TEXT, applied INTEGER, version INTEGER);" +
-            "CREATE TABLE mirror_records (resource TEXT NOT NULL, record_id TEXT NOT NULL, payload TEXT, source TEXT NOT NULL, last_synced_at TEXT NOT NULL, occurred_at TEXT NOT NULL, confidence REAL NOT NULL, version INTEGER NOT NULL, deleted_at TEXT, PRIMARY KEY (resource, record_id));";
+            "CREATE TABLE mirror_records (resource TEXT NOT NULL, record_id TEXT NOT NULL, payload TEXT, source TEXT NOT NULL, last_synced_at TEXT NOT NULL, occurred_at TEXT NOT NULL, confidence REAL NOT NULL, version INTEGER NOT NULL, deleted_at TEXT, seq INTEGER, PRIMARY KEY (resource, record_id));";
         command.ExecuteNonQuery();
         return connection;
     }

@@ -39,7 +39,7 @@ public sealed partial class MigrationTests
 
         upgraded.SchemaVersion.Should().Be(Migrator.LatestVersion);
         var migrations = await upgraded.QueryAsync("SELECT version, name, applied_at FROM mirror_schema_migrations ORDER BY version");
-        migrations.Rows.Select(r => r["version"]).Should().Equal(1L, 2L, 3L, 4L, 5L);
+        migrations.Rows.Select(r => r["version"]).Should().Equal(1L, 2L, 3L, 4L, 5L, 6L);
         migrations.Rows[2]["name"].Should().Be("record_history");
         migrations.Rows[2]["applied_at"].Should().Be(Stamp(upgradedAt));
 

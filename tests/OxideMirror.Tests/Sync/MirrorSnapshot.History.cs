@@ -72,7 +72,7 @@ internal sealed partial class MirrorSnapshot
                     text.Append(reader.GetName(i)).Append('=').Append(Normalize(reader.GetName(i), value, page)).Append(';');
                 }
 
-                rows.Add(new HistoryRow(table, reader.GetInt64(0), text.ToString()));
+                rows.Add(new HistoryRow(table, reader.GetInt64(reader.GetOrdinal(table == "mirror_records_history" ? "replaced_seq" : "~replaced_seq")), text.ToString()));
             }
         }
 

@@ -197,6 +197,8 @@ internal sealed class LogCompactor : IDisposable
             removed += command.ExecuteNonQuery();
         }
 
+        command.CommandText = HistoryKey.PruneEpochsSql;
+        command.ExecuteNonQuery();
         return removed;
     }
 

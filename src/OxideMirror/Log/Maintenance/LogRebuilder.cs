@@ -97,7 +97,8 @@ internal static class LogRebuilder
             cancellationToken.ThrowIfCancellationRequested();
 
             // Every version a later one replaced, with where it stopped being current: what time travel reads.
-            command.CommandText = "DELETE FROM mirror_records_history; " + RecordProjection.InsertHistorySql("mirror_records_history", "mirror_events");
+            command.CommandText = "DELETE FROM mirror_records_history; " + RecordProjection.InsertHistorySql("mirror_records_history", "mirror_events") + "; " +
+                $"DELETE FROM {HistoryKey.EpochsTable}; {HistoryKey.FillEpochsSql}";
             command.ExecuteNonQuery();
             cancellationToken.ThrowIfCancellationRequested();
             command.CommandText = $"SELECT count(*) FROM mirror_events WHERE {RecordProjection.StateEvents}";

@@ -16,8 +16,9 @@ namespace OxideMirror;
 /// <list type="bullet">
 /// <item><see cref="AsOfMode.Applied"/> is a pure filter: live rows applied at or before the moment, and history rows
 /// applied at or before it and replaced after it. Applied times never go back (the write path holds them), so this is
-/// "the state after the last change applied at or before the moment", and the history rows replaced after the moment are
-/// a tail of each history table in log order, which is all a view reads of it.</item>
+/// "the state after the last change applied at or before the moment". Of the history, a view reads only the versions
+/// current at the moment: the prefix, made before it, of each epoch from the first change after it on
+/// (<see cref="HistoryKey"/>, <see cref="CurrentVersions"/>).</item>
 /// <item><see cref="AsOfMode.Occurred"/> cannot be a filter on one version's own times (the version that occurred latest
 /// at or before the moment wins, whenever it was applied): each record's versions that occurred at or before the moment
 /// are ranked (event time, then log order: the live row is the record's newest) in a view over live and history rows of
@@ -36,16 +37,24 @@ internal static class AsOfViews
     public const string MomentFunction = "mirror_asof_moment";
 
     private const string RecordColumns = "resource, record_id, payload, source, last_synced_at, occurred_at, confidence, version, deleted_at";
+    private const string HistoryRecordColumns = "h.resource, h.record_id, h.payload, h.source, h.last_synced_at, h.occurred_at, h.confidence, h.version, h.deleted_at";
     private const string Moment = MomentFunction + "()";
 
     /// <summary>
-    /// The log position of the first version replaced after the moment (one seek in <c>mirror_records_history</c>'s index
-    /// on <c>replaced_at</c>; applied times follow log order), or NULL when none was. A history table's rows before it were
-    /// all replaced at or before the moment, so a view reads the history from there: an as-of query reads the changes
-    /// made after its moment, not the whole history. The unary <c>+</c> on the views' own <c>replaced_at</c> test keeps
-    /// SQLite from reading the history through that index instead.
+    /// The epoch (<see cref="HistoryKey"/>) of the first version replaced after the moment, or NULL when none was: one seek
+    /// in <c>mirror_records_history</c>'s index on <c>replaced_at</c>, whose first entry after the moment has the lowest key
+    /// of the versions replaced first (applied times follow log order). Every version replaced after the moment is in this
+    /// epoch or a later one. The unary <c>+</c> on the views' own <c>replaced_at</c> test keeps SQLite from reading the
+    /// history through that index instead.
     /// </summary>
-    private const string FirstReplacedAfter = "(SELECT replaced_seq FROM main.mirror_records_history WHERE replaced_at > " + Moment + " ORDER BY replaced_at, replaced_seq LIMIT 1)";
+    private static readonly string FirstEpoch = HistoryKey.EpochSql("SELECT key FROM main.mirror_records_history WHERE replaced_at > " + Moment + " ORDER BY replaced_at, key LIMIT 1");
+
+    /// <summary>
+    /// A log position past every event applied at or before the moment (the end of <see cref="FirstEpoch"/>): in each
+    /// epoch, the versions made before it are the keys from the epoch's start up to the start plus this, which holds every
+    /// version current at the moment (and the few made after it, up to the epoch's end, which the time filter drops).
+    /// </summary>
+    private static readonly string MadeBefore = HistoryKey.EpochEndSeqSql(FirstEpoch);
 
     /// <summary>
     /// Writes the statements that create, for every resource the store knows (read from <paramref name="connection"/>),
@@ -84,34 +93,37 @@ internal static class AsOfViews
         {
             View("mirror_records", Reader(
                 "mirror_records",
-                $"SELECT {RecordColumns} FROM main.mirror_records WHERE last_synced_at <= {moment} " +
-                $"UNION ALL SELECT {RecordColumns} FROM main.mirror_records_history WHERE replaced_seq >= {FirstReplacedAfter} AND last_synced_at <= {moment} AND +replaced_at > {moment}"));
+                $"SELECT {RecordColumns}, seq FROM main.mirror_records WHERE last_synced_at <= {moment} " +
+                $"UNION ALL SELECT {HistoryRecordColumns}, {HistoryKey.MadeSeqSql("h.key")} {CurrentVersions("main.mirror_records_history", "h.key")} " +
+                $"AND h.last_synced_at <= {moment} AND +h.replaced_at > {moment}"));
         }
         else
         {
             versions = Reader(
                 "versions",
-                $"SELECT {RecordColumns}, live, seq FROM (" +
-                $"SELECT {RecordColumns}, live, seq, row_number() OVER (PARTITION BY resource, record_id ORDER BY occurred_at DESC, live DESC, seq DESC) AS n FROM (" +
-                $"SELECT {RecordColumns}, 1 AS live, 0 AS seq FROM main.mirror_records WHERE occurred_at <= {moment} " +
-                $"UNION ALL SELECT {RecordColumns}, 0, replaced_seq FROM main.mirror_records_history WHERE occurred_at <= {moment})) WHERE n = 1");
-            View("mirror_records", Reader("mirror_records", $"SELECT {RecordColumns} FROM {versions}"));
+                $"SELECT {RecordColumns}, live, made, key FROM (" +
+                $"SELECT {RecordColumns}, live, made, key, row_number() OVER (PARTITION BY resource, record_id ORDER BY occurred_at DESC, live DESC, log_order DESC) AS n FROM (" +
+                $"SELECT {RecordColumns}, 1 AS live, seq AS made, 0 AS key, 0 AS log_order FROM main.mirror_records WHERE occurred_at <= {moment} " +
+                $"UNION ALL SELECT {RecordColumns}, 0, {HistoryKey.MadeSeqSql("key")}, key, replaced_seq FROM main.mirror_records_history WHERE occurred_at <= {moment})) WHERE n = 1");
+            View("mirror_records", Reader("mirror_records", $"SELECT {RecordColumns}, made AS seq FROM {versions}"));
         }
 
         foreach (var (resource, table, columns) in Resources(connection))
         {
-            var list = string.Join(", ", Identifiers.SystemColumns.Concat(columns).Select(Identifiers.Quote));
+            var names = Identifiers.SystemColumns.Concat(columns).Select(Identifiers.Quote).ToList();
+            var list = string.Join(", ", names);
+            var historyList = string.Join(", ", names.Select(n => "h." + n));
             var live = $"main.{Identifiers.Quote(table)}";
             var history = $"main.{Identifiers.Quote(ResourceTable.HistoryPrefix + table)}";
-            var replacedSeq = Identifiers.Quote(ResourceTable.ReplacedSeq);
+            var key = Identifiers.Quote(ResourceTable.Key);
             var replacedAt = Identifiers.Quote(ResourceTable.ReplacedAt);
             View(table, Reader(table, versions is null
                 ? $"SELECT {list} FROM {live} WHERE _synced_at <= {moment} " +
-                  $"UNION ALL SELECT {list} FROM {history} WHERE {replacedSeq} >= {FirstReplacedAfter} AND _synced_at <= {moment} AND +{replacedAt} > {moment}"
+                  $"UNION ALL SELECT {historyList} {CurrentVersions(history, "h." + key)} AND h._synced_at <= {moment} AND +h.{replacedAt} > {moment}"
                 : $"SELECT {list} FROM {live} WHERE record_id IN " +
                   $"(SELECT record_id FROM {versions} WHERE resource = {Literal(resource)} AND live = 1 AND deleted_at IS NULL) " +
-                  $"UNION ALL SELECT {list} FROM {history} WHERE {replacedSeq} IN " +
-                  $"(SELECT seq FROM {versions} WHERE resource = {Literal(resource)} AND live = 0 AND deleted_at IS NULL)"));
+                  $"UNION ALL SELECT {list} FROM {history} WHERE {key} IN " +
+                  $"(SELECT key FROM {versions} WHERE resource = {Literal(resource)} AND live = 0 AND deleted_at IS NULL)"));
         }
 
         var mainTables = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -152,6 +164,18 @@ internal static class AsOfViews
             throw new MirrorException($"Could not prepare a query connection: registering {MomentFunction}() failed with SQLite error {rc}.");
         }
     }
+
+    /// <summary>
+    /// The <c>FROM</c> and first <c>WHERE</c> term of an applied-time view's history arm over <paramref name="history"/>
+    /// (aliased <c>h</c>, keyed by <paramref name="key"/>): each epoch from <see cref="FirstEpoch"/> on, read from its start
+    /// to <see cref="MadeBefore"/> by a seek on the key, which leaves out the versions made after the moment as well as
+    /// those replaced before it. The <c>likelihood</c> tells SQLite's planner that few epochs pass (without statistics it
+    /// would guess a million and scan the whole history instead); the join's equality on the key's epoch lets it start
+    /// from an index of the history instead when the query has one to use (a point lookup), checking each row's epoch.
+    /// </summary>
+    private static string CurrentVersions(string history, string key) =>
+        $"FROM main.{HistoryKey.EpochsTable} AS e JOIN {history} AS h ON e.epoch = {HistoryKey.EpochSql(key)} AND {key} >= {HistoryKey.EpochStartSql("e.epoch")} AND {key} < {HistoryKey.EpochStartSql("e.epoch")} + {MadeBefore} " +
+        $"WHERE likelihood(e.epoch >= {FirstEpoch}, 0.0001)";
 
     private static List<(string Resource, string Table, List<string> Columns)> Resources(SqliteConnection connection)
     {

@@ -124,7 +124,8 @@ public sealed class AsOfHistoryPropertyTests
                 var live = EventSourcingKit.History(path);
 
                 EventSourcingKit.Execute(path, "DELETE FROM mirror_records_history WHERE replaced_seq % 2 = 0; UPDATE mirror_records_history SET version = -1; " +
-                    "INSERT INTO mirror_records_history (replaced_seq, replaced_at, resource, record_id, source, last_synced_at, occurred_at, confidence, version) VALUES (999999, 't', 'alpha', 'x', 's', 't', 't', 1, 1)");
+                    "INSERT INTO mirror_records_history (replaced_seq, replaced_at, resource, record_id, source, last_synced_at, occurred_at, confidence, version) VALUES (999999, 't', 'alpha', 'x', 's', 't', 't', 1, 1); " +
+                    "DELETE FROM mirror_epochs WHERE epoch = (SELECT min(epoch) FROM mirror_epochs); INSERT OR IGNORE INTO mirror_epochs (epoch) VALUES (424242)");
                 foreach (var table in await TablesAsync(store))
                 {
                     EventSourcingKit.Execute(path, $"DELETE FROM mirror_history_{table} WHERE \"~replaced_seq\" % 2 = 1; UPDATE mirror_history_{table} SET _version = -1");
