@@ -22,6 +22,7 @@ internal sealed class RecordWriter : IDisposable
     private readonly RawStatement _setCursor;
     private readonly RawStatement _listLive;
     private readonly RawStatement _addEpoch;
+    private RawStatement? _findMadeSeq;
     private readonly RawStatement[] _all;
 
     private readonly SqliteConnection _connection;
@@ -39,8 +40,7 @@ internal sealed class RecordWriter : IDisposable
 
     /// <summary>
     /// The timestamps of the row <see cref="Find"/> last found, as stored, and the seq of the event that made it (0 when
-    /// unknown, which keys the version as made before every moment: an as-of view's time filter still holds it exact):
-    /// what the history copy of it binds.
+    /// the row holds none, which <see cref="MadeSeq"/> then reads from the log): what the history copy of it binds.
     /// </summary>
     private (string SyncedAt, string OccurredAt, string? DeletedAt, long MadeSeq) _found;
 
@@ -255,7 +255,7 @@ internal sealed class RecordWriter : IDisposable
             {
                 // The version this change replaces stops being current at this event: time travel reads it from history.
                 var seq = _pendingSeq;
-                var key = HistoryKey.Of(_found.MadeSeq, seq);
+                var key = HistoryKey.Of(MadeSeq(resource, recordId, seq), seq);
                 var epoch = HistoryKey.Epoch(seq);
                 if (epoch != _epoch)
                 {
@@ -391,9 +391,37 @@ internal sealed class RecordWriter : IDisposable
             command.Dispose();
         }
 
+        _findMadeSeq?.Dispose();
+
         RolledBack();
         _payloads.Dispose();
         _nested.Dispose();
+    }
+
+    /// <summary>
+    /// The seq of the event that made the row <see cref="Find"/> last found: the row's own, or, for a row that holds none
+    /// (which the write path and schema 6 never leave), its record's last applied event before <paramref name="before"/>.
+    /// </summary>
+    private long MadeSeq(string resource, string recordId, long before)
+    {
+        if (_found.MadeSeq != 0)
+        {
+            return _found.MadeSeq;
+        }
+
+        var find = _findMadeSeq ??= new RawStatement(_connection, "SELECT coalesce(max(seq), 0) FROM mirror_events WHERE resource = ?1 AND record_id = ?2 AND applied = 1 AND seq < ?3");
+        find.Text(1, resource);
+        find.Text(2, recordId);
+        find.Integer(3, before);
+        try
+        {
+            find.Step();
+            return find.GetInteger(0);
+        }
+        finally
+        {
+            find.Reset();
+        }
     }
 
     private MirroredRecord? Find(string resource, string recordId)

@@ -73,4 +73,22 @@ public sealed partial class MigrationTests
         await upgraded.ApplyAsync(Delta.Upsert("customers", "c0", new { name = "after", tier = "growth", seats = 1 }, "crm"), LastWriteWins.Instance);
         (await DumpAsync(upgraded, seen[^1].Moment)).Should().Be(seen[^1].Tables, "a write after the upgrade keeps the version it replaced");
     }
+
+    [Fact]
+    public async Task ApplyAsync_ReplacingARowThatHoldsNoSeq_KeysTheVersionByItsEventInTheLog()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File();
+        await using var store = await MirrorStore.OpenAsync(path);
+        await store.ApplyAsync(Delta.Upsert("customers", "c1", new { name = "Ada" }, "crm"), LastWriteWins.Instance);
+        await store.ApplyAsync(Delta.Upsert("customers", "c2", new { name = "Grace" }, "crm"), LastWriteWins.Instance);
+        EventSourcingKit.Execute(path, "UPDATE mirror_records SET seq = NULL");
+
+        await store.ApplyAsync(Delta.Upsert("customers", "c1", new { name = "Ada Lovelace" }, "crm"), LastWriteWins.Instance);
+        await store.ApplyAsync(Delta.Upsert("customers", "c2", new { name = "Grace Hopper" }, "crm"), LastWriteWins.Instance);
+
+        var live = EventSourcingKit.History(path);
+        await store.RebuildRecordsAsync();
+        EventSourcingKit.History(path).Should().Be(live, "the versions replaced are keyed by the events that made them, read from the log, as a rebuild keys them");
+    }
 }
