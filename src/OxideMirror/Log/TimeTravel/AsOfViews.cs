@@ -37,7 +37,7 @@ internal static class AsOfViews
     public const string MomentFunction = "mirror_asof_moment";
 
     private const string RecordColumns = "resource, record_id, payload, source, last_synced_at, occurred_at, confidence, version, deleted_at";
-    private const string HistoryRecordColumns = "h.resource, h.record_id, h.payload, h.source, h.last_synced_at, h.occurred_at, h.confidence, h.version, h.deleted_at";
+    private static readonly string HistoryRecordColumns = string.Join(", ", RecordColumns.Split(", ").Select(c => "h." + c));
     private const string Moment = MomentFunction + "()";
 
     /// <summary>

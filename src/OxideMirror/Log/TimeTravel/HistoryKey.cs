@@ -32,11 +32,11 @@ internal static class HistoryKey
     public const long MaxSeq = (1L << SeqBits) - 1;
 
     /// <summary>Fills <see cref="EpochsTable"/> from <c>mirror_records_history</c> (which holds every history row's key).</summary>
-    public static readonly string FillEpochsSql = $"INSERT OR IGNORE INTO {EpochsTable} (epoch) SELECT DISTINCT key >> {SeqBits} FROM mirror_records_history";
+    public static readonly string FillEpochsSql = $"INSERT OR IGNORE INTO {EpochsTable} (epoch) SELECT DISTINCT {EpochSql("key")} FROM mirror_records_history";
 
     /// <summary>Deletes the epochs no history row is in any more (after a compaction removed versions).</summary>
     public static readonly string PruneEpochsSql =
-        $"DELETE FROM {EpochsTable} WHERE NOT EXISTS (SELECT 1 FROM mirror_records_history h WHERE h.key >= (epoch << {SeqBits}) AND h.key < ((epoch + 1) << {SeqBits}))";
+        $"DELETE FROM {EpochsTable} WHERE NOT EXISTS (SELECT 1 FROM mirror_records_history h WHERE h.key >= {EpochStartSql("epoch")} AND h.key < {EpochStartSql("epoch + 1")})";
 
     /// <summary>The key of the version made by the event at <paramref name="madeSeq"/> and replaced by the one at <paramref name="replacedSeq"/>.</summary>
     /// <exception cref="MirrorException">A log position is beyond what a key holds.</exception>
