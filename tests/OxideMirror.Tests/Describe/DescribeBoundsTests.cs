@@ -30,6 +30,33 @@ public sealed class DescribeBoundsTests
             .Which.MatchRate.Should().Be(1.0);
     }
 
+    [Theory]
+    [InlineData(0, false)]
+    [InlineData(1, false)]
+    [InlineData(2, true)]
+    public async Task DescribeAsync_ColumnMatchingFewOfItsFirst16Values_IsNotLookedUpFurther(int earlyMatches, bool reported)
+    {
+        // links.ref's first 16 values hold earlyMatches account ids; its next 184 are all account ids. Past the screen,
+        // the rate counts every sampled value.
+        await using var store = await MirrorStore.OpenInMemoryAsync();
+        await store.ApplyBatchAsync(Enumerable.Range(0, 300).Select(i => Delta.Upsert("accounts", "a" + Id(i), new { name = "n" + Id(i) }, "crm")).ToList(), LastWriteWins.Instance);
+        var refs = Enumerable.Range(0, 16).Select(i => i < earlyMatches ? "a" + Id(250 + i) : "x" + Id(i))
+            .Concat(Enumerable.Range(0, 184).Select(i => "a" + Id(i)));
+        await store.ApplyBatchAsync(refs.Select((r, i) => Delta.Upsert("links", Id(i), new { @ref = r }, "erp")).ToList(), LastWriteWins.Instance);
+
+        var description = await store.DescribeAsync();
+
+        var join = description.JoinKeys.Where(k => k.FromTable == "links" && k.FromColumn == "ref" && k.ToTable == "accounts").ToList();
+        if (reported)
+        {
+            join.Should().ContainSingle().Which.MatchRate.Should().Be((184 + earlyMatches) / 200.0);
+        }
+        else
+        {
+            join.Should().BeEmpty("a column matching fewer than 2 of its first 16 sampled values is taken for no join key");
+        }
+    }
+
     private static string Id(int i) => i.ToString(CultureInfo.InvariantCulture);
 
     private static string Code(int i) => "k" + i.ToString("000", CultureInfo.InvariantCulture);
