@@ -20,8 +20,6 @@ internal static class PgDescriber
     /// <summary>The most rows counted exactly; a table past it gets the planner's estimate.</summary>
     public const int ExactCountRows = 100_000;
 
-    private const int SampleRows = 1000;
-    private const int JoinSample = 200;
     private const int UnindexedTargetRows = 20_000;
 
     private static readonly Dictionary<string, string> InternalTables = new(StringComparer.Ordinal)
@@ -153,11 +151,11 @@ internal static class PgDescriber
         return (exact, false);
     }
 
-    /// <summary>Reads up to <see cref="SampleRows"/> rows of a table, every value as its text.</summary>
+    /// <summary>Reads up to <see cref="JoinKeyRule.SampleRows"/> rows of a table, every value as its text.</summary>
     private static async Task<List<string?[]>> SampleAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string qualified, int width, CancellationToken cancellationToken)
     {
         var rows = new List<string?[]>();
-        await using var command = PgSql.Command(connection, transaction, string.Create(CultureInfo.InvariantCulture, $"SELECT * FROM {qualified} LIMIT {SampleRows}"));
+        await using var command = PgSql.Command(connection, transaction, string.Create(CultureInfo.InvariantCulture, $"SELECT * FROM {qualified} LIMIT {JoinKeyRule.SampleRows}"));
         command.AllResultTypesAreUnknown = true;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -192,7 +190,7 @@ internal static class PgDescriber
                     continue;
                 }
 
-                var values = sample.Select(r => r[c]).Where(v => v is not null).Select(v => v!).Distinct(StringComparer.Ordinal).Take(JoinSample).ToArray();
+                var values = sample.Select(r => r[c]).Where(v => v is not null).Select(v => v!).Distinct(StringComparer.Ordinal).Take(JoinKeyRule.JoinSample).ToArray();
                 if (values.Length == 0)
                 {
                     continue;
@@ -214,9 +212,14 @@ internal static class PgDescriber
                         var sql = seek
                             ? $"SELECT count(DISTINCT {quoted}) FROM {table} WHERE {quoted} = ANY($1::text[])"
                             : string.Create(CultureInfo.InvariantCulture, $"SELECT count(DISTINCT v) FROM (SELECT {quoted}::text AS v FROM {table} LIMIT {UnindexedTargetRows}) s WHERE v = ANY($1::text[])");
-                        var found = Convert.ToInt64(await PgSql.ScalarAsync(connection, transaction, sql, cancellationToken, (object)values).ConfigureAwait(false), CultureInfo.InvariantCulture);
-                        var rate = Math.Round((double)found / values.Length, 3);
-                        if (rate >= 0.5)
+                        var screen = JoinKeyRule.ScreenSize(values.Length, seek);
+                        if (screen > 0 && !JoinKeyRule.PassesScreen(await FoundAsync(connection, transaction, sql, values[..screen], cancellationToken).ConfigureAwait(false)))
+                        {
+                            continue;
+                        }
+
+                        var rate = JoinKeyRule.Rate(await FoundAsync(connection, transaction, sql, values, cancellationToken).ConfigureAwait(false), values.Length);
+                        if (rate >= JoinKeyRule.MinimumRate)
                         {
                             joins.Add(new JoinKey(from.Table, column.Name, to.Table, target.Name, rate, column.Indexed && (target.Indexed || target.Name == "record_id")));
                         }
@@ -228,6 +231,10 @@ internal static class PgDescriber
         joins.Sort((a, b) => b.MatchRate.CompareTo(a.MatchRate) is var r && r != 0 ? r : b.Indexed.CompareTo(a.Indexed));
         return joins;
     }
+
+    /// <summary>Runs a join probe: how many distinct of <paramref name="values"/> its target holds.</summary>
+    private static async Task<long> FoundAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, string[] values, CancellationToken cancellationToken) =>
+        Convert.ToInt64(await PgSql.ScalarAsync(connection, transaction, sql, cancellationToken, (object)values).ConfigureAwait(false), CultureInfo.InvariantCulture);
 
     /// <summary>Reads (group, name, value) rows into lists per group, in the order read.</summary>
     private static async Task<Dictionary<string, List<(string Name, string Value)>>> PairsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken, params object?[] parameters)

@@ -9,26 +9,11 @@ namespace OxideMirror;
 /// <summary>Builds a <see cref="MirrorDescription"/> from the database and a sample of each resource table.</summary>
 internal static class Describer
 {
-    private const int SampleRows = 1000;
-    private const int JoinSample = 200;
-
     /// <summary>
     /// How many rows of a join's target column are read when it has no index: a bound on the scan, so that describing a
     /// mirror of millions of records stays fast (an indexed target, and record_id, is probed value by value instead).
     /// </summary>
     private const int UnindexedTargetRows = 5_000;
-
-    /// <summary>
-    /// How many of a column's sampled values are looked up first in an indexed target. A column that matches fewer than
-    /// <see cref="ScreenHits"/> of them is taken for no join key without looking up the rest: most candidate pairs
-    /// (a name against another resource's ids) match nothing, and on a file not in memory each looked-up value is a
-    /// page read from disk, which was most of what describing a mirror of millions of records read. A column whose
-    /// values match half the time or more is dropped this way with a chance under 0.03% (binomial, 16 draws at 0.5).
-    /// </summary>
-    private const int ScreenValues = 16;
-
-    /// <summary>The matches among the first <see cref="ScreenValues"/> values a column needs for all of them to be looked up.</summary>
-    private const int ScreenHits = 2;
 
     private static readonly Dictionary<string, string> InternalTables = new(StringComparer.Ordinal)
     {
@@ -71,7 +56,7 @@ internal static class Describer
                     continue;
                 }
 
-                var values = sample.Select(r => r[c]).Where(v => v is string or long).Distinct().Take(JoinSample).ToList();
+                var values = sample.Select(r => r[c]).Where(v => v is string or long).Distinct().Take(JoinKeyRule.JoinSample).ToList();
                 if (values.Count == 0)
                 {
                     continue;
@@ -89,7 +74,7 @@ internal static class Describer
                     foreach (var target in targets)
                     {
                         var rate = JoinRate(connection, to.Table, target.Name, target.Indexed || target.Name == "record_id", values);
-                        if (rate >= 0.5)
+                        if (rate >= JoinKeyRule.MinimumRate)
                         {
                             joins.Add(new JoinKey(from.Table, column.Name, to.Table, target.Name, rate, column.Indexed && (target.Indexed || target.Name == "record_id")));
                         }
@@ -134,7 +119,7 @@ internal static class Describer
             }
 
             command.Parameters.Clear();
-            command.CommandText = $"SELECT * FROM {quoted} LIMIT {SampleRows}";
+            command.CommandText = $"SELECT * FROM {quoted} LIMIT {JoinKeyRule.SampleRows}";
             using var reader = command.ExecuteReader();
             for (var i = 0; i < reader.FieldCount; i++)
             {
@@ -182,21 +167,16 @@ internal static class Describer
         return (new ResourceDescription(resource, table, count, columns, catalog.Freshness([table])), sample);
     }
 
-    /// <summary>
-    /// Returns the share of <paramref name="values"/> found in a column, or 0 when an indexed column matches fewer than
-    /// <see cref="ScreenHits"/> of the first <see cref="ScreenValues"/> (an unindexed one costs its bounded scan either way).
-    /// </summary>
+    /// <summary>Returns the share of <paramref name="values"/> found in a column, or 0 when it fails <see cref="JoinKeyRule"/>'s screen.</summary>
     private static double JoinRate(SqliteConnection connection, string table, string column, bool indexed, List<object?> values)
     {
-        if (indexed && values.Count > ScreenValues)
+        var screen = JoinKeyRule.ScreenSize(values.Count, indexed);
+        if (screen > 0 && !JoinKeyRule.PassesScreen(Found(connection, table, column, indexed, values.GetRange(0, screen))))
         {
-            if (Found(connection, table, column, indexed, values.GetRange(0, ScreenValues)) < ScreenHits)
-            {
-                return 0;
-            }
+            return 0;
         }
 
-        return Math.Round((double)Found(connection, table, column, indexed, values) / values.Count, 3);
+        return JoinKeyRule.Rate(Found(connection, table, column, indexed, values), values.Count);
     }
 
     /// <summary>
