@@ -20,7 +20,6 @@ internal static class PgDescriber
     /// <summary>The most rows counted exactly; a table past it gets the planner's estimate.</summary>
     public const int ExactCountRows = 100_000;
 
-    private const int UnindexedTargetRows = 20_000;
 
     private static readonly Dictionary<string, string> InternalTables = new(StringComparer.Ordinal)
     {
@@ -173,13 +172,14 @@ internal static class PgDescriber
     }
 
     /// <summary>
-    /// Finds likely joins as the SQLite store does: a payload column whose sampled values are found in another table's
-    /// <c>record_id</c> or same-named column (all of it when that is <c>record_id</c> or an indexed text column, else its
-    /// first <see cref="UnindexedTargetRows"/> rows), at a match rate of one half or more.
+    /// Finds likely joins by <see cref="JoinKeyRule"/>, as the SQLite store does: a payload column whose sampled values
+    /// are found in another table's <c>record_id</c> or same-named column (all of it when that is <c>record_id</c> or an
+    /// indexed text column, else its table's sample).
     /// </summary>
     private static async Task<List<JoinKey>> JoinKeysAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string q, List<(ResourceDescription Description, List<string?[]> Sample)> tables, CancellationToken cancellationToken)
     {
         var joins = new List<JoinKey>();
+        var sampled = new Dictionary<ColumnDescription, HashSet<string>>(ReferenceEqualityComparer.Instance);
         foreach (var (from, sample) in tables)
         {
             for (var c = 0; c < from.Columns.Count; c++)
@@ -196,7 +196,7 @@ internal static class PgDescriber
                     continue;
                 }
 
-                foreach (var (to, _) in tables)
+                foreach (var (to, toSample) in tables)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     if (ReferenceEquals(to, from))
@@ -206,19 +206,34 @@ internal static class PgDescriber
 
                     foreach (var target in to.Columns.Where(t => t.Name == "record_id" || (t.Key is not null && string.Equals(t.Name, column.Name, StringComparison.OrdinalIgnoreCase))))
                     {
-                        var seek = target.Type == "text" && (target.Indexed || target.Name == "record_id");
-                        var quoted = PgNames.Quote(target.Name);
-                        var table = q + "." + PgNames.Quote(to.Table);
-                        var sql = seek
-                            ? $"SELECT count(DISTINCT {quoted}) FROM {table} WHERE {quoted} = ANY($1::text[])"
-                            : string.Create(CultureInfo.InvariantCulture, $"SELECT count(DISTINCT v) FROM (SELECT {quoted}::text AS v FROM {table} LIMIT {UnindexedTargetRows}) s WHERE v = ANY($1::text[])");
-                        var screen = JoinKeyRule.ScreenSize(values.Length, seek);
-                        if (screen > 0 && !JoinKeyRule.PassesScreen(await FoundAsync(connection, transaction, sql, values[..screen], cancellationToken).ConfigureAwait(false)))
+                        double rate;
+                        if (target.Type == "text" && (target.Indexed || target.Name == "record_id"))
                         {
-                            continue;
+                            var sql = $"SELECT count(DISTINCT {PgNames.Quote(target.Name)}) FROM {q}.{PgNames.Quote(to.Table)} WHERE {PgNames.Quote(target.Name)} = ANY($1::text[])";
+                            var screen = JoinKeyRule.ScreenSize(values.Length);
+                            if (screen > 0 && !JoinKeyRule.PassesScreen(await FoundAsync(connection, transaction, sql, values[..screen], cancellationToken).ConfigureAwait(false)))
+                            {
+                                continue;
+                            }
+
+                            rate = JoinKeyRule.Rate(await FoundAsync(connection, transaction, sql, values, cancellationToken).ConfigureAwait(false), values.Length);
+                        }
+                        else
+                        {
+                            if (!sampled.TryGetValue(target, out var inSample))
+                            {
+                                var t = 0;
+                                while (!ReferenceEquals(to.Columns[t], target))
+                                {
+                                    t++;
+                                }
+
+                                sampled[target] = inSample = toSample.Select(r => r[t]).OfType<string>().ToHashSet(StringComparer.Ordinal);
+                            }
+
+                            rate = JoinKeyRule.Rate(values.Count(inSample.Contains), values.Length);
                         }
 
-                        var rate = JoinKeyRule.Rate(await FoundAsync(connection, transaction, sql, values, cancellationToken).ConfigureAwait(false), values.Length);
                         if (rate >= JoinKeyRule.MinimumRate)
                         {
                             joins.Add(new JoinKey(from.Table, column.Name, to.Table, target.Name, rate, column.Indexed && (target.Indexed || target.Name == "record_id")));

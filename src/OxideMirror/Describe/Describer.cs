@@ -6,15 +6,9 @@ using Microsoft.Data.Sqlite;
 
 namespace OxideMirror;
 
-/// <summary>Builds a <see cref="MirrorDescription"/> from the database and a sample of each resource table.</summary>
+/// <summary>Builds a <see cref="MirrorDescription"/> from the database and a sample of each resource table (join keys by <see cref="JoinKeyRule"/>).</summary>
 internal static class Describer
 {
-    /// <summary>
-    /// How many rows of a join's target column are read when it has no index: a bound on the scan, so that describing a
-    /// mirror of millions of records stays fast (an indexed target, and record_id, is probed value by value instead).
-    /// </summary>
-    private const int UnindexedTargetRows = 5_000;
-
     private static readonly Dictionary<string, string> InternalTables = new(StringComparer.Ordinal)
     {
         ["mirror_events"] = "every change ever received, applied or not (seq, resource, record_id, op, payload, source, confidence, occurred_at, applied_at, applied, decision, version): history and audit",
@@ -46,6 +40,7 @@ internal static class Describer
         }
 
         var joins = new List<JoinKey>();
+        var sampledColumns = new Dictionary<ColumnDescription, HashSet<object>>(ReferenceEqualityComparer.Instance);
         foreach (var (from, sample) in tables)
         {
             for (var c = 0; c < from.Columns.Count; c++)
@@ -62,7 +57,7 @@ internal static class Describer
                     continue;
                 }
 
-                foreach (var (to, _) in tables)
+                foreach (var (to, toSample) in tables)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     if (ReferenceEquals(to, from))
@@ -73,7 +68,9 @@ internal static class Describer
                     var targets = to.Columns.Where(t => t.Name == "record_id" || (t.Key is not null && string.Equals(t.Name, column.Name, StringComparison.OrdinalIgnoreCase)));
                     foreach (var target in targets)
                     {
-                        var rate = JoinRate(connection, to.Table, target.Name, target.Indexed || target.Name == "record_id", values);
+                        var rate = target.Indexed || target.Name == "record_id"
+                            ? IndexedRate(connection, to.Table, target.Name, values)
+                            : JoinKeyRule.Rate(values.Count(SampledValues(to, toSample, target, sampledColumns).Contains!), values.Count);
                         if (rate >= JoinKeyRule.MinimumRate)
                         {
                             joins.Add(new JoinKey(from.Table, column.Name, to.Table, target.Name, rate, column.Indexed && (target.Indexed || target.Name == "record_id")));
@@ -167,23 +164,37 @@ internal static class Describer
         return (new ResourceDescription(resource, table, count, columns, catalog.Freshness([table])), sample);
     }
 
-    /// <summary>Returns the share of <paramref name="values"/> found in a column, or 0 when it fails <see cref="JoinKeyRule"/>'s screen.</summary>
-    private static double JoinRate(SqliteConnection connection, string table, string column, bool indexed, List<object?> values)
+    /// <summary>Returns the distinct values of a target column in its table's sample, read once per description.</summary>
+    private static HashSet<object> SampledValues(ResourceDescription table, List<object?[]> sample, ColumnDescription column, Dictionary<ColumnDescription, HashSet<object>> read)
     {
-        var screen = JoinKeyRule.ScreenSize(values.Count, indexed);
-        if (screen > 0 && !JoinKeyRule.PassesScreen(Found(connection, table, column, indexed, values.GetRange(0, screen))))
+        if (!read.TryGetValue(column, out var values))
+        {
+            var c = 0;
+            while (!ReferenceEquals(table.Columns[c], column))
+            {
+                c++;
+            }
+
+            read[column] = values = sample.Select(r => r[c]).OfType<object>().ToHashSet();
+        }
+
+        return values;
+    }
+
+    /// <summary>Returns the share of <paramref name="values"/> found in an indexed column, or 0 when it fails <see cref="JoinKeyRule"/>'s screen.</summary>
+    private static double IndexedRate(SqliteConnection connection, string table, string column, List<object?> values)
+    {
+        var screen = JoinKeyRule.ScreenSize(values.Count);
+        if (screen > 0 && !JoinKeyRule.PassesScreen(Found(connection, table, column, values.GetRange(0, screen))))
         {
             return 0;
         }
 
-        return JoinKeyRule.Rate(Found(connection, table, column, indexed, values), values.Count);
+        return JoinKeyRule.Rate(Found(connection, table, column, values), values.Count);
     }
 
-    /// <summary>
-    /// Returns how many of <paramref name="values"/> are found in a column: in all of it when it is indexed (one probe a
-    /// value), else in its first <see cref="UnindexedTargetRows"/> rows.
-    /// </summary>
-    private static long Found(SqliteConnection connection, string table, string column, bool indexed, List<object?> values)
+    /// <summary>Returns how many of <paramref name="values"/> an indexed column holds (one probe a value).</summary>
+    private static long Found(SqliteConnection connection, string table, string column, List<object?> values)
     {
         // One parameter, a JSON array of the values (strings and integers keep their types in json_each), rather than a
         // parameter per value: the statement's text is the same whatever the sample.
@@ -207,11 +218,8 @@ internal static class Describer
         }
 
         var quoted = Identifiers.Quote(column);
-        var from = indexed
-            ? Identifiers.Quote(table)
-            : string.Create(CultureInfo.InvariantCulture, $"(SELECT {quoted} FROM {Identifiers.Quote(table)} LIMIT {UnindexedTargetRows})");
         using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT count(DISTINCT {quoted}) FROM {from} WHERE {quoted} IN (SELECT value FROM json_each($values))";
+        command.CommandText = $"SELECT count(DISTINCT {quoted}) FROM {Identifiers.Quote(table)} WHERE {quoted} IN (SELECT value FROM json_each($values))";
         command.Parameters.AddWithValue("$values", Encoding.UTF8.GetString(buffer.WrittenSpan));
         return (long)command.ExecuteScalar()!;
     }

@@ -6,13 +6,14 @@ namespace OxideMirror;
 /// before all its values are looked up, and what share of found values makes a join key.
 /// </summary>
 /// <remarks>
-/// A candidate is a column of one table paired with another table's <c>record_id</c> or same-named column. Most
-/// candidates (a name against another resource's ids) match nothing, and on a file that is not in memory each value
-/// looked up in an index is a page read from disk, which was most of what describing a mirror of millions of records
-/// read. So an indexed target is first probed with <see cref="ScreenValues"/> values, and the rest are looked up only
-/// when at least <see cref="ScreenHits"/> of those match. A column whose values match half the time or more is dropped
-/// this way with a chance under 0.03% (16 draws at 0.5, at most one match). An unindexed target is read in a bounded
-/// scan whatever the values, so it is not screened.
+/// A candidate is a column of one table paired with another table's <c>record_id</c> or same-named column, and is
+/// reported when at least <see cref="MinimumRate"/> of up to <see cref="JoinSample"/> distinct values from the column's
+/// sample are found in the target. An indexed target (and <c>record_id</c>) is looked up value by value in all of its
+/// table; an unindexed one is matched against the target table's own sample, already in memory, so it costs no read.
+/// Most candidates (a name against another resource's ids) match nothing, and on a file that is not in memory each value
+/// looked up is a page read from disk: so an indexed target is first probed with <see cref="ScreenValues"/> values,
+/// and the rest are looked up only when at least <see cref="ScreenHits"/> of those match. A column whose values match
+/// half the time or more is dropped this way with a chance under 0.03% (16 draws at 0.5, at most one match).
 /// </remarks>
 internal static class JoinKeyRule
 {
@@ -31,8 +32,8 @@ internal static class JoinKeyRule
     /// <summary>The share of looked-up values that must be found for a candidate to be reported as a join key.</summary>
     public const double MinimumRate = 0.5;
 
-    /// <summary>Returns how many of <paramref name="values"/> to probe first: <see cref="ScreenValues"/>, or 0 when there is no screen.</summary>
-    public static int ScreenSize(int values, bool indexed) => indexed && values > ScreenValues ? ScreenValues : 0;
+    /// <summary>Returns how many of a column's <paramref name="values"/> to probe an indexed target with first: <see cref="ScreenValues"/>, or 0 when there is no screen.</summary>
+    public static int ScreenSize(int values) => values > ScreenValues ? ScreenValues : 0;
 
     /// <summary>Returns whether a candidate that found <paramref name="found"/> of its screen values is looked up in full.</summary>
     public static bool PassesScreen(long found) => found >= ScreenHits;

@@ -2,20 +2,20 @@ using System.Globalization;
 
 namespace OxideMirror.Tests.Describe;
 
-/// <summary>What <see cref="MirrorStore.DescribeAsync"/> reads to find join keys: bounded where a column has no index.</summary>
+/// <summary>What <see cref="MirrorStore.DescribeAsync"/> reads to find join keys (<see cref="JoinKeyRule"/>): no more than its samples where a column has no index, and a screen before an indexed one is probed in full.</summary>
 public sealed class DescribeBoundsTests
 {
     [Fact]
-    public async Task DescribeAsync_JoinTargetWithoutIndex_IsMatchedInItsFirst20000RowsAndAnIndexedOneInFull()
+    public async Task DescribeAsync_JoinTargetWithoutIndex_IsMatchedInItsTablesSampleAndAnIndexedOneInFull()
     {
-        // accounts.code's values appear in ledger.code only after ledger's first 20,000 rows.
+        // accounts.code's values appear in ledger.code only after ledger's first 2,000 rows: past its 1,000-row sample.
         await using var store = await MirrorStore.OpenInMemoryAsync();
         var accounts = Enumerable.Range(0, 300).Select(i => Delta.Upsert("accounts", Id(i), new { code = Code(i) }, "crm")).ToList();
         await store.ApplyBatchAsync(accounts, LastWriteWins.Instance);
         for (var start = 0; start < 25_000; start += 5_000)
         {
             var page = Enumerable.Range(start, 5_000)
-                .Select(i => Delta.Upsert("ledger", Id(i), new { code = i < 20_000 ? "other-" + Id(i) : Code(i % 300) }, "erp"))
+                .Select(i => Delta.Upsert("ledger", Id(i), new { code = i < 2_000 ? "other-" + Id(i) : Code(i % 300) }, "erp"))
                 .ToList();
             await store.ApplyBatchAsync(page, LastWriteWins.Instance);
         }
