@@ -220,17 +220,7 @@ internal static class PgDescriber
                         }
                         else
                         {
-                            if (!sampled.TryGetValue(target, out var inSample))
-                            {
-                                var t = 0;
-                                while (!ReferenceEquals(to.Columns[t], target))
-                                {
-                                    t++;
-                                }
-
-                                sampled[target] = inSample = toSample.Select(r => r[t]).OfType<string>().ToHashSet(StringComparer.Ordinal);
-                            }
-
+                            var inSample = JoinKeyRule.SampledValues(to.Columns, toSample, target, sampled, StringComparer.Ordinal);
                             rate = JoinKeyRule.Rate(values.Count(inSample.Contains), values.Length);
                         }
 

@@ -70,7 +70,7 @@ internal static class Describer
                     {
                         var rate = target.Indexed || target.Name == "record_id"
                             ? IndexedRate(connection, to.Table, target.Name, values)
-                            : JoinKeyRule.Rate(values.Count(SampledValues(to, toSample, target, sampledColumns).Contains!), values.Count);
+                            : JoinKeyRule.Rate(values.Count(JoinKeyRule.SampledValues(to.Columns, toSample, target, sampledColumns).Contains!), values.Count);
                         if (rate >= JoinKeyRule.MinimumRate)
                         {
                             joins.Add(new JoinKey(from.Table, column.Name, to.Table, target.Name, rate, column.Indexed && (target.Indexed || target.Name == "record_id")));
@@ -162,23 +162,6 @@ internal static class Describer
         }
 
         return (new ResourceDescription(resource, table, count, columns, catalog.Freshness([table])), sample);
-    }
-
-    /// <summary>Returns the distinct values of a target column in its table's sample, read once per description.</summary>
-    private static HashSet<object> SampledValues(ResourceDescription table, List<object?[]> sample, ColumnDescription column, Dictionary<ColumnDescription, HashSet<object>> read)
-    {
-        if (!read.TryGetValue(column, out var values))
-        {
-            var c = 0;
-            while (!ReferenceEquals(table.Columns[c], column))
-            {
-                c++;
-            }
-
-            read[column] = values = sample.Select(r => r[c]).OfType<object>().ToHashSet();
-        }
-
-        return values;
     }
 
     /// <summary>Returns the share of <paramref name="values"/> found in an indexed column, or 0 when it fails <see cref="JoinKeyRule"/>'s screen.</summary>

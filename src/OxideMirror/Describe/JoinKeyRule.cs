@@ -40,4 +40,25 @@ internal static class JoinKeyRule
 
     /// <summary>Returns the share of <paramref name="values"/> found, rounded as descriptions report it.</summary>
     public static double Rate(long found, int values) => Math.Round((double)found / values, 3);
+
+    /// <summary>
+    /// Returns the distinct values an unindexed target column holds in its table's sample (<paramref name="sample"/>'s
+    /// rows are in <paramref name="columns"/>' order), built once per description and kept in <paramref name="read"/>.
+    /// </summary>
+    public static HashSet<T> SampledValues<T>(IReadOnlyList<ColumnDescription> columns, List<T?[]> sample, ColumnDescription column, Dictionary<ColumnDescription, HashSet<T>> read, IEqualityComparer<T>? comparer = null)
+        where T : class
+    {
+        if (!read.TryGetValue(column, out var values))
+        {
+            var c = 0;
+            while (!ReferenceEquals(columns[c], column))
+            {
+                c++;
+            }
+
+            read[column] = values = sample.Select(r => r[c]).OfType<T>().ToHashSet(comparer);
+        }
+
+        return values;
+    }
 }
