@@ -1,4 +1,5 @@
 using CsCheck;
+using Microsoft.Data.Sqlite;
 using OxideMirror.Tests.Conflicts;
 
 namespace OxideMirror.Tests.Log.Maintenance;
@@ -90,5 +91,40 @@ public sealed class RebuildTests
         var act = () => store.RebuildRecordsAsync();
 
         await act.Should().ThrowAsync<ObjectDisposedException>();
+    }
+
+    /// <summary>
+    /// The history's statement reads the log in record order through its index (no sort for the window) and sorts the
+    /// rows by key before inserting them, so a large rebuild appends to the history instead of writing a random page per
+    /// version. On the SQLite the store ships with; a plan that drops either step fails here.
+    /// </summary>
+    [Fact]
+    public async Task InsertHistorySql_ReadsTheLogByRecordAndInsertsInKeyOrder()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File();
+        await using (var store = await MirrorStore.OpenAsync(path))
+        {
+            await store.ApplyAsync(StoreTestKit.Customer("c1", "Ada"), LastWriteWins.Instance);
+            await store.ApplyAsync(StoreTestKit.Customer("c1", "Ada Lovelace"), LastWriteWins.Instance);
+        }
+
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "EXPLAIN QUERY PLAN " + RecordProjection.InsertHistorySql("mirror_records_history", "mirror_events");
+        var plan = new List<(long Parent, string Detail)>();
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                plan.Add((reader.GetInt64(1), reader.GetString(3)));
+            }
+        }
+
+        var text = string.Join(" | ", plan.Select(p => p.Detail));
+        plan.Should().Contain(p => p.Detail == "SCAN mirror_events USING INDEX mirror_events_record", "the window reads each record's events in order from the index ({0})", text);
+        plan.Where(p => p.Detail.StartsWith("USE TEMP B-TREE", StringComparison.Ordinal)).Should().ContainSingle("only the rows are sorted, by key, not the log for the window ({0})", text)
+            .Which.Parent.Should().Be(0, "the sort is the statement's last step, before the insert ({0})", text);
     }
 }
