@@ -82,13 +82,14 @@ public sealed partial class PostgresMirrorStore
         var connection = await OpenOnAsync(_leases, $"locking source '{source}'", cancellationToken).ConfigureAwait(false);
         try
         {
-            var locked = await PgSql.ScalarAsync(connection, null, "SELECT pg_try_advisory_lock(hashtextextended($1, 0))", cancellationToken, PgLocks.SourceKey(_lockScope, source)).ConfigureAwait(false);
+            var key = PgLocks.SourceKey(_lockScope, source);
+            var locked = await PgSql.ScalarAsync(connection, null, "SELECT pg_try_advisory_lock(hashtextextended($1, 0))", cancellationToken, key).ConfigureAwait(false);
             if (locked is not true)
             {
                 throw new SourceLockedException(source, Schema);
             }
 
-            return new PostgresSourceLease(this, connection, source);
+            return new PostgresSourceLease(this, connection, source, key);
         }
         catch
         {

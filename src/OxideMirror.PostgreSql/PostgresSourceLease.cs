@@ -12,14 +12,16 @@ public sealed class PostgresSourceLease : SourceLease
 {
     private readonly PostgresMirrorStore _store;
     private readonly NpgsqlConnection _connection;
+    private readonly string _key;
     private readonly SemaphoreSlim _writing = new(1, 1);
     private int _disposed;
 
-    internal PostgresSourceLease(PostgresMirrorStore store, NpgsqlConnection connection, string source)
+    internal PostgresSourceLease(PostgresMirrorStore store, NpgsqlConnection connection, string source, string key)
         : base(source)
     {
         _store = store;
         _connection = connection;
+        _key = key;
         Writer = new LeaseWriter(this);
     }
 
@@ -76,7 +78,22 @@ public sealed class PostgresSourceLease : SourceLease
             return;
         }
 
-        // Closing the (unpooled) connection ends the session, and PostgreSQL releases its session locks with it.
+        // The lock is released on the server before the connection closes: closing only asks the session to end, and its
+        // backend frees the lock after the client has gone, so a sync started right after this one could still be refused.
+        // If the connection is already broken, the session's end releases the lock.
+        if (_connection.FullState == System.Data.ConnectionState.Open)
+        {
+            try
+            {
+                await PgSql.ExecuteAsync(_connection, null, "SELECT pg_advisory_unlock(hashtextextended($1, 0))", CancellationToken.None, _key).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
+            {
+                // Broken, or still busy with a page disposed under it: closing below ends the session instead.
+            }
+        }
+
+        // Closing the (unpooled) connection ends the session, and with it any lock it still holds.
         await _connection.DisposeAsync().ConfigureAwait(false);
         _writing.Dispose();
     }

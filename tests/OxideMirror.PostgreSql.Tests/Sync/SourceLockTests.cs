@@ -59,6 +59,27 @@ public sealed class SourceLockTests(PostgresServer server)
     }
 
     [PostgresFact]
+    public async Task DisposeAsync_ReleasesTheLockOnTheServerBeforeItReturns()
+    {
+        var (worker, cs) = await Mirrors.OpenAsync(server, agentRole: false);
+        await using var _ = worker;
+        await using var watcher = new NpgsqlConnection(cs);
+        await watcher.OpenAsync();
+
+        // A closed connection's backend frees its locks only once it has exited, after the client has gone: a lease that
+        // just closed would leave the lock held for a moment, and a sync started right after it would be refused.
+        for (var round = 0; round < 50; round++)
+        {
+            var lease = await worker.LockSourceAsync("crm");
+            var pid = lease.ProcessId;
+            await lease.DisposeAsync();
+
+            await using var held = new NpgsqlCommand("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = $1", watcher) { Parameters = { new() { Value = pid } } };
+            ((long)(await held.ExecuteScalarAsync())!).Should().Be(0, "the lease's lock is gone when DisposeAsync returns (round {0})", round);
+        }
+    }
+
+    [PostgresFact]
     public async Task LockSourceAsync_WorkerConnectionDies_ItsLockGoesWithIt()
     {
         var (worker1, cs) = await Mirrors.OpenAsync(server, agentRole: false);
