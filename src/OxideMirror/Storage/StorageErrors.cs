@@ -34,7 +34,7 @@ internal static class StorageErrors
                 ex),
             SqliteReadOnly => ReadOnly(path, doing, ex),
             SqliteFull => new MirrorStorageException(
-                $"The file system holding the mirror at {where} is full (SQLite said: {ex.Message}), so {doing} failed and was rolled back: the mirror is as it was before it. Free space there (the mirror also needs room for its -wal file beside it), then retry; a sync resumes from its last committed page.",
+                $"The file system holding the mirror at {where} is full (SQLite said: {ex.Message}), so {doing} failed and was rolled back: the mirror is as it was before it. Free space there (the mirror also needs room for its -wal file beside it; a rebuild, an index build or a compaction also writes SQLite's temporary files, in the folder SQLITE_TMPDIR or TMPDIR names, else /var/tmp or /tmp), then retry; a sync resumes from its last committed page.",
                 MirrorStorageFailure.DiskFull,
                 path,
                 ex),

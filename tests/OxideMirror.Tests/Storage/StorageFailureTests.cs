@@ -168,6 +168,32 @@ public sealed class StorageFailureTests
         MirrorSnapshot.FirstDifference((await MirrorSnapshot.ReadAsync(store, SourceId)).Records, before.Records).Should().BeNull("the compacted log rebuilds the same records");
     }
 
+    [TmpfsFact]
+    public async Task RebuildRecordsAsync_DiskFull_ThrowsDiskFullKeepsTheRecordsAndRebuildsOnceThereIsSpace()
+    {
+        using var disk = Tmpfs.Mount(32 << 20);
+        await using var store = await MirrorStore.OpenAsync(disk.File());
+        await new Syncer(store, MergeJson.Instance).SyncAsync(new GeneratedSource(Seed, pages: 10, pageSize: 200));
+        var before = await MirrorSnapshot.ReadAsync(store, SourceId);
+        disk.Fill();
+
+        // The rebuild's one transaction rewrites every table into the -wal file, which has no room to grow.
+        var act = () => store.RebuildRecordsAsync();
+
+        var thrown = (await act.Should().ThrowExactlyAsync<MirrorStorageException>()).Which;
+        thrown.Failure.Should().Be(MirrorStorageFailure.DiskFull);
+        thrown.Message.Should().Contain(disk.File()).And.Contain("rebuilding the records from the log").And.Contain("TMPDIR");
+        var failed = await MirrorSnapshot.ReadAsync(store, SourceId);
+        MirrorSnapshot.FirstDifference(failed.Records, before.Records).Should().BeNull("a failed rebuild changes no record");
+        failed.Events.Should().HaveCount(before.Events.Count);
+
+        File.Delete(disk.File("filler"));
+        var report = await store.RebuildRecordsAsync();
+
+        report.RecordsRebuilt.Should().Be(before.Records.Count);
+        MirrorSnapshot.FirstDifference((await MirrorSnapshot.ReadAsync(store, SourceId)).Records, before.Records).Should().BeNull("the rebuild gives the same records");
+    }
+
     [Fact]
     public async Task WriteOperations_BehindAnotherProcessesLongWrite_ThrowBusyAfterBusyTimeoutAndWorkOnceItEnds()
     {
