@@ -47,8 +47,8 @@ internal static class RecordProjection
     /// Inserts into <paramref name="history"/> (a table shaped like <c>mirror_records_history</c>) every version of a record
     /// that a later state event among <paramref name="events"/> replaced: the row the version's event left (as
     /// <see cref="InsertRecordsSql"/> writes it), with the seq and applied time of the event that replaced it, under the
-    /// version's <see cref="HistoryKey"/>. The record's last version is its <c>mirror_records</c> row. Script 0006 holds
-    /// the same statement, without the ordering, for stores made before it.
+    /// version's <see cref="HistoryKey"/>. The record's last version is its <c>mirror_records</c> row. Script 0006 fills
+    /// the same rows for stores made before it, with the statement this one was before it was built for size.
     /// </summary>
     /// <remarks>
     /// Built for a log larger than memory. The window reads the log in rowid order, not through the record index (which
