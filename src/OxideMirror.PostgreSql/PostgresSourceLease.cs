@@ -85,7 +85,7 @@ public sealed class PostgresSourceLease : SourceLease
         {
             try
             {
-                await PgSql.ExecuteAsync(_connection, null, "SELECT pg_advisory_unlock(hashtextextended($1, 0))", CancellationToken.None, _key).ConfigureAwait(false);
+                await PgSql.ExecuteAsync(_connection, null, PgLocks.UnlockSql, CancellationToken.None, _key).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
             {

@@ -9,6 +9,9 @@ namespace OxideMirror.PostgreSql;
 /// </summary>
 internal static class PgLocks
 {
+    /// <summary>Releases a session-level lock this session holds, by its key (<c>$1</c>): the migration's or a source lease's.</summary>
+    public const string UnlockSql = "SELECT pg_advisory_unlock(hashtextextended($1, 0))";
+
     /// <summary>Held (session level) while a process migrates the schema.</summary>
     public static string MigrationKey(string schema) => "oxidemirror.migrate\n" + schema;
 

@@ -45,7 +45,7 @@ internal static class PgMigrator
         }
         finally
         {
-            await PgSql.ExecuteAsync(connection, null, "SELECT pg_advisory_unlock(hashtextextended($1, 0))", CancellationToken.None, PgLocks.MigrationKey(schema)).ConfigureAwait(false);
+            await PgSql.ExecuteAsync(connection, null, PgLocks.UnlockSql, CancellationToken.None, PgLocks.MigrationKey(schema)).ConfigureAwait(false);
         }
     }
 

@@ -119,9 +119,7 @@ public sealed class StorageFailureTests
     {
         using var disk = Tmpfs.Mount(32 << 20);
         await using var store = await MirrorStore.OpenAsync(disk.File());
-        await new Syncer(store, MergeJson.Instance).SyncAsync(new GeneratedSource(Seed, pages: 10, pageSize: 200));
-        var before = await MirrorSnapshot.ReadAsync(store, SourceId);
-        disk.Fill();
+        var before = await SyncThenFillAsync(store, disk);
 
         var act = () => store.CreateIndexAsync("customers", "name");
 
@@ -145,9 +143,7 @@ public sealed class StorageFailureTests
     {
         using var disk = Tmpfs.Mount(32 << 20);
         await using var store = await MirrorStore.OpenAsync(disk.File());
-        await new Syncer(store, MergeJson.Instance).SyncAsync(new GeneratedSource(Seed, pages: 10, pageSize: 200));
-        var before = await MirrorSnapshot.ReadAsync(store, SourceId);
-        disk.Fill();
+        var before = await SyncThenFillAsync(store, disk);
 
         var act = () => store.CompactAsync(new RetentionPolicy { KeepVersions = 1 });
 
@@ -173,9 +169,7 @@ public sealed class StorageFailureTests
     {
         using var disk = Tmpfs.Mount(32 << 20);
         await using var store = await MirrorStore.OpenAsync(disk.File());
-        await new Syncer(store, MergeJson.Instance).SyncAsync(new GeneratedSource(Seed, pages: 10, pageSize: 200));
-        var before = await MirrorSnapshot.ReadAsync(store, SourceId);
-        disk.Fill();
+        var before = await SyncThenFillAsync(store, disk);
 
         // The rebuild's one transaction rewrites every table into the -wal file, which has no room to grow.
         var act = () => store.RebuildRecordsAsync();
@@ -238,6 +232,15 @@ public sealed class StorageFailureTests
         (await store.CreateIndexAsync("customers", "name")).Should().NotBeNullOrEmpty();
         (await store.RecordCountsAsync())["customers"].Should().Be(4, "c1, the holder's record, and c2 and c3 written after it let go");
         (await store.GetCursorAsync("crm")).Should().NotBeNull();
+    }
+
+    /// <summary>Syncs ten pages into the store, reads what it holds, then fills its disk.</summary>
+    private static async Task<MirrorSnapshot> SyncThenFillAsync(MirrorStore store, Tmpfs disk)
+    {
+        await new Syncer(store, MergeJson.Instance).SyncAsync(new GeneratedSource(Seed, pages: 10, pageSize: 200));
+        var before = await MirrorSnapshot.ReadAsync(store, SourceId);
+        disk.Fill();
+        return before;
     }
 
     private static async Task<IReadOnlyList<string>> IndexesAsync(MirrorStore store) =>
