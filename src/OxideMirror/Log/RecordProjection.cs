@@ -26,13 +26,18 @@ internal static class RecordProjection
         op == LogVocabulary.DeleteOp ? null : mergedPayload ?? payload;
 
     /// <summary>
-    /// Each record's last state event in log order among <paramref name="events"/> (a <c>mirror_events</c> table) that also
-    /// pass <paramref name="filter"/> (SQL, or null), with the columns <see cref="InsertRecordsSql"/> reads.
+    /// Each record's last state event in log order among <paramref name="events"/> (a <c>mirror_events</c> table), with the
+    /// columns <see cref="InsertRecordsSql"/> reads, in record order.
     /// </summary>
-    public static string LastStateEventsSql(string events, string? filter) =>
-        // SQLite takes the bare columns of a query with exactly one max() aggregate from the row that holds the maximum.
-        "SELECT resource, record_id, op, payload, merged_payload, source, applied_at, occurred_at, confidence, version, max(seq) AS seq " +
-        $"FROM {events} WHERE {StateEvents}{(filter is null ? "" : " AND " + filter)} GROUP BY resource, record_id";
+    /// <remarks>
+    /// Built for a log larger than memory, like <see cref="InsertHistorySql"/>: each record's last seq is found reading the
+    /// log in rowid order (not through the record index, which would fetch every event's row at a random place) and sorting
+    /// only seqs and records; those events are then read in log order by their seq, and sorted by record, so that the rows
+    /// append to <c>mirror_records</c>'s key.
+    /// </remarks>
+    public static string LastStateEventsSql(string events) =>
+        "SELECT resource, record_id, op, payload, merged_payload, source, applied_at, occurred_at, confidence, version, seq " +
+        $"FROM {events} WHERE seq IN (SELECT max(seq) FROM {events} NOT INDEXED WHERE {StateEvents} GROUP BY resource, record_id) ORDER BY resource, record_id";
 
     /// <summary>
     /// Inserts into <paramref name="records"/> (a table shaped like <c>mirror_records</c>) one row per event that

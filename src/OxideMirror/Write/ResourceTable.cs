@@ -203,50 +203,77 @@ internal sealed class ResourceTable : IDisposable
             }
         }
 
-        foreach (var resource in missing)
+        var tables = new Dictionary<string, ResourceTable>(StringComparer.Ordinal);
+        try
         {
-            using var table = Load(connection, transaction, resource)!;
-            table.Begin(transaction);
-            using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = $"DROP TABLE IF EXISTS {Identifiers.Quote(table.HistoryTableName)}; {CreateHistoryTableSql(table.TableName, table._columns)}";
-            command.ExecuteNonQuery();
-            command.CommandText = "SELECT column_name FROM mirror_schema_changes WHERE resource = $resource AND change = 'create_index' ORDER BY seq";
-            command.Parameters.AddWithValue("$resource", resource);
-            var indexed = new List<string>();
-            using (var reader = command.ExecuteReader())
+            foreach (var resource in missing)
             {
-                while (reader.Read())
+                var table = Load(connection, transaction, resource)!;
+                tables[resource] = table;
+                table.Begin(transaction);
+                using var command = connection.CreateCommand();
+                command.Transaction = transaction;
+                command.CommandText = $"DROP TABLE IF EXISTS {Identifiers.Quote(table.HistoryTableName)}; {CreateHistoryTableSql(table.TableName, table._columns)}";
+                command.ExecuteNonQuery();
+                command.CommandText = "SELECT column_name FROM mirror_schema_changes WHERE resource = $resource AND change = 'create_index' ORDER BY seq";
+                command.Parameters.AddWithValue("$resource", resource);
+                var indexed = new List<string>();
+                using (var reader = command.ExecuteReader())
                 {
-                    indexed.Add(reader.GetString(0));
+                    while (reader.Read())
+                    {
+                        indexed.Add(reader.GetString(0));
+                    }
+                }
+
+                foreach (var column in indexed.Distinct(StringComparer.OrdinalIgnoreCase))
+                {
+                    table.CreateHistoryIndex(column);
                 }
             }
 
-            foreach (var column in indexed.Distinct(StringComparer.OrdinalIgnoreCase))
+            FillHistories(connection, transaction, tables);
+        }
+        finally
+        {
+            foreach (var table in tables.Values)
             {
-                table.CreateHistoryIndex(column);
+                table.Dispose();
             }
-
-            table.FillHistory();
         }
     }
 
     /// <summary>
-    /// Writes, inside the caller's transaction, the history row of each replaced version of this resource that still had
-    /// a payload, from <c>mirror_records_history</c> (which the caller filled), the way <see cref="Upsert"/> writes a row.
+    /// Writes, inside the caller's transaction, the history row of each replaced version that still had a payload, from
+    /// <c>mirror_records_history</c> (which the caller filled), into the history table of its resource among
+    /// <paramref name="tables"/> (begun in that transaction), the way <see cref="Upsert"/> writes a row; versions of other
+    /// resources are left out. One pass over the history in key order, so each history table is appended to.
     /// </summary>
-    public void FillHistory()
+    public static void FillHistories(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyDictionary<string, ResourceTable> tables, CancellationToken cancellationToken = default)
     {
-        using var command = _connection.CreateCommand();
-        command.Transaction = _transaction;
-        command.CommandText = "SELECT record_id, payload, source, confidence, version, last_synced_at, occurred_at, replaced_seq, replaced_at, key FROM mirror_records_history WHERE resource = $resource AND payload IS NOT NULL ORDER BY key";
-        command.Parameters.AddWithValue("$resource", Resource);
+        if (tables.Count == 0)
+        {
+            return;
+        }
+
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT resource, record_id, payload, source, confidence, version, last_synced_at, occurred_at, replaced_seq, replaced_at, key FROM mirror_records_history WHERE payload IS NOT NULL ORDER BY key";
         using var nested = new JsonCompactor(JsonDepth.Default);
         using var reader = command.ExecuteReader();
+        var read = 0L;
         while (reader.Read())
         {
-            using var document = JsonDocument.Parse(reader.GetString(1));
-            WriteHistory(reader.GetString(0), document.RootElement, reader.GetString(2), reader.GetDouble(3), reader.GetInt64(4), reader.GetString(5), reader.GetString(6), reader.GetInt64(9), reader.GetInt64(7), reader.GetString(8), nested);
+            if ((++read & 1023) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            if (tables.TryGetValue(reader.GetString(0), out var table))
+            {
+                using var document = JsonDocument.Parse(reader.GetString(2));
+                table.WriteHistory(reader.GetString(1), document.RootElement, reader.GetString(3), reader.GetDouble(4), reader.GetInt64(5), reader.GetString(6), reader.GetString(7), reader.GetInt64(10), reader.GetInt64(8), reader.GetString(9), nested);
+            }
         }
     }
 

@@ -56,7 +56,7 @@ public sealed class RecordProjectionTests
         Insert(connection, 6, "empty", "snapshot", null, null, applied: true, appliedAt: "2026-01-01T00:00:06.000Z");
         Insert(connection, 7, "never", "upsert", "{\"v\":1}", null, applied: false, appliedAt: "2026-01-01T00:00:07.000Z");
         using var command = connection.CreateCommand();
-        command.CommandText = RecordProjection.InsertRecordsSql("mirror_records", RecordProjection.LastStateEventsSql("mirror_events", filter: null));
+        command.CommandText = RecordProjection.InsertRecordsSql("mirror_records", RecordProjection.LastStateEventsSql("mirror_events"));
 
         var inserted = command.ExecuteNonQuery();
 
@@ -73,21 +73,6 @@ public sealed class RecordProjectionTests
             ("empty", null, "2026-01-01T00:00:06.000Z", "2026-01-01T00:00:06.000Z", 6L),
             ("gone", null, "2026-01-01T00:00:05.000Z", "2026-01-01T00:00:05.000Z", 5L),
             ("live", "{\"v\":2,\"m\":true}", "2026-01-01T00:00:02.000Z", null, 2L));
-    }
-
-    [Fact]
-    public void LastStateEventsSql_Filter_KeepsOnlyTheEventsItPasses()
-    {
-        using var connection = EventsTable();
-        Insert(connection, 1, "r", "upsert", "{\"v\":1}", null, applied: true, appliedAt: "2026-01-01T00:00:01.000Z");
-        Insert(connection, 2, "r", "upsert", "{\"v\":2}", null, applied: true, appliedAt: "2026-01-01T00:00:02.000Z");
-        using var command = connection.CreateCommand();
-        command.CommandText = RecordProjection.InsertRecordsSql("mirror_records", RecordProjection.LastStateEventsSql("mirror_events", "applied_at <= '2026-01-01T00:00:01.500Z'"));
-        command.ExecuteNonQuery();
-
-        command.CommandText = "SELECT payload FROM mirror_records";
-
-        command.ExecuteScalar().Should().Be("{\"v\":1}");
     }
 
     private static SqliteConnection EventsTable()

@@ -92,7 +92,7 @@ internal static class LogRebuilder
                 command.ExecuteNonQuery();
             }
 
-            command.CommandText = RecordProjection.InsertRecordsSql("mirror_records", RecordProjection.LastStateEventsSql("mirror_events", filter: null));
+            command.CommandText = RecordProjection.InsertRecordsSql("mirror_records", RecordProjection.LastStateEventsSql("mirror_events"));
             long records = command.ExecuteNonQuery();
             cancellationToken.ThrowIfCancellationRequested();
 
@@ -134,8 +134,9 @@ internal static class LogRebuilder
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 table.WriteRowCount();
-                table.FillHistory();
             }
+
+            ResourceTable.FillHistories(connection, transaction, tables, cancellationToken);
 
             SearchIndexes.RestoreAfterRebuild(connection, transaction);
             return (records, events, tables.Values.ToList());
