@@ -50,7 +50,7 @@ public sealed partial class MirrorStore
     /// <exception cref="ArgumentException"><paramref name="sql"/> is empty or holds a NUL character, a parameter value cannot be bound, <paramref name="parameters"/> is a <see cref="QueryOptions"/> or a <see cref="CancellationToken"/> (pass it by name), or <see cref="QueryOptions.AsOfMode"/> is set without <see cref="QueryOptions.AsOf"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A limit or the <see cref="QueryOptions.AsOfMode"/> in <paramref name="options"/> is out of range.</exception>
     /// <exception cref="QueryNotReadOnlyException">The SQL could change the database, reach outside it, or holds more than one statement; nothing ran.</exception>
-    /// <exception cref="QueryTimeoutException">The query, or the rebuild of the mirror as of <see cref="QueryOptions.AsOf"/>, ran past its time limit and was stopped.</exception>
+    /// <exception cref="QueryTimeoutException">The query ran past its time limit and was stopped.</exception>
     /// <exception cref="QueryException">The SQL is invalid or failed (SQLite's message is quoted), or two parameters bind the same SQL parameter (names differing only in case or prefix).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
@@ -115,7 +115,7 @@ public sealed partial class MirrorStore
     /// <exception cref="ArgumentException"><paramref name="sql"/> is empty or holds a NUL character, a parameter value cannot be bound, <paramref name="parameters"/> is a <see cref="QueryOptions"/> or a <see cref="CancellationToken"/> (pass it by name), or <see cref="QueryOptions.AsOfMode"/> is set without <see cref="QueryOptions.AsOf"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A limit or the <see cref="QueryOptions.AsOfMode"/> in <paramref name="options"/> is out of range.</exception>
     /// <exception cref="QueryNotReadOnlyException">The SQL could change the database, reach outside it, or holds more than one statement; nothing ran.</exception>
-    /// <exception cref="QueryTimeoutException">The query, or the rebuild of the mirror as of <see cref="QueryOptions.AsOf"/>, ran past its time limit and was stopped.</exception>
+    /// <exception cref="QueryTimeoutException">The query ran past its time limit and was stopped.</exception>
     /// <exception cref="QueryException">The SQL is invalid or failed, two parameters bind the same SQL parameter, or a value could not be mapped to <typeparamref name="T"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>

@@ -30,7 +30,6 @@ internal sealed partial class StoreWriter
     private DateTimeOffset _lastAppliedAt;
 
     /// <summary>Counts committed compaction steps: a cached as-of snapshot built before one may hold states it removed.</summary>
-    private int _compactions;
 
     private int _closed;
 
@@ -63,9 +62,6 @@ internal sealed partial class StoreWriter
 
     /// <summary>Gets whether <see cref="CloseAsync"/> has begun.</summary>
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
-
-    /// <summary>Gets how many compaction steps have committed (read by time travel to drop stale snapshots).</summary>
-    public int Compactions => Volatile.Read(ref _compactions);
 
     /// <summary>
     /// Gets the current commit signal: a task that completes after the next commit (or on close). Take it before reading,
@@ -117,11 +113,6 @@ internal sealed partial class StoreWriter
                 if (appendsToLog)
                 {
                     _lastAppliedAt = now;
-                }
-
-                if (scope.Compacted)
-                {
-                    Interlocked.Increment(ref _compactions);
                 }
 
                 Records.Committed(now);

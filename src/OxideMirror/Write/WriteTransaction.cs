@@ -25,12 +25,6 @@ internal sealed class WriteTransaction
     /// <summary>Gets the time the transaction writes at.</summary>
     public DateTimeOffset Now { get; }
 
-    /// <summary>Gets whether the work removed or rewrote events, so cached as-of snapshots go stale once it commits.</summary>
-    public bool Compacted { get; private set; }
-
-    /// <summary>Marks the transaction as a committed compaction step once it commits.</summary>
-    public void MarkCompacted() => Compacted = true;
-
     /// <summary>Adds work to run after the commit, still holding the write gate (nothing runs after a rollback).</summary>
     public void AfterCommit(Action action) => (_afterCommit ??= []).Add(action);
 

@@ -129,33 +129,6 @@ public sealed class StoreWriterTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task Compactions_CountsCommittedCompactionStepsOnly()
-    {
-        await _writer.WriteAsync(_ => true, static () => "a write", CancellationToken.None);
-        var rolledBack = () => _writer.WriteAsync<bool>(
-            t =>
-            {
-                t.MarkCompacted();
-                throw new InvalidOperationException("no");
-            },
-            static () => "a failing compaction step",
-            CancellationToken.None);
-        await rolledBack.Should().ThrowAsync<InvalidOperationException>();
-        _writer.Compactions.Should().Be(0);
-
-        await _writer.WriteAsync(
-            t =>
-            {
-                t.MarkCompacted();
-                return true;
-            },
-            static () => "a compaction step",
-            CancellationToken.None);
-
-        _writer.Compactions.Should().Be(1);
-    }
-
-    [Fact]
     public async Task WriteAsync_ClockGoesBack_LogTimeNeverGoesBackButOtherWritesTakeTheClock()
     {
         _time.Now = T0.AddHours(1);

@@ -62,16 +62,16 @@ internal sealed class LogCompactor : IDisposable
                     for (var after = min - 1; after < max; after += Window)
                     {
                         var from = after;
-                        snapshots += await writer.WriteAsync(t => Step(t, compactor!.WriteSnapshots(t.Transaction, from, from + Window)), static () => "compacting the log (writing snapshots)", cancellationToken).ConfigureAwait(false);
+                        snapshots += await writer.WriteAsync(t => compactor!.WriteSnapshots(t.Transaction, from, from + Window), static () => "compacting the log (writing snapshots)", cancellationToken).ConfigureAwait(false);
                     }
 
                     for (var after = min - 1; after < max; after += Window)
                     {
                         var from = after;
-                        removed += await writer.WriteAsync(t => Step(t, compactor!.RemoveEvents(t.Transaction, from, from + Window, max)), static () => "compacting the log (removing events)", cancellationToken).ConfigureAwait(false);
+                        removed += await writer.WriteAsync(t => compactor!.RemoveEvents(t.Transaction, from, from + Window, max), static () => "compacting the log (removing events)", cancellationToken).ConfigureAwait(false);
                     }
 
-                    await writer.WriteAsync(t => Step(t, compactor!.RemoveHistory(t.Transaction)), static () => "compacting the log (removing the versions it no longer holds)", cancellationToken).ConfigureAwait(false);
+                    await writer.WriteAsync(t => compactor!.RemoveHistory(t.Transaction), static () => "compacting the log (removing the versions it no longer holds)", cancellationToken).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -220,17 +220,6 @@ internal sealed class LogCompactor : IDisposable
         using var command = _connection.CreateCommand();
         command.CommandText = $"DROP TABLE IF EXISTS {Cuts}";
         command.ExecuteNonQuery();
-    }
-
-    /// <summary>Marks a step that changed events as compacting, so cached as-of snapshots go stale once it commits.</summary>
-    private static long Step(WriteTransaction transaction, long changed)
-    {
-        if (changed > 0)
-        {
-            transaction.MarkCompacted();
-        }
-
-        return changed;
     }
 
     /// <summary>Drops the temp table unless the store was closed; a failure is only logged (the write path logs it).</summary>
