@@ -7,8 +7,9 @@ namespace OxideMirror.Benchmarks;
 /// The scale mode (<c>--scale [--events N] [--records R]</c>, by default 10,000,000 upserts over 2,000,000 records in
 /// three resources): a file store synced in a child process (throughput per million, first against last, and peak
 /// memory), then, in a second child process, side by side: live against as-of time for a grouped aggregate and an
-/// indexed point lookup at three moments (first query and repeated), peak memory during the as-of queries,
-/// <c>DescribeAsync</c> time, and rebuild and compaction rates. Prints one <c>scale …</c> summary line.
+/// indexed point lookup at three moments (first query and repeated, and what each first aggregate read from the disk),
+/// peak memory during the as-of queries, <c>DescribeAsync</c> time, and rebuild and compaction rates. Prints one
+/// <c>scale …</c> summary line.
 /// </summary>
 internal static class ScaleRun
 {
