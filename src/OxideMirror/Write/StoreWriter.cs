@@ -29,8 +29,6 @@ internal sealed partial class StoreWriter
     /// <summary>The newest applied time in the log (read at open, then kept under the write gate).</summary>
     private DateTimeOffset _lastAppliedAt;
 
-    /// <summary>Counts committed compaction steps: a cached as-of snapshot built before one may hold states it removed.</summary>
-
     private int _closed;
 
     /// <summary>Takes over an open, migrated writer connection (and closes it on <see cref="CloseAsync"/>).</summary>
