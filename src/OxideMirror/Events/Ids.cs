@@ -7,7 +7,7 @@ namespace OxideMirror;
 /// The one rule for the ids and names a caller hands the mirror (a resource, a record id, a source id, a delta id, a
 /// store's path): null, empty or only white space (as <see cref="char.IsWhiteSpace(char)"/> judges it) names nothing, and
 /// is refused. A delta is refused with an <see cref="InvalidDeltaException"/> naming the field; an argument with an
-/// <see cref="ArgumentException"/>. (The syncer refuses a source id by the same test, <see cref="string.IsNullOrWhiteSpace"/>.)
+/// <see cref="ArgumentException"/>; the syncer and the HTTP source refuse a source id or a resource name by the same test.
 /// </summary>
 internal static class Ids
 {

@@ -124,7 +124,7 @@ public sealed class OxideMirrorOptions
         ArgumentNullException.ThrowIfNull(Syncer, "OxideMirrorOptions.Syncer");
         ArgumentNullException.ThrowIfNull(Module, "OxideMirrorOptions.Module");
         ArgumentNullException.ThrowIfNull(TimeProvider, "OxideMirrorOptions.TimeProvider");
-        if (StorePath is not null && string.IsNullOrWhiteSpace(StorePath))
+        if (StorePath is not null && Ids.IsBlank(StorePath))
         {
             throw new ArgumentException("OxideMirrorOptions.StorePath is blank. Set a file path, or leave it null for an in-memory store.", nameof(StorePath));
         }

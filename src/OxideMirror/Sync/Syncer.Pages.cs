@@ -40,7 +40,7 @@ public sealed partial class Syncer
         {
             var pass = passes[i]
                 ?? throw new MirrorException(MirrorErrorCodes.InvalidPage, $"Source '{source.Id}' returned a page after cursor '{cursor}' whose completed pass {i} is null. Remove it, or describe the pass with a CompletedPass. Nothing of this page was applied.");
-            if (string.IsNullOrWhiteSpace(pass.Resource))
+            if (Ids.IsBlank(pass.Resource))
             {
                 throw new MirrorException(MirrorErrorCodes.InvalidPage, $"Source '{source.Id}' returned a page after cursor '{cursor}' whose completed pass {i} has an empty Resource ('{pass.Resource}'). Name the resource the pass listed in full. Nothing of this page was applied.");
             }

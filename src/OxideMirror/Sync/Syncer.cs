@@ -77,7 +77,7 @@ public sealed partial class Syncer
     public Syncer AddSource(ISyncSource source)
     {
         ArgumentNullException.ThrowIfNull(source);
-        if (string.IsNullOrWhiteSpace(source.Id))
+        if (Ids.IsBlank(source.Id))
         {
             throw new ArgumentException($"The source of type {source.GetType().Name} has an empty Id. Give every source a unique, non-empty id.", nameof(source));
         }

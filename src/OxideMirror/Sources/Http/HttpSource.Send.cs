@@ -166,7 +166,7 @@ public sealed partial class HttpSource
 
     private static void Validate(HttpSourceOptions options)
     {
-        if (string.IsNullOrWhiteSpace(options.Id))
+        if (Ids.IsBlank(options.Id))
         {
             throw new ArgumentException($"HttpSourceOptions.Id is empty ('{options.Id}'). Give the source a unique id, for example \"crm\".", nameof(options));
         }
@@ -239,7 +239,7 @@ public sealed partial class HttpSource
             throw new ArgumentException($"HTTP source '{id}' has a null entry in Resources. Remove it.", nameof(options));
         }
 
-        if (string.IsNullOrWhiteSpace(resource.Name))
+        if (Ids.IsBlank(resource.Name))
         {
             throw new ArgumentException($"HTTP source '{id}' has a resource with an empty Name (path '{resource.Path}'). Name every resource, for example \"customers\".", nameof(options));
         }
