@@ -77,6 +77,33 @@ internal static class StoreTestKit
             new { resource, recordId });
         return result.Rows.Select(r => ((string)r["op"]!, (string)r["decision"]!, (long)r["applied"]!, (long)r["version"]!)).ToList();
     }
+
+    /// <summary>
+    /// The query plan SQLite gives <paramref name="sql"/> (EXPLAIN QUERY PLAN: each step's parent and detail) on a file
+    /// store in <paramref name="dir"/> holding one record with two versions.
+    /// </summary>
+    public static async Task<List<(long Parent, string Detail)>> QueryPlanAsync(TempDirectory dir, string sql)
+    {
+        var path = dir.File();
+        await using (var store = await MirrorStore.OpenAsync(path))
+        {
+            await store.ApplyAsync(Customer("c1", "Ada"), LastWriteWins.Instance);
+            await store.ApplyAsync(Customer("c1", "Ada Lovelace"), LastWriteWins.Instance);
+        }
+
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "EXPLAIN QUERY PLAN " + sql;
+        var plan = new List<(long Parent, string Detail)>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            plan.Add((reader.GetInt64(1), reader.GetString(3)));
+        }
+
+        return plan;
+    }
 }
 
 /// <summary>A strategy that applies everything but can block, throw or cancel on its n-th call.</summary>

@@ -119,16 +119,28 @@ internal sealed class LogCompactor : IDisposable
         return (reader.GetInt64(0), reader.GetInt64(1));
     }
 
+    /// <summary>
+    /// Each record's cut among the applied events up to <c>@max</c>: the newest the policy does not keep, judged against
+    /// the record's current version, which is its newest applied event's (applied events add one each,
+    /// <see cref="ApplyRules"/>). Built for a log larger than memory: the log is read in rowid order, not through the
+    /// record index (which would fetch every event's row at a random place), and only each event's seq, record, version
+    /// and applied time are sorted. On a 3,000,000-event file it took 10.8 s against 30.8–32.4 s with the page cache
+    /// dropped, 7.5 s against 8.9 s warm (docs/performance.md).
+    /// </summary>
+    internal static readonly string CutsSql =
+        "SELECT resource, record_id, cut FROM (" +
+        $"SELECT e.resource, e.record_id, max(CASE WHEN NOT {Kept("e.current")} THEN e.seq END) AS cut FROM (" +
+        "SELECT resource, record_id, seq, version, applied_at, max(version) OVER (PARTITION BY resource, record_id) AS current " +
+        "FROM mirror_events NOT INDEXED WHERE applied = 1 AND seq <= @max) AS e " +
+        "GROUP BY e.resource, e.record_id) WHERE cut IS NOT NULL";
+
     /// <summary>Finds each record's cut (one read of the log; writes only to a temp table); returns how many records have one.</summary>
     public long FindCuts(long maxSeq)
     {
         using var command = Command(
             $"DROP TABLE IF EXISTS {Cuts}; " +
             $"CREATE TABLE {Cuts} (resource TEXT NOT NULL, record_id TEXT NOT NULL, cut INTEGER NOT NULL, PRIMARY KEY (resource, record_id)) WITHOUT ROWID; " +
-            $"INSERT INTO {Cuts} (resource, record_id, cut) " +
-            "SELECT e.resource, e.record_id, max(e.seq) FROM mirror_events e JOIN mirror_records r ON r.resource = e.resource AND r.record_id = e.record_id " +
-            $"WHERE e.applied = 1 AND e.seq <= @max AND NOT {Kept("r.version")} " +
-            "GROUP BY e.resource, e.record_id; " +
+            $"INSERT INTO {Cuts} (resource, record_id, cut) {CutsSql}; " +
             $"CREATE INDEX temp.oxidemirror_compaction_cuts_cut ON oxidemirror_compaction_cuts (cut);");
         command.Parameters.AddWithValue("@max", maxSeq);
         command.ExecuteNonQuery();

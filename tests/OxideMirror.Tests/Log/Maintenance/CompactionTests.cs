@@ -192,6 +192,22 @@ public sealed class CompactionTests
         await store.RebuildRecordsAsync();
         EventSourcingKit.Tables(path).Should().Be(live, "the compacted log still rebuilds the current state");
     }
+
+    /// <summary>
+    /// The cuts are found reading the log in rowid order, not through the record index (which would fetch every event's
+    /// row at a random place), with no lookup of <c>mirror_records</c> per event. A plan that reads either fails here.
+    /// </summary>
+    [Fact]
+    public async Task CutsSql_ReadsTheLogInRowidOrderAndNoRecordPerEvent()
+    {
+        using var dir = new TempDirectory();
+        var plan = await StoreTestKit.QueryPlanAsync(dir, LogCompactor.CutsSql);
+
+        var text = string.Join(" | ", plan.Select(p => p.Detail));
+        plan.Should().Contain(p => p.Detail == "SEARCH mirror_events USING INTEGER PRIMARY KEY (rowid<?)", "the log is read in rowid order up to @max ({0})", text)
+            .And.NotContain(p => p.Detail.Contains("mirror_events_record", StringComparison.Ordinal), "not through the record index ({0})", text)
+            .And.NotContain(p => p.Detail.Contains("mirror_records", StringComparison.Ordinal), "no record is looked up per event ({0})", text);
+    }
 }
 
 /// <summary>

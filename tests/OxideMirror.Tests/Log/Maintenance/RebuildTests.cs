@@ -103,7 +103,7 @@ public sealed class RebuildTests
     public async Task InsertHistorySql_ReadsTheLogInRowidOrderAndInsertsInKeyOrder()
     {
         using var dir = new TempDirectory();
-        var plan = await PlanAsync(dir, RecordProjection.InsertHistorySql("mirror_records_history", "mirror_events"));
+        var plan = await StoreTestKit.QueryPlanAsync(dir, RecordProjection.InsertHistorySql("mirror_records_history", "mirror_events"));
 
         var text = string.Join(" | ", plan.Select(p => p.Detail));
         plan.Should().Contain(p => p.Detail == "SCAN mirror_events", "the window reads the log in rowid order ({0})", text)
@@ -121,35 +121,12 @@ public sealed class RebuildTests
     public async Task InsertRecordsSql_ReadsTheLogInRowidOrderAndInsertsInRecordOrder()
     {
         using var dir = new TempDirectory();
-        var plan = await PlanAsync(dir, RecordProjection.InsertRecordsSql("mirror_records", RecordProjection.LastStateEventsSql("mirror_events")));
+        var plan = await StoreTestKit.QueryPlanAsync(dir, RecordProjection.InsertRecordsSql("mirror_records", RecordProjection.LastStateEventsSql("mirror_events")));
 
         var text = string.Join(" | ", plan.Select(p => p.Detail));
         plan.Should().Contain(p => p.Detail == "SCAN mirror_events", "the last seqs are found reading the log in rowid order ({0})", text)
             .And.NotContain(p => p.Detail.Contains("mirror_events_record", StringComparison.Ordinal), "not through the record index ({0})", text)
             .And.Contain(p => p.Detail == "SEARCH mirror_events USING INTEGER PRIMARY KEY (rowid=?)", "each last event is read by its seq ({0})", text);
         plan[^1].Should().Be((0L, "USE TEMP B-TREE FOR ORDER BY"), "the rows are sorted by record last, before the insert ({0})", text);
-    }
-
-    private static async Task<List<(long Parent, string Detail)>> PlanAsync(TempDirectory dir, string sql)
-    {
-        var path = dir.File();
-        await using (var store = await MirrorStore.OpenAsync(path))
-        {
-            await store.ApplyAsync(StoreTestKit.Customer("c1", "Ada"), LastWriteWins.Instance);
-            await store.ApplyAsync(StoreTestKit.Customer("c1", "Ada Lovelace"), LastWriteWins.Instance);
-        }
-
-        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "EXPLAIN QUERY PLAN " + sql;
-        var plan = new List<(long Parent, string Detail)>();
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            plan.Add((reader.GetInt64(1), reader.GetString(3)));
-        }
-
-        return plan;
     }
 }
